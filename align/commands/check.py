@@ -1,0 +1,41 @@
+"""``align check [RECIPE...]``: validate recipes, listing every problem."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from align.errors import Problem, RecipeError
+from align.recipe import sources
+from align.recipe.resolve import resolve
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check each recipe named (or the one align would use here); exit 2 when any is invalid."""
+    cwd = Path.cwd()
+    references: list[str | None] = list(args.recipes) or [None]
+    invalid = problems = 0
+    for reference in references:
+        found = _check(reference, cwd)
+        if found:
+            invalid += 1
+            problems += len(found)
+            for problem in found:
+                print(problem)
+    if invalid:
+        print(f"{invalid} of {len(references)} recipe(s) invalid, {problems} problem(s)")
+        return 2
+    return 0
+
+
+def _check(reference: str | None, cwd: Path) -> list[Problem]:
+    try:
+        source = sources.discover(reference, cwd)
+        resolve(source, cwd=cwd)
+    except RecipeError as error:
+        return list(error.problems)
+    except sources.SourceError as error:
+        hint = f" ({error.hint})" if error.hint else ""
+        return [Problem(file=reference or ".", line=1, col=1, path="$", message=f"{error.message}{hint}")]
+    print(f"ok: {source.display}")
+    return []

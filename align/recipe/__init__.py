@@ -1,0 +1,1 @@
+"""The recipe language: load (strict YAML) -> validate (schema) -> resolve (extends, vars) -> model."""

@@ -1,0 +1,185 @@
+"""Strict YAML loading that remembers where every key and value stands."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from align.errors import Problem
+
+JsonPath = tuple[str | int, ...]
+
+_TAG = "tag:yaml.org,2002:"
+# Plain scalars that YAML 1.2 and YAML 1.1 read the same way.
+_PLAIN_BOOL = {"true", "false"}
+_PLAIN_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")
+_PLAIN_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+\.[0-9]*)([eE][-+]?[0-9]+)?\Z")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Mark:
+    """A 1-based line and column."""
+
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Surprise:
+    """A plain scalar that YAML 1.1 reads as something other than it looks."""
+
+    raw: str
+    value: Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class Document:
+    """A loaded recipe file: its data plus the position of every key and value."""
+
+    source: str
+    text: str
+    data: Any
+    keys: dict[JsonPath, Mark] = field(default_factory=dict)
+    values: dict[JsonPath, Mark] = field(default_factory=dict)
+    surprises: dict[JsonPath, Surprise] = field(default_factory=dict)
+
+    def mark(self, path: JsonPath, *, key: bool = False) -> Mark:
+        """Return the position of ``path`` (its key when asked), else of its nearest parent."""
+        while True:
+            found = (self.keys.get(path) if key else None) or self.values.get(path)
+            if found is not None:
+                return found
+            if not path:
+                return Mark(line=1, col=1)
+            path = path[:-1]
+
+    def problem(self, path: JsonPath, message: str, *, key: bool = False) -> Problem:
+        """Return a problem located at ``path``."""
+        where = self.mark(path, key=key)
+        return Problem(file=self.source, line=where.line, col=where.col, path=json_path(path), message=message)
+
+
+def json_path(path: JsonPath) -> str:
+    """Format ``("steps", 2, "rebase")`` as ``$.steps[2].rebase``."""
+    out = "$"
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
+            out += f".{part}"
+        else:
+            out += f"[{part!r}]"
+    return out
+
+
+def load(text: str, source: str) -> tuple[Document, list[Problem]]:
+    """Parse ``text``; return the document and every problem found while reading it."""
+    loader = yaml.SafeLoader(text)
+    builder = _Builder(source, loader)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if isinstance(error, yaml.composer.ComposerError) and "single document" in str(error.context):
+            message = "a recipe file holds one YAML document; remove the second `---` and what follows it"
+        elif error.context and error.problem:
+            message = f"YAML syntax error: {error.problem} ({error.context})"
+        else:
+            message = f"YAML syntax error: {error.problem or error.context}"
+        problem = Problem(file=source, line=line, col=col, path="$", message=message)
+        return Document(source=source, text=text, data=None), [problem]
+    data = builder.build(node, ()) if node is not None else None
+    document = Document(
+        source=source,
+        text=text,
+        data=data,
+        keys=builder.keys,
+        values=builder.values,
+        surprises=builder.surprises,
+    )
+    if not isinstance(data, dict):
+        found = "an empty file" if data is None else f"a {type(data).__name__}"
+        builder.problems.append(
+            document.problem((), f"a recipe is a mapping that starts with `version: 1`, found {found}")
+        )
+    return document, builder.problems
+
+
+class _Builder:
+    """Turn a composed YAML node tree into plain data, checking as it goes."""
+
+    def __init__(self, source: str, loader: yaml.SafeLoader) -> None:
+        self.source = source
+        self.loader = loader
+        self.keys: dict[JsonPath, Mark] = {}
+        self.values: dict[JsonPath, Mark] = {}
+        self.surprises: dict[JsonPath, Surprise] = {}
+        self.problems: list[Problem] = []
+
+    def build(self, node: yaml.Node, path: JsonPath) -> Any:
+        self.values[path] = _mark(node)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
+        return self._scalar(node, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: JsonPath) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            where = _mark(key_node)
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._problem(where, path, "a key must be plain text, not a list or a mapping")
+                continue
+            key = key_node.value
+            if key_node.tag == _TAG + "merge":
+                self._problem(where, path, "merge keys (<<) are not supported; use `extends:` to reuse a recipe")
+                continue
+            if key in out:
+                first = self.keys[(*path, key)]
+                self._problem(where, (*path, key), f"duplicate key {key!r} (first at line {first.line}); keep one")
+                continue
+            self.keys[(*path, key)] = where
+            out[key] = self.build(value_node, (*path, key))
+        return out
+
+    def _scalar(self, node: yaml.ScalarNode, path: JsonPath) -> Any:
+        raw, tag = node.value, node.tag.removeprefix(_TAG)
+        if node.style is not None and tag != "str":
+            self._problem(_mark(node), path, f"YAML tags such as !!{tag} are not supported; write the value plainly")
+            return raw
+        if node.style is not None or tag in ("str", "timestamp"):
+            return raw
+        if tag == "null":
+            return None
+        if tag == "bool":
+            truth = raw.lower() in ("yes", "y", "true", "on")
+            if raw.lower() not in _PLAIN_BOOL:
+                self.surprises[path] = Surprise(raw=raw, value=truth)
+            return truth
+        if tag == "int":
+            value = self.loader.construct_yaml_int(node)
+            if not _PLAIN_INT.match(raw):
+                self.surprises[path] = Surprise(raw=raw, value=value)
+            return value
+        if tag == "float":
+            fvalue = self.loader.construct_yaml_float(node)
+            if not _PLAIN_FLOAT.match(raw):
+                self.surprises[path] = Surprise(raw=raw, value=fvalue)
+            return fvalue
+        self._problem(_mark(node), path, f"YAML tags such as !{tag} are not supported; write the value plainly")
+        return raw
+
+    def _problem(self, where: Mark, path: JsonPath, message: str) -> None:
+        self.problems.append(
+            Problem(file=self.source, line=where.line, col=where.col, path=json_path(path), message=message)
+        )
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return Mark(line=node.start_mark.line + 1, col=node.start_mark.column + 1)

@@ -1,0 +1,130 @@
+"""The recipe model: frozen dataclasses that everything downstream reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+VarValue = str | int | bool | float | tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Origin:
+    """Where a value was set: a recipe file position, a default, ``--set`` or the run."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+    path: str = "$"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}" if self.line else self.file
+
+
+@dataclass(frozen=True, kw_only=True)
+class Backup:
+    """Save the branch tip before any ref moves."""
+
+    kind: ClassVar[str] = "backup"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fetch:
+    """Fetch the target from the remote."""
+
+    kind: ClassVar[str] = "fetch"
+    prune: bool
+    offline: bool
+    attempts: int
+    backoff: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rebase:
+    """Move the branch onto the target."""
+
+    kind: ClassVar[str] = "rebase"
+    strategy: Literal["rebase", "merge"]
+    onto: str
+    dirty: Literal["stash", "refuse"]
+    rerere: bool
+    update_refs: bool
+    rebase_merges: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnConflict:
+    """What a conflict does."""
+
+    kind: ClassVar[str] = "on_conflict"
+    action: Literal["pause", "abort"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnFail:
+    """What a failure does."""
+
+    kind: ClassVar[str] = "on_fail"
+    action: Literal["rollback", "keep"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verify:
+    """Prove the result."""
+
+    kind: ClassVar[str] = "verify"
+    checks: tuple[str, ...]
+    strict: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Validate:
+    """Run the team's own checks."""
+
+    kind: ClassVar[str] = "validate"
+    nox: tuple[str, ...]
+    noxfile: str
+    args: tuple[str, ...]
+    run: tuple[tuple[str, ...], ...]
+    timeout: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report:
+    """Write the run's report."""
+
+    kind: ClassVar[str] = "report"
+    formats: tuple[str, ...]
+
+
+Step = Backup | Fetch | Rebase | OnConflict | OnFail | Verify | Validate | Report
+STEP_TYPES: dict[str, type[Step]] = {
+    step.kind: step for step in (Backup, Fetch, Rebase, OnConflict, OnFail, Verify, Validate, Report)
+}
+# Options that are another name for a model field: (kind, option) -> (field, {value: field value}).
+ALIASES: dict[tuple[str, str], tuple[str, dict[object, str]]] = {
+    ("rebase", "autostash"): ("dirty", {True: "stash", False: "refuse"}),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recipe:
+    """A resolved recipe: extends followed, variables substituted, defaults filled in."""
+
+    name: str
+    kind: str
+    source: str
+    sha256: str
+    description: str
+    target: str | None
+    remote: str
+    variables: Mapping[str, VarValue]
+    steps: tuple[Step, ...]
+    chain: tuple[str, ...]
+    origins: Mapping[str, Origin]  # JSON path -> where its value was set
+    via: Mapping[str, tuple[str, ...]]  # JSON path -> the variables substituted into it
+
+    def step(self, kind: str) -> Step | None:
+        """Return the step of ``kind``, or None when the recipe has none."""
+        return next((step for step in self.steps if step.kind == kind), None)

@@ -1,0 +1,258 @@
+"""Resolve a recipe: follow ``extends``, merge, substitute variables, fill defaults, build the model."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from align.errors import Problem, RecipeError, UsageError
+from align.recipe import sources
+from align.recipe.load import Document, JsonPath, json_path, load
+from align.recipe.model import ALIASES, STEP_TYPES, Origin, Recipe, Step
+from align.recipe.validate import RUNTIME_VARS, check, did_you_mean, schema_problems
+from align.recipe.variables import VariableError, Variables, expand
+from align.resources import schema
+
+SET_ORIGIN = Origin(file="--set")
+RUN_ORIGIN = Origin(file="run time")
+DEFAULT_ORIGIN = Origin(file="schema default")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Layer:
+    """One recipe file of an ``extends`` chain."""
+
+    source: sources.Source
+    document: Document
+
+    def origin(self, path: JsonPath, *, key: bool = True) -> Origin:
+        """Return where ``path`` stands in this file."""
+        mark = self.document.mark(path, key=key)
+        return Origin(file=self.document.source, line=mark.line, col=mark.col, path=json_path(path))
+
+
+@dataclass(kw_only=True)
+class _Entry:
+    """A step while the chain is merged: its kind, where it was listed, its options."""
+
+    kind: str
+    origin: Origin
+    options: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
+
+
+def load_chain(source: sources.Source, cwd: Path) -> list[Layer]:
+    """Load ``source`` and every recipe it extends, child first; raise with every problem found."""
+    layers: list[Layer] = []
+    problems: list[Problem] = []
+    current: sources.Source | None = source
+    while current is not None:
+        document, found = load(current.read(), current.display)
+        found.extend(check(document))
+        problems.extend(found)
+        layer = Layer(source=current, document=document)
+        seen = [previous.source.path for previous in layers]
+        layers.append(layer)
+        reference = document.data.get("extends") if isinstance(document.data, dict) else None
+        if not isinstance(reference, str):
+            break
+        try:
+            current = sources.locate(reference, current, cwd)
+        except sources.SourceError as error:
+            hint = f" ({error.hint})" if error.hint else ""
+            problems.append(document.problem(("extends",), f"{error.message}{hint}"))
+            break
+        if current.path in [*seen, layer.source.path]:
+            chain = " -> ".join([*(item.source.display for item in layers), current.display])
+            problems.append(document.problem(("extends",), f"extends cycle: {chain}"))
+            break
+    if problems:
+        raise RecipeError(problems)
+    return layers
+
+
+def resolve(
+    source: sources.Source,
+    *,
+    cwd: Path,
+    overrides: Mapping[str, Any] | None = None,
+    runtime: Mapping[str, str] | None = None,
+) -> Recipe:
+    """Return the resolved recipe ``source`` describes.
+
+    Args:
+        overrides: ``--set`` values, stronger than any recipe.
+        runtime: values only a run knows (``branch``, ``run_id``, a chosen ``target``);
+            references to the ones missing stay as ``${name}``.
+    """
+    layers = load_chain(source, cwd)
+    problems: list[Problem] = []
+    table, entries = _merge(list(reversed(layers)), problems)
+    child = layers[0]
+    if not entries and not problems:
+        message = "no steps: start from a recipe with `extends: default`, or list `steps:`"
+        problems.append(child.document.problem((), message))
+    _apply_overrides(table, overrides or {})
+    for name, value in (runtime or {}).items():
+        table[name] = (value, RUN_ORIGIN)
+    deferred = tuple(name for name in (*RUNTIME_VARS, "target") if name not in table)
+    variables = Variables(table, deferred)
+    problems.extend(variables.problems())
+    resolved, origins, via = _substitute(entries, variables, problems)
+    if not problems:
+        problems.extend(schema_problems({"version": 1, "steps": resolved}, _placer(entries)))
+    if problems:
+        raise RecipeError(problems)
+    steps = tuple(_build(step) for step in resolved)
+    target = variables.value("target") if "target" in table else None
+    public = {name: value for name, (value, _) in table.items() if table[name][1] is not RUN_ORIGIN}
+    for name in public:
+        origins[json_path(("vars", name))] = table[name][1]
+    digest = json.dumps({"vars": public, "steps": resolved}, sort_keys=True, default=list)
+    return Recipe(
+        name=source.name,
+        kind=source.kind,
+        source=source.display,
+        sha256=hashlib.sha256(digest.encode()).hexdigest(),
+        description=str(child.document.data.get("description", "")),
+        target=str(target) if target is not None else None,
+        remote=str(variables.value("remote")),
+        variables={name: _freeze(variables.value(name)) for name in public},
+        steps=steps,
+        chain=tuple(layer.source.display for layer in layers),
+        origins=origins,
+        via={path: tuple(names) for path, names in via.items()},
+    )
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``--set KEY=VALUE``: the value is text, or a list when written ``[a, b]``."""
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise UsageError(f"--set takes KEY=VALUE, found {text!r}", hint="for example: --set sessions=[lint,tests]")
+    if value.startswith("[") and value.endswith("]"):
+        return name, [item.strip() for item in value[1:-1].split(",") if item.strip()]
+    return name, value
+
+
+def _merge(layers: list[Layer], problems: list[Problem]) -> tuple[dict[str, tuple[Any, Origin]], list[_Entry]]:
+    """Merge the chain, root ancestor first: scalars override, vars merge by name, steps replace, patch updates."""
+    remote_default = schema()["properties"]["remote"]["default"]
+    table: dict[str, tuple[Any, Origin]] = {"remote": (remote_default, DEFAULT_ORIGIN)}
+    entries: list[_Entry] = []
+    for layer in layers:
+        data = layer.document.data
+        for name in ("target", "remote"):
+            if name in data:
+                table[name] = (data[name], layer.origin((name,), key=False))
+        for name, value in data.get("vars", {}).items():
+            table[name] = (value, layer.origin(("vars", name), key=False))
+        if "steps" in data:
+            entries = []
+            for index, step in enumerate(data["steps"]):
+                ((kind, options),) = step.items()
+                entry = _Entry(kind=kind, origin=layer.origin(("steps", index, kind)))
+                _set_options(entry, options, layer, ("steps", index, kind))
+                entries.append(entry)
+        for kind, options in data.get("patch", {}).items():
+            found = next((entry for entry in entries if entry.kind == kind), None)
+            if found is None:
+                listed = ", ".join(entry.kind for entry in entries) or "none"
+                message = f"no {kind!r} step to patch; the inherited steps are: {listed}"
+                problems.append(layer.document.problem(("patch", kind), message, key=True))
+                continue
+            _set_options(found, options, layer, ("patch", kind))
+    return table, entries
+
+
+def _set_options(entry: _Entry, options: dict[str, Any], layer: Layer, path: JsonPath) -> None:
+    for option, value in options.items():
+        origin = layer.origin((*path, option), key=False)
+        alias = ALIASES.get((entry.kind, option))
+        if alias is None:
+            entry.options[option] = (value, origin)
+        else:
+            entry.options[alias[0]] = (alias[1][value], origin)
+
+
+def _apply_overrides(table: dict[str, tuple[Any, Origin]], overrides: Mapping[str, Any]) -> None:
+    for name, value in overrides.items():
+        if name in RUNTIME_VARS:
+            raise UsageError(f"--set {name}=... is not allowed: align sets ${{{name}}} at run time")
+        if name not in table and name != "target":
+            raise UsageError(
+                f"--set {name}=...: the recipe has no variable {name!r}{did_you_mean(name, [*table, 'target'])}",
+                hint=f"its variables: {', '.join(sorted({*table, 'target'}))}",
+            )
+        table[name] = (value, SET_ORIGIN)
+
+
+def _substitute(
+    entries: list[_Entry], variables: Variables, problems: list[Problem]
+) -> tuple[list[dict[str, dict[str, Any]]], dict[str, Origin], dict[str, list[str]]]:
+    step_schemas = schema()["$defs"]
+    resolved: list[dict[str, dict[str, Any]]] = []
+    origins: dict[str, Origin] = {}
+    via: dict[str, list[str]] = {}
+    for index, entry in enumerate(entries):
+        defaults = {
+            name: (spec["default"], DEFAULT_ORIGIN)
+            for name, spec in step_schemas[entry.kind]["properties"].items()
+            if "default" in spec
+        }
+        options: dict[str, Any] = {}
+        origins[json_path(("steps", index, entry.kind))] = entry.origin
+        for name, (value, origin) in {**defaults, **entry.options}.items():
+            path = json_path(("steps", index, entry.kind, name))
+            used: list[str] = []
+
+            def lookup(var: str, used: list[str] = used) -> Any:
+                used.append(var)
+                return variables.value(var)
+
+            try:
+                options[name] = expand(value, lookup)
+            except VariableError as error:
+                problems.append(
+                    Problem(file=origin.file, line=origin.line, col=origin.col, path=origin.path, message=str(error))
+                )
+            origins[path] = origin
+            if used:
+                via[path] = [_via(var, variables) for var in used]
+        resolved.append({entry.kind: options})
+    return resolved, origins, via
+
+
+def _via(name: str, variables: Variables) -> str:
+    if name not in variables.table:
+        return f"${{{name}}} set at run time"
+    return f"${{{name}}} from {variables.table[name][1]}"
+
+
+def _placer(entries: list[_Entry]) -> Any:
+    def place(path: JsonPath, message: str, *, key: bool = False) -> Problem:
+        entry = entries[int(path[1])]
+        origin = entry.options.get(str(path[3]), (None, entry.origin))[1] if len(path) > 3 else entry.origin
+        return Problem(
+            file=origin.file,
+            line=origin.line,
+            col=origin.col,
+            path=json_path(path),
+            message=f"{message} (after substituting variables)",
+        )
+
+    return place
+
+
+def _build(step: dict[str, dict[str, Any]]) -> Step:
+    ((kind, options),) = step.items()
+    return STEP_TYPES[kind](**{name: _freeze(value) for name, value in options.items()})
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_freeze(item) for item in value)
+    return value

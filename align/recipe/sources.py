@@ -1,0 +1,248 @@
+"""Where recipes come from: built-in names, paths, installed packages and pinned git commits."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from align.errors import AlignError
+from align.resources import data_dir
+
+ENTRY_POINT_GROUP = "align.recipes"
+REPOSITORY_FILES = (".align.yaml", ".align.yml")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+_SHA = re.compile(r"([0-9a-f]{40}|[0-9a-f]{64})\Z")
+
+
+class SourceError(AlignError):
+    """A recipe reference that cannot be followed; the resolver locates it in the recipe."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class GitPin:
+    """A file in a git repository at a pinned commit."""
+
+    url: str
+    sha: str
+    path: str
+
+    def __str__(self) -> str:
+        return f"git+{self.url}@{self.sha}#{self.path}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """A recipe file and how it was found."""
+
+    name: str
+    kind: str  # built-in | package | repository | file | git
+    display: str  # what messages call the file
+    path: Path  # the file on disk (for git: the cached copy)
+    pin: GitPin | None = None
+    owner: str = ""  # the distribution that publishes a package recipe
+
+    def read(self) -> str:
+        """Return the recipe's text."""
+        try:
+            return self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SourceError(f"recipe file not found: {self.display}") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise SourceError(f"cannot read recipe {self.display}: {error}") from None
+
+
+def builtin_names() -> list[str]:
+    """Return the names of the built-in recipes."""
+    return sorted(path.stem for path in data_dir("recipes").glob("*.yaml"))
+
+
+def builtin(name: str) -> Source:
+    """Return the built-in recipe ``name``."""
+    path = data_dir("recipes") / f"{name}.yaml"
+    if not _NAME.match(name) or not path.is_file():
+        from align.recipe.validate import did_you_mean
+
+        known = builtin_names()
+        raise SourceError(
+            f"no built-in recipe named {name!r}{did_you_mean(name, known)}",
+            hint=f"built-in recipes: {', '.join(known)}; a path starts with ./ or ends with .yaml",
+        )
+    return Source(name=name, kind="built-in", display=_display(path), path=path)
+
+
+def file(path: Path, *, kind: str = "file") -> Source:
+    """Return the recipe at ``path``."""
+    display = _display(path)
+    if not path.is_file():
+        raise SourceError(f"recipe file not found: {display}")
+    name = path.name if kind == "repository" else _stem(path.name)
+    return Source(name=name, kind=kind, display=display, path=path)
+
+
+def repository_recipe(root: Path) -> Source | None:
+    """Return the repository's own ``.align.yaml`` (or ``.align.yml``), if it has one."""
+    for name in REPOSITORY_FILES:
+        if (root / name).is_file():
+            return file(root / name, kind="repository")
+    return None
+
+
+def packages() -> dict[str, list[tuple[str, str]]]:
+    """Return ``{recipe name: [(distribution, module), ...]}`` for every published recipe."""
+    from importlib.metadata import distributions
+
+    found: dict[str, list[tuple[str, str]]] = {}
+    for dist in distributions():
+        for entry in dist.entry_points:
+            if entry.group == ENTRY_POINT_GROUP:
+                owners = found.setdefault(entry.name, [])
+                if (dist.metadata["Name"], entry.value) not in owners:
+                    owners.append((dist.metadata["Name"], entry.value))
+    return found
+
+
+def package(name: str) -> Source:
+    """Return the recipe ``name`` published by an installed package (``package:NAME``)."""
+    from importlib.resources import files
+
+    published = packages()
+    owners = published.get(name, [])
+    if not owners:
+        from align.recipe.validate import did_you_mean
+
+        raise SourceError(
+            f"no installed package publishes a recipe named {name!r}{did_you_mean(name, published)}",
+            hint="install the package that provides it; packages publish recipes "
+            f"through the {ENTRY_POINT_GROUP!r} entry-point group",
+        )
+    if len(owners) > 1:
+        names = ", ".join(owner for owner, _ in owners)
+        raise SourceError(f"recipe {name!r} is published by more than one package: {names}; uninstall all but one")
+    owner, module = owners[0]
+    try:
+        path = Path(str(files(module) / f"{name}.yaml"))
+    except (ImportError, TypeError) as error:
+        raise SourceError(
+            f"package {owner} publishes recipe {name!r} from module {module!r}, which fails to import: {error}"
+        ) from None
+    if not path.is_file():
+        raise SourceError(f"package {owner} publishes recipe {name!r}, but {name}.yaml is missing from {module}")
+    return Source(name=name, kind="package", display=f"package:{name} ({owner})", path=path, owner=owner)
+
+
+def parse_git(reference: str) -> GitPin:
+    """Parse ``git+URL@SHA#path.yaml``; refuse what is not pinned or not safe."""
+    body = reference.removeprefix("git+")
+    example = "extends: git+https://host/team/recipes.git@<40-hex commit>#path/recipe.yaml"
+    if "#" not in body or "@" not in body.split("#", 1)[0]:
+        raise SourceError(f"a git recipe is written {example}; found {reference!r}")
+    location, path = body.rsplit("#", 1)
+    url, sha = location.rsplit("@", 1)
+    lowered = url.lower()
+    if lowered.startswith(("ext::", "fd::")) or "::" in url.split("/", 1)[0]:
+        raise SourceError(f"remote helper URLs such as {url.split('::')[0]}:: run commands and are refused")
+    if not url or url.startswith("-"):
+        raise SourceError(f"invalid git URL {url!r}")
+    if not _SHA.match(sha):
+        raise SourceError(
+            f"{sha!r} is not a full commit id: a git recipe is pinned to a commit, not a branch or a tag",
+            hint=f"find the commit with `git ls-remote {url} {sha}` and write {example}",
+        )
+    clean = PurePosixPath(path)
+    if not path or clean.is_absolute() or ".." in clean.parts:
+        raise SourceError(f"the path after # must be relative to the repository root, found {path!r}")
+    return GitPin(url=url, sha=sha, path=str(clean))
+
+
+def git(pin: GitPin) -> Source:
+    """Return the pinned git recipe, fetching it into the cache the first time."""
+    cached = cache_dir() / "git" / pin.sha / pin.path
+    if not cached.is_file():
+        _fetch(pin, cached)
+    return Source(name=_stem(pin.path), kind="git", display=str(pin), path=cached, pin=pin)
+
+
+def relative(reference: str, base: Source) -> Source:
+    """Return the recipe a relative ``extends`` in ``base`` names."""
+    if base.pin is not None:
+        joined = PurePosixPath(base.pin.path).parent / reference
+        return git(GitPin(url=base.pin.url, sha=base.pin.sha, path=os.path.normpath(joined)))
+    if base.kind in ("built-in", "package"):
+        return file(base.path.parent / reference)
+    return file(Path(os.path.normpath(base.path.parent / Path(reference).expanduser())))
+
+
+def locate(reference: str, base: Source | None, cwd: Path) -> Source:
+    """Return the recipe ``reference`` names, as written in ``extends:`` or ``--recipe``."""
+    if reference.startswith("git+"):
+        return git(parse_git(reference))
+    if reference.startswith("package:"):
+        return package(reference.removeprefix("package:"))
+    if _is_path(reference):
+        if base is not None and not Path(reference).expanduser().is_absolute():
+            return relative(reference, base)
+        return file(cwd / Path(reference).expanduser())
+    return builtin(reference)
+
+
+def discover(reference: str | None, cwd: Path) -> Source:
+    """Return the recipe to use: ``--recipe``, else the repository's own, else the built-in default."""
+    if reference:
+        return locate(reference, None, cwd)
+    from align.git import Git
+
+    root = Git(cwd).toplevel()
+    found = repository_recipe(root) if root is not None else None
+    return found or builtin("default")
+
+
+def cache_dir() -> Path:
+    """Return align's cache folder (``$XDG_CACHE_HOME/align``, else ``~/.cache/align``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "align"
+
+
+def _fetch(pin: GitPin, cached: Path) -> None:
+    from align.errors import GitError
+    from align.git import Git
+
+    store = cache_dir() / "repos" / (hashlib.sha256(pin.url.encode()).hexdigest()[:16] + ".git")
+    store.mkdir(parents=True, exist_ok=True)
+    repo = Git(store)
+    repo.init_bare()
+    try:
+        present = repo.has_commit(pin.sha) or repo.fetch_commit(pin.url, pin.sha)
+    except GitError as error:
+        raise SourceError(f"cannot fetch {pin.url}: {error.stderr.strip() or error.message}") from None
+    if not present:
+        raise SourceError(f"commit {pin.sha} is not in {pin.url}")
+    text = repo.show_file(pin.sha, pin.path)
+    if text is None:
+        raise SourceError(f"{pin.path} does not exist at commit {pin.sha[:12]} of {pin.url}")
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(cached)
+
+
+def _is_path(reference: str) -> bool:
+    return reference.startswith(("./", "../", "/", "~")) or reference.endswith((".yaml", ".yml")) or "/" in reference
+
+
+def _stem(name: str) -> str:
+    stem = PurePosixPath(name).name
+    for suffix in (".yaml", ".yml"):
+        stem = stem.removesuffix(suffix)
+    return stem.lstrip(".") or stem
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,57 @@
+"""Development sessions: tests (default), lint, typecheck, docs, demo."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests"]
+nox.options.error_on_external_run = True
+
+RUFF = "ruff==0.17.6"
+MYPY = ["mypy==2.4.1", "types-PyYAML", "types-jsonschema"]
+TEST_DEPS = ["pytest>=8", "pytest-cov>=5", "pytest-xdist>=3", "hatchling>=1.27"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite with coverage (fails under 95%); slow tests included."""
+    session.install("-e", ".", *TEST_DEPS)
+    session.run(
+        "pytest",
+        "-n",
+        "auto",
+        "--cov=align",
+        "--cov-report=term-missing:skip-covered",
+        *session.posargs,
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and formatting with ruff."""
+    session.install(RUFF)
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Type-check align/ with mypy in strict mode."""
+    session.install("-e", ".", *MYPY)
+    session.run("mypy")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Regenerate docs/recipe-reference.md from the recipe schema."""
+    session.install("-e", ".")
+    session.run("python", "-m", "align.recipe.reference", "docs/recipe-reference.md")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Show the built-in recipes: list them, check them, show one resolved."""
+    session.install(".")
+    session.run("align", "recipes", "list")
+    session.run("align", "check", "default", "merge", "ci", "offline", "validated")
+    session.run("align", "recipes", "show", "ci", "--resolved", "--set", "sessions=[lint,tests]")

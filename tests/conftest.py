@@ -1,0 +1,67 @@
+"""Hermetic fixtures: every test gets its own HOME, git config, cache and fixed dates; git is real."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import Repo, git
+
+FIXED_DATE = "2026-01-01T12:00:00+0000"
+_LEAKED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_CONFIG_PARAMETERS", "NO_COLOR")
+
+
+@pytest.fixture(scope="session")
+def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty git template dir: no sample hooks to copy, faster ``git init``."""
+    return tmp_path_factory.mktemp("git-template")
+
+
+@pytest.fixture(autouse=True)
+def hermetic(tmp_path: Path, template_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Give the test its own HOME, git config, cache dir and working directory."""
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in _LEAKED:
+        monkeypatch.delenv(name, raising=False)
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = Align Test\n\temail = test@align.invalid\n"
+        f"[init]\n\tdefaultBranch = main\n\ttemplateDir = {template_dir}\n"
+        "[advice]\n\tdetachedHead = false\n",
+        encoding="utf-8",
+    )
+    env = {
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_DATE": FIXED_DATE,
+        "GIT_COMMITTER_DATE": FIXED_DATE,
+        "GIT_EDITOR": "false",
+        "GIT_TERMINAL_PROMPT": "0",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    yield work
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    """A clone of a bare ``origin`` with one commit on ``main``."""
+    return Repo.create(tmp_path / "repos")
+
+
+@pytest.fixture
+def cache_dir() -> Path:
+    """align's cache folder for this test."""
+    return Path(os.environ["XDG_CACHE_HOME"]) / "align"
+
+
+__all__ = ["git"]
