@@ -30,7 +30,8 @@ _LEAKED = (
     "GIT_WORK_TREE",
 )
 
-# Transports a recipe source may use; ``ext::`` and ``fd::`` run commands.
+# Transports a recipe fetched from git may use (``ext::`` and ``fd::`` run commands).
+# Only recipe fetches are limited: a user's own remotes keep their configured helpers.
 ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
 
 
@@ -57,7 +58,6 @@ def environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env.update(
         GIT_EDITOR="true",
         GIT_TERMINAL_PROMPT="0",
-        GIT_ALLOW_PROTOCOL=ALLOWED_PROTOCOLS,
         LC_ALL="C",
     )
     env.update(extra or {})

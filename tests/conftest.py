@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import Repo, git
+from tests.helpers import Repo
 
 FIXED_DATE = "2026-01-01T12:00:00+0000"
 _LEAKED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_CONFIG_PARAMETERS", "NO_COLOR")
@@ -21,7 +20,7 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def hermetic(tmp_path: Path, template_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def hermetic(tmp_path: Path, template_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Give the test its own HOME, git config, cache dir and working directory."""
     home = tmp_path / "home"
     home.mkdir()
@@ -49,7 +48,7 @@ def hermetic(tmp_path: Path, template_dir: Path, monkeypatch: pytest.MonkeyPatch
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-    yield work
+    return work
 
 
 @pytest.fixture
@@ -62,6 +61,3 @@ def repo(tmp_path: Path) -> Repo:
 def cache_dir() -> Path:
     """align's cache folder for this test."""
     return Path(os.environ["XDG_CACHE_HOME"]) / "align"
-
-
-__all__ = ["git"]

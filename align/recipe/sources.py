@@ -80,8 +80,7 @@ def file(path: Path, *, kind: str = "file") -> Source:
     display = _display(path)
     if not path.is_file():
         raise SourceError(f"recipe file not found: {display}")
-    name = path.name if kind == "repository" else _stem(path.name)
-    return Source(name=name, kind=kind, display=display, path=path)
+    return Source(name=_stem(path.name), kind=kind, display=display, path=path)
 
 
 def repository_recipe(root: Path) -> Source | None:
@@ -194,7 +193,7 @@ def discover(reference: str | None, cwd: Path) -> Source:
     """Return the recipe to use: ``--recipe``, else the repository's own, else the built-in default."""
     if reference:
         return locate(reference, None, cwd)
-    from align.git import Git
+    from align.git import ALLOWED_PROTOCOLS, Git
 
     root = Git(cwd).toplevel()
     found = repository_recipe(root) if root is not None else None
@@ -213,7 +212,7 @@ def _fetch(pin: GitPin, cached: Path) -> None:
 
     store = cache_dir() / "repos" / (hashlib.sha256(pin.url.encode()).hexdigest()[:16] + ".git")
     store.mkdir(parents=True, exist_ok=True)
-    repo = Git(store)
+    repo = Git(store, env={"GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS})
     repo.init_bare()
     try:
         present = repo.has_commit(pin.sha) or repo.fetch_commit(pin.url, pin.sha)
@@ -235,10 +234,13 @@ def _is_path(reference: str) -> bool:
 
 
 def _stem(name: str) -> str:
-    stem = PurePosixPath(name).name
+    """Return a recipe's name from its file name: ``team.yaml`` -> ``team``; dotfiles keep their name."""
+    base = PurePosixPath(name).name
+    if base.startswith("."):
+        return base
     for suffix in (".yaml", ".yml"):
-        stem = stem.removesuffix(suffix)
-    return stem.lstrip(".") or stem
+        base = base.removesuffix(suffix)
+    return base
 
 
 def _display(path: Path) -> str:
