@@ -193,7 +193,7 @@ def discover(reference: str | None, cwd: Path) -> Source:
     """Return the recipe to use: ``--recipe``, else the repository's own, else the built-in default."""
     if reference:
         return locate(reference, None, cwd)
-    from align.git import ALLOWED_PROTOCOLS, Git
+    from align.git import Git
 
     root = Git(cwd).toplevel()
     found = repository_recipe(root) if root is not None else None
@@ -208,7 +208,7 @@ def cache_dir() -> Path:
 
 def _fetch(pin: GitPin, cached: Path) -> None:
     from align.errors import GitError
-    from align.git import Git
+    from align.git import ALLOWED_PROTOCOLS, Git
 
     store = cache_dir() / "repos" / (hashlib.sha256(pin.url.encode()).hexdigest()[:16] + ".git")
     store.mkdir(parents=True, exist_ok=True)
