@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from align import __version__
 from align.errors import AlignError, RecipeError
@@ -34,9 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     parser.add_argument("--version", action="version", version=f"align {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show each git command and its duration")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_verbosity(parser, default=False)
+    parser.set_defaults(verbose=False, quiet=False)
+    # -v/-q are accepted after the command too; SUPPRESS keeps a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    _add_verbosity(common, default=argparse.SUPPRESS)
+    commands = _Commands(parser.add_subparsers(dest="command", metavar="COMMAND", required=True), common)
 
     check_parser = commands.add_parser(
         "check",
@@ -59,7 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="The recipes align can use: built-in, published by installed packages, the repository's own.",
         formatter_class=formatter,
     )
-    recipe_commands = recipes_parser.add_subparsers(dest="recipes_command", metavar="COMMAND", required=True)
+    recipe_commands = _Commands(
+        recipes_parser.add_subparsers(dest="recipes_command", metavar="COMMAND", required=True), common
+    )
     list_parser = recipe_commands.add_parser(
         "list",
         help="one line per recipe: name, description, where it comes from",
@@ -103,6 +109,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema_parser.set_defaults(handler=recipes.run_schema)
     return parser
+
+
+def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="show each git command and its duration"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", default=default, help="print only errors and problems")
+
+
+class _Commands:
+    """A subparsers action whose parsers all accept -v/-q."""
+
+    def __init__(self, action: Any, common: argparse.ArgumentParser) -> None:
+        self.action = action
+        self.common = common
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = self.action.add_parser(name, parents=[self.common], **kwargs)
+        return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,7 +16,7 @@ def run(args: argparse.Namespace) -> int:
     references: list[str | None] = list(args.recipes) or [None]
     invalid = problems = 0
     for reference in references:
-        found = _check(reference, cwd)
+        found = _check(reference, cwd, quiet=args.quiet)
         if found:
             invalid += 1
             problems += len(found)
@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check(reference: str | None, cwd: Path) -> list[Problem]:
+def _check(reference: str | None, cwd: Path, *, quiet: bool) -> list[Problem]:
     try:
         source = sources.discover(reference, cwd)
         resolve(source, cwd=cwd)
@@ -37,5 +37,6 @@ def _check(reference: str | None, cwd: Path) -> list[Problem]:
     except sources.SourceError as error:
         hint = f" ({error.hint})" if error.hint else ""
         return [Problem(file=reference or ".", line=1, col=1, path="$", message=f"{error.message}{hint}")]
-    print(f"ok: {source.display}")
+    if not quiet:
+        print(f"ok: {source.display}")
     return []

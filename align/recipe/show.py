@@ -21,7 +21,10 @@ def render_resolved(recipe: Recipe) -> str:
     ]
     if recipe.description:
         lines.append((f"description: {_flow(recipe.description.splitlines()[0])}", ""))
-    lines.append((f"target: {_flow(recipe.target or '${target}')}", _where(recipe, "$.vars.target")))
+    if recipe.target is None:
+        lines.append(("# target: set at run time (the remote's HEAD branch, else main, else master)", ""))
+    else:
+        lines.append((f"target: {_flow(recipe.target)}", _where(recipe, "$.vars.target")))
     lines.append((f"remote: {_flow(recipe.remote)}", _where(recipe, "$.vars.remote")))
     own = {name: value for name, value in recipe.variables.items() if name not in ("target", "remote")}
     if own:
@@ -43,7 +46,7 @@ def render_resolved(recipe: Recipe) -> str:
 def _where(recipe: Recipe, path: str) -> str:
     origin = recipe.origins.get(path)
     if origin is None:
-        return "set at run time (the remote's HEAD branch, else main, else master)" if path == "$.vars.target" else ""
+        return ""
     note = str(origin)
     via = recipe.via.get(path)
     return f"{note}; {', '.join(via)}" if via else note

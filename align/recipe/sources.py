@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from pathlib import Path, PurePosixPath
 
 from align.errors import AlignError
 from align.resources import data_dir
+
+log = logging.getLogger("align.recipe")
 
 ENTRY_POINT_GROUP = "align.recipes"
 REPOSITORY_FILES = (".align.yaml", ".align.yml")
@@ -214,6 +217,7 @@ def _fetch(pin: GitPin, cached: Path) -> None:
     store.mkdir(parents=True, exist_ok=True)
     repo = Git(store, env={"GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS})
     repo.init_bare()
+    log.info("fetching recipe %s (once; cached in %s)", pin, cache_dir())
     try:
         present = repo.has_commit(pin.sha) or repo.fetch_commit(pin.url, pin.sha)
     except GitError as error:
