@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from align.errors import Problem
+from align.recipe.messages import describe
 
 JsonPath = tuple[str | int, ...]
 
@@ -84,10 +85,13 @@ def load(text: str, source: str) -> tuple[Document, list[Problem]]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        context = error.context
+        if context and error.context_mark and error.context_mark != mark:
+            context += f" that starts at line {error.context_mark.line + 1}, column {error.context_mark.column + 1}"
         if isinstance(error, yaml.composer.ComposerError) and "single document" in str(error.context):
             message = "a recipe file holds one YAML document; remove the second `---` and what follows it"
-        elif error.context and error.problem:
-            message = f"YAML syntax error: {error.problem} ({error.context})"
+        elif context and error.problem:
+            message = f"YAML syntax error: {error.problem} ({context})"
         else:
             message = f"YAML syntax error: {error.problem or error.context}"
         problem = Problem(file=source, line=line, col=col, path="$", message=message)
@@ -102,7 +106,7 @@ def load(text: str, source: str) -> tuple[Document, list[Problem]]:
         surprises=builder.surprises,
     )
     if not isinstance(data, dict):
-        found = "an empty file" if data is None else f"a {type(data).__name__}"
+        found = "an empty file" if data is None else describe(data)
         builder.problems.append(
             document.problem((), f"a recipe is a mapping that starts with `version: 1`, found {found}")
         )
@@ -122,6 +126,12 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: JsonPath) -> Any:
         self.values[path] = _mark(node)
+        explicit = self._explicit_tag(node)
+        if explicit is not None:
+            message = f"YAML tags such as {explicit} are not supported; write the value plainly"
+            self._problem(_mark(node), path, message)
+            if isinstance(node, yaml.ScalarNode):
+                return node.value
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -148,11 +158,20 @@ class _Builder:
             out[key] = self.build(value_node, (*path, key))
         return out
 
+    def _explicit_tag(self, node: yaml.Node) -> str | None:
+        """Return the tag written on ``node`` (``!!int``, ``!foo``), or None when it has none."""
+        if isinstance(node, yaml.ScalarNode):
+            implicit = self.loader.resolve(  # type: ignore[no-untyped-call]
+                yaml.ScalarNode, node.value, (node.style is None, node.style is not None)
+            )
+        else:
+            implicit = self.loader.resolve(type(node), None, True)  # type: ignore[no-untyped-call]
+        if node.tag == implicit or node.tag == _TAG + "str":
+            return None
+        return "!!" + node.tag.removeprefix(_TAG) if node.tag.startswith(_TAG) else node.tag
+
     def _scalar(self, node: yaml.ScalarNode, path: JsonPath) -> Any:
         raw, tag = node.value, node.tag.removeprefix(_TAG)
-        if node.style is not None and tag != "str":
-            self._problem(_mark(node), path, f"YAML tags such as !!{tag} are not supported; write the value plainly")
-            return raw
         if node.style is not None or tag in ("str", "timestamp"):
             return raw
         if tag == "null":
@@ -172,7 +191,6 @@ class _Builder:
             if not _PLAIN_FLOAT.match(raw):
                 self.surprises[path] = Surprise(raw=raw, value=fvalue)
             return fvalue
-        self._problem(_mark(node), path, f"YAML tags such as !{tag} are not supported; write the value plainly")
         return raw
 
     def _problem(self, where: Mark, path: JsonPath, message: str) -> None:

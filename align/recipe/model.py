@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from align.errors import Problem
+
 VarValue = str | int | bool | float | tuple[str, ...]
 
 
@@ -20,6 +22,10 @@ class Origin:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}" if self.line else self.file
+
+    def problem(self, message: str) -> Problem:
+        """Return a problem located here."""
+        return Problem(file=self.file, line=self.line, col=self.col, path=self.path, message=message)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,8 +12,9 @@ from typing import Any
 from align.errors import Problem, RecipeError, UsageError
 from align.recipe import sources
 from align.recipe.load import Document, JsonPath, json_path, load
+from align.recipe.messages import did_you_mean
 from align.recipe.model import ALIASES, STEP_TYPES, Origin, Recipe, Step
-from align.recipe.validate import RUNTIME_VARS, check, did_you_mean, schema_problems
+from align.recipe.validate import RUNTIME_VARS, check, schema_problems, version_problem
 from align.recipe.variables import VariableError, Variables, expand
 from align.resources import schema
 
@@ -35,6 +36,10 @@ class Layer:
         return Origin(file=self.document.source, line=mark.line, col=mark.col, path=json_path(path))
 
 
+class _Broken(Exception):
+    """A variable whose own value is at fault; it is reported once, where it is set."""
+
+
 @dataclass(kw_only=True)
 class _Entry:
     """A step while the chain is merged: its kind, where it was listed, its options."""
@@ -44,8 +49,12 @@ class _Entry:
     options: dict[str, tuple[Any, Origin]] = field(default_factory=dict)
 
 
-def load_chain(source: sources.Source, cwd: Path) -> list[Layer]:
-    """Load ``source`` and every recipe it extends, child first; raise with every problem found."""
+def load_chain(source: sources.Source, cwd: Path) -> tuple[list[Layer], list[Problem]]:
+    """Load ``source`` and every recipe it extends, child first, with every problem found.
+
+    Raises at once only when a file is no recipe at all (not a mapping, another version):
+    nothing more can be read from it.
+    """
     layers: list[Layer] = []
     problems: list[Problem] = []
     current: sources.Source | None = source
@@ -53,10 +62,12 @@ def load_chain(source: sources.Source, cwd: Path) -> list[Layer]:
         document, found = load(current.read(), current.display)
         found.extend(check(document))
         problems.extend(found)
+        if not isinstance(document.data, dict) or version_problem(document) is not None:
+            raise RecipeError(problems)
         layer = Layer(source=current, document=document)
         seen = [previous.source.path for previous in layers]
         layers.append(layer)
-        reference = document.data.get("extends") if isinstance(document.data, dict) else None
+        reference = document.data.get("extends")
         if not isinstance(reference, str):
             break
         try:
@@ -69,9 +80,7 @@ def load_chain(source: sources.Source, cwd: Path) -> list[Layer]:
             chain = " -> ".join([*(item.source.display for item in layers), current.display])
             problems.append(document.problem(("extends",), f"extends cycle: {chain}"))
             break
-    if problems:
-        raise RecipeError(problems)
-    return layers
+    return layers, problems
 
 
 def resolve(
@@ -88,8 +97,7 @@ def resolve(
         runtime: values only a run knows (``branch``, ``run_id``, a chosen ``target``);
             references to the ones missing stay as ``${name}``.
     """
-    layers = load_chain(source, cwd)
-    problems: list[Problem] = []
+    layers, problems = load_chain(source, cwd)
     table, entries = _merge(list(reversed(layers)), problems)
     child = layers[0]
     if not entries and not problems:
@@ -97,13 +105,13 @@ def resolve(
         problems.append(child.document.problem((), message))
     _apply_overrides(table, overrides or {})
     for name, value in (runtime or {}).items():
-        table[name] = (value, RUN_ORIGIN)
+        table[name] = (value.replace("${", "$${"), RUN_ORIGIN)  # a branch name is taken literally
     deferred = tuple(name for name in (*RUNTIME_VARS, "target") if name not in table)
     variables = Variables(table, deferred)
     problems.extend(variables.problems())
     resolved, origins, via = _substitute(entries, variables, problems)
     if not problems:
-        problems.extend(schema_problems({"version": 1, "steps": resolved}, _placer(entries)))
+        problems.extend(schema_problems({"version": 1, "steps": resolved}, _placer(entries, via)))
     if problems:
         raise RecipeError(problems)
     steps = tuple(_build(step) for step in resolved)
@@ -139,7 +147,10 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 
 def _merge(layers: list[Layer], problems: list[Problem]) -> tuple[dict[str, tuple[Any, Origin]], list[_Entry]]:
-    """Merge the chain, root ancestor first: scalars override, vars merge by name, steps replace, patch updates."""
+    """Merge the chain, root ancestor first: scalars override, vars merge by name, steps replace, patch updates.
+
+    Parts the schema already rejected are skipped, so that every other problem is still found.
+    """
     remote_default = schema()["properties"]["remote"]["default"]
     table: dict[str, tuple[Any, Origin]] = {"remote": (remote_default, DEFAULT_ORIGIN)}
     entries: list[_Entry] = []
@@ -148,16 +159,21 @@ def _merge(layers: list[Layer], problems: list[Problem]) -> tuple[dict[str, tupl
         for name in ("target", "remote"):
             if name in data:
                 table[name] = (data[name], layer.origin((name,), key=False))
-        for name, value in data.get("vars", {}).items():
+        for name, value in _mapping(data.get("vars")).items():
             table[name] = (value, layer.origin(("vars", name), key=False))
-        if "steps" in data:
+        if isinstance(data.get("steps"), list):
             entries = []
             for index, step in enumerate(data["steps"]):
+                if not (isinstance(step, dict) and len(step) == 1 and next(iter(step)) in STEP_TYPES):
+                    continue
                 ((kind, options),) = step.items()
                 entry = _Entry(kind=kind, origin=layer.origin(("steps", index, kind)))
                 _set_options(entry, options, layer, ("steps", index, kind))
                 entries.append(entry)
-        for kind, options in data.get("patch", {}).items():
+        patch = _mapping(data.get("patch")) if "extends" in data and "steps" not in data else {}
+        for kind, options in patch.items():
+            if kind not in STEP_TYPES:
+                continue
             found = next((entry for entry in entries if entry.kind == kind), None)
             if found is None:
                 listed = ", ".join(entry.kind for entry in entries) or "none"
@@ -168,13 +184,17 @@ def _merge(layers: list[Layer], problems: list[Problem]) -> tuple[dict[str, tupl
     return table, entries
 
 
-def _set_options(entry: _Entry, options: dict[str, Any], layer: Layer, path: JsonPath) -> None:
-    for option, value in options.items():
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _set_options(entry: _Entry, options: Any, layer: Layer, path: JsonPath) -> None:
+    for option, value in _mapping(options).items():
         origin = layer.origin((*path, option), key=False)
         alias = ALIASES.get((entry.kind, option))
         if alias is None:
             entry.options[option] = (value, origin)
-        else:
+        elif value in alias[1]:
             entry.options[alias[0]] = (alias[1][value], origin)
 
 
@@ -211,14 +231,16 @@ def _substitute(
 
             def lookup(var: str, used: list[str] = used) -> Any:
                 used.append(var)
+                if var in variables.broken:
+                    raise _Broken  # its own problem is reported where it is set
                 return variables.value(var)
 
             try:
                 options[name] = expand(value, lookup)
             except VariableError as error:
-                problems.append(
-                    Problem(file=origin.file, line=origin.line, col=origin.col, path=origin.path, message=str(error))
-                )
+                problems.append(origin.problem(str(error)))
+            except _Broken:
+                pass
             origins[path] = origin
             if used:
                 via[path] = [_via(var, variables) for var in used]
@@ -232,16 +254,16 @@ def _via(name: str, variables: Variables) -> str:
     return f"${{{name}}} from {variables.table[name][1]}"
 
 
-def _placer(entries: list[_Entry]) -> Any:
+def _placer(entries: list[_Entry], via: Mapping[str, list[str]]) -> Any:
+    """Locate a problem of the substituted recipe at the option it comes from, naming the variables used."""
+
     def place(path: JsonPath, message: str, *, key: bool = False) -> Problem:
         entry = entries[int(path[1])]
         origin = entry.options.get(str(path[3]), (None, entry.origin))[1] if len(path) > 3 else entry.origin
+        used = via.get(json_path(path[:4]))
+        after = f"after substituting {', '.join(used)}" if used else "after substituting variables"
         return Problem(
-            file=origin.file,
-            line=origin.line,
-            col=origin.col,
-            path=json_path(path),
-            message=f"{message} (after substituting variables)",
+            file=origin.file, line=origin.line, col=origin.col, path=json_path(path), message=f"{message}; {after}"
         )
 
     return place

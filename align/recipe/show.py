@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from typing import Any
 
@@ -15,6 +16,13 @@ _COMMENT_COLUMN = 40
 
 def render_resolved(recipe: Recipe) -> str:
     """Return ``recipe`` as a version-1 YAML recipe with a provenance comment on each line."""
+    deferred = ["branch", "run_id"] + (["target"] if recipe.target is None else [])
+    # Every ``${`` but a reference left for the run is literal text, written ``$${`` again.
+    literal = re.compile(r"\$\{(?!(?:" + "|".join(deferred) + r")\})")
+
+    def _flow(value: Any) -> str:
+        return _yaml(_escape(value, literal))
+
     lines: list[tuple[str, str]] = [
         (f"# {recipe.name} ({recipe.kind}), resolved from: {' -> '.join(recipe.chain)}", ""),
         ("version: 1", ""),
@@ -52,9 +60,15 @@ def _where(recipe: Recipe, path: str) -> str:
     return f"{note}; {', '.join(via)}" if via else note
 
 
-def _flow(value: Any) -> str:
+def _yaml(value: Any) -> str:
     """Return ``value`` as a one-line YAML flow value."""
-    if isinstance(value, tuple):
-        value = [list(item) if isinstance(item, tuple) else item for item in value]
     text = yaml.safe_dump(value, default_flow_style=True, width=1 << 16, allow_unicode=True).strip()
     return text.removesuffix("\n...").removesuffix("...").strip()
+
+
+def _escape(value: Any, literal: re.Pattern[str]) -> Any:
+    if isinstance(value, tuple | list):
+        return [_escape(item, literal) for item in value]
+    if isinstance(value, str):
+        return literal.sub("$${", value)
+    return value

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from align.errors import AlignError
+from align.recipe.messages import did_you_mean
 from align.resources import data_dir
 
 log = logging.getLogger("align.recipe")
@@ -68,8 +69,6 @@ def builtin(name: str) -> Source:
     """Return the built-in recipe ``name``."""
     path = data_dir("recipes") / f"{name}.yaml"
     if not _NAME.match(name) or not path.is_file():
-        from align.recipe.validate import did_you_mean
-
         known = builtin_names()
         raise SourceError(
             f"no built-in recipe named {name!r}{did_you_mean(name, known)}",
@@ -80,6 +79,7 @@ def builtin(name: str) -> Source:
 
 def file(path: Path, *, kind: str = "file") -> Source:
     """Return the recipe at ``path``."""
+    path = Path(os.path.abspath(path))  # one spelling per file, so that cycles are found at once
     display = _display(path)
     if not path.is_file():
         raise SourceError(f"recipe file not found: {display}")
@@ -115,8 +115,6 @@ def package(name: str) -> Source:
     published = packages()
     owners = published.get(name, [])
     if not owners:
-        from align.recipe.validate import did_you_mean
-
         raise SourceError(
             f"no installed package publishes a recipe named {name!r}{did_you_mean(name, published)}",
             hint="install the package that provides it; packages publish recipes "
@@ -155,10 +153,14 @@ def parse_git(reference: str) -> GitPin:
             f"{sha!r} is not a full commit id: a git recipe is pinned to a commit, not a branch or a tag",
             hint=f"find the commit with `git ls-remote {url} {sha}` and write {example}",
         )
+    return GitPin(url=url, sha=sha, path=_repository_path(path))
+
+
+def _repository_path(path: str) -> str:
     clean = PurePosixPath(path)
     if not path or clean.is_absolute() or ".." in clean.parts:
         raise SourceError(f"the path after # must be relative to the repository root, found {path!r}")
-    return GitPin(url=url, sha=sha, path=str(clean))
+    return str(clean)
 
 
 def git(pin: GitPin) -> Source:
@@ -170,13 +172,13 @@ def git(pin: GitPin) -> Source:
 
 
 def relative(reference: str, base: Source) -> Source:
-    """Return the recipe a relative ``extends`` in ``base`` names."""
+    """Return the recipe a path in ``base``'s ``extends`` names: beside ``base``, in its commit for git."""
     if base.pin is not None:
-        joined = PurePosixPath(base.pin.path).parent / reference
-        return git(GitPin(url=base.pin.url, sha=base.pin.sha, path=os.path.normpath(joined)))
-    if base.kind in ("built-in", "package"):
-        return file(base.path.parent / reference)
-    return file(Path(os.path.normpath(base.path.parent / Path(reference).expanduser())))
+        if reference.startswith(("/", "~")):
+            raise SourceError(f"a recipe from git extends files of its own commit only, found {reference!r}")
+        joined = os.path.normpath(PurePosixPath(base.pin.path).parent / reference)
+        return git(GitPin(url=base.pin.url, sha=base.pin.sha, path=_repository_path(joined)))
+    return file(base.path.parent / Path(reference).expanduser())
 
 
 def locate(reference: str, base: Source | None, cwd: Path) -> Source:
@@ -186,7 +188,7 @@ def locate(reference: str, base: Source | None, cwd: Path) -> Source:
     if reference.startswith("package:"):
         return package(reference.removeprefix("package:"))
     if _is_path(reference):
-        if base is not None and not Path(reference).expanduser().is_absolute():
+        if base is not None:
             return relative(reference, base)
         return file(cwd / Path(reference).expanduser())
     return builtin(reference)

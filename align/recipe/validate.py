@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from align import __version__
 from align.errors import Problem
 from align.recipe.load import Document, JsonPath
+from align.recipe.messages import describe, did_you_mean
 from align.resources import schema
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def check(document: Document) -> list[Problem]:
     data = document.data
     if not isinstance(data, dict):
         return []  # the loader has said what it found instead
-    version = _version_problem(document)
+    version = version_problem(document)
     if version is not None:
         return [version]
     located = list(_schema_problems(document))
@@ -56,28 +56,8 @@ def check(document: Document) -> list[Problem]:
     return problems
 
 
-def describe(value: Any) -> str:
-    """Say what ``value`` is, for an error message."""
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    if isinstance(value, list):
-        return "a list"
-    return "a mapping"
-
-
-def did_you_mean(word: str, choices: Any) -> str:
-    """Return ``"; did you mean 'x'?"`` when a choice is close to ``word``, else ``""``."""
-    close = difflib.get_close_matches(str(word), [str(choice) for choice in choices], n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _version_problem(document: Document) -> Problem | None:
+def version_problem(document: Document) -> Problem | None:
+    """Return the problem with the recipe's ``version``, if any: it is checked before anything else."""
     data = document.data
     if "version" not in data:
         return document.problem((), f"missing `version: {LANGUAGE_VERSION}`; add it as the first line")
@@ -144,6 +124,12 @@ def _convert(place: Place, error: ValidationError) -> Iterator[tuple[str, JsonPa
         )
         yield kind, path, place((*path, keys[1]), message, key=True)
         return
+    if kind == "uniqueItems":
+        index = next(index for index, item in enumerate(instance) if item in instance[:index])
+        first = instance.index(instance[index])
+        message = f"{instance[index]!r} is listed more than once (first at [{first}])"
+        yield kind, (*path, index), place((*path, index), message)
+        return
     yield kind, path, place(path, _message(kind, value, instance, path))
 
 
@@ -177,8 +163,14 @@ def _unknown(path: JsonPath, key: str, allowed: list[str]) -> str:
 
 def _message(kind: str, value: Any, instance: Any, path: JsonPath) -> str:
     if kind == "type":
-        if len(path) == 2 and path[0] == "steps" and instance in step_kinds():
-            return f"write `- {instance}: {{}}`: a step maps its kind to its options"
+        if len(path) == 2 and path[0] == "steps" and isinstance(instance, str):
+            if instance in step_kinds():
+                return f"write `- {instance}: {{}}`: a step maps its kind to its options"
+            return (
+                f"a step is written `- kind: {{...}}`, found {describe(instance)}{did_you_mean(instance, step_kinds())}"
+            )
+        if len(path) == 3 and path[0] == "steps" and instance is None:
+            return f"expected a mapping, found nothing (null); write `{path[2]}: {{}}` for a step without options"
         types = value if isinstance(value, list) else [value]
         expected = " or ".join(_TYPE_NAMES[name] for name in types)
         return f"expected {expected}, found {describe(instance)}"
@@ -199,9 +191,6 @@ def _message(kind: str, value: Any, instance: Any, path: JsonPath) -> str:
         return "a command is a list [program, arguments...], not empty"
     if kind == "minProperties":
         return "an empty step: name its kind, e.g. `- backup: {}`"
-    if kind == "uniqueItems":
-        twice = next(item for index, item in enumerate(instance) if item in instance[:index])
-        return f"{twice!r} is listed more than once"
     return f"invalid value ({kind}: {value!r})"
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from align.errors import Problem
+from align.recipe.messages import did_you_mean
 from align.recipe.model import Origin
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^{}]*)\}|\$\{")
@@ -22,7 +23,12 @@ DEFERRED = Deferred()
 
 
 class VariableError(Exception):
-    """A substitution that cannot be made; carries the message only."""
+    """A substitution that cannot be made; ``owner`` is the variable whose value holds the fault."""
+
+    def __init__(self, message: str, owner: str | None = None, cycle: frozenset[str] = frozenset()) -> None:
+        super().__init__(message)
+        self.owner = owner
+        self.cycle = cycle
 
 
 class Variables:
@@ -31,7 +37,7 @@ class Variables:
     def __init__(self, table: Mapping[str, tuple[Any, Origin]], deferred: tuple[str, ...]) -> None:
         self.table = dict(table)
         self.deferred = deferred
-        self.used: dict[str, Origin] = {}
+        self.broken: set[str] = set()
         self._done: dict[str, Any] = {}
 
     def names(self) -> list[str]:
@@ -45,32 +51,32 @@ class Variables:
         if name not in self.table:
             if name in self.deferred:
                 return DEFERRED
-            from align.recipe.validate import did_you_mean
-
             raise VariableError(f"unknown variable ${{{name}}}{did_you_mean(name, self.names())}")
         if name in stack:
-            raise VariableError(f"variable cycle: {' -> '.join((*stack, name))}")
-        raw, origin = self.table[name]
-        self.used[name] = origin
+            members = stack[stack.index(name) :]
+            message = f"variable cycle: {' -> '.join((*members, name))}"
+            raise VariableError(message, owner=name, cycle=frozenset(members))
         try:
-            value = expand(raw, lambda inner: self.value(inner, (*stack, name)))
+            value = expand(self.table[name][0], lambda inner: self.value(inner, (*stack, name)))
         except VariableError as error:
-            if stack:
-                raise
-            raise VariableError(f"in ${{{name}}} (set at {origin}): {error}") from None
+            error.owner = error.owner or name
+            raise
         self._done[name] = value
         return value
 
     def problems(self) -> list[Problem]:
-        """Return a located problem for each variable whose own value cannot be substituted."""
+        """Return a problem located at each variable whose own value holds a fault; mark the broken ones."""
         found = []
+        cycles: set[frozenset[str]] = set()
         for name, (_, origin) in sorted(self.table.items()):
             try:
                 self.value(name)
             except VariableError as error:
-                found.append(
-                    Problem(file=origin.file, line=origin.line, col=origin.col, path=origin.path, message=str(error))
-                )
+                self.broken.add(name)
+                if error.owner == name and not (error.cycle and error.cycle in cycles):
+                    found.append(origin.problem(str(error)))
+                if error.cycle:
+                    cycles.add(error.cycle)
         return found
 
 
