@@ -22,6 +22,7 @@ def tests(session: nox.Session) -> None:
         "auto",
         "--cov=align",
         "--cov-report=term-missing:skip-covered",
+        "--cov-fail-under=95",
         *session.posargs,
     )
 

@@ -148,9 +148,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AlignError as error:
         _print_error(error)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("align: interrupted", file=sys.stderr)
-        return 130
     return code
 
 

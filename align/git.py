@@ -133,9 +133,5 @@ def _git_command() -> Any:
         raise AlignError("git is not installed or not on PATH", hint="install git 2.30 or newer") from None
 
 
-def _text(data: bytes | str | None) -> str:
-    if data is None:
-        return ""
-    if isinstance(data, str):
-        return data
+def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="surrogateescape")

@@ -52,10 +52,7 @@ def render_resolved(recipe: Recipe) -> str:
 
 
 def _where(recipe: Recipe, path: str) -> str:
-    origin = recipe.origins.get(path)
-    if origin is None:
-        return ""
-    note = str(origin)
+    note = str(recipe.origins[path])
     via = recipe.via.get(path)
     return f"{note}; {', '.join(via)}" if via else note
 

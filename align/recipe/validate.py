@@ -111,11 +111,6 @@ def _convert(place: Place, error: ValidationError) -> Iterator[tuple[str, JsonPa
         message = f"variable name {instance!r} must start with a letter or _ and hold only letters, digits and _"
         yield kind, (*path, instance), place((*path, instance), message, key=True)
         return
-    if kind == "required":
-        for name in value:
-            if name not in instance:
-                yield kind, path, place(path, f"missing {name!r}", key=True)
-        return
     if kind == "maxProperties":
         keys = list(instance)
         message = (
@@ -177,8 +172,6 @@ def _message(kind: str, value: Any, instance: Any, path: JsonPath) -> str:
     if kind == "enum":
         choices = ", ".join(str(choice) for choice in value)
         return f"{instance!r} is not one of {choices}{did_you_mean(instance, value)}"
-    if kind == "const":
-        return f"must be {value!r}, found {describe(instance)}"
     if kind == "minimum":
         return f"must be at least {value}, found {instance}"
     if kind == "maximum":
