@@ -7,6 +7,12 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
+from align.errors import RecipeError
+from align.recipe import sources
+from align.recipe.resolve import resolve
+
 
 def git(cwd: Path, *args: str) -> str:
     """Run git in ``cwd`` and return its stripped stdout; fail the test on error."""
@@ -20,6 +26,16 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return path
+
+
+def recipe_problems(text: str, files: dict[str, str] | None = None) -> list[str]:
+    """Write ``text`` to r.yaml (and ``files`` beside it), resolve it and return every problem it raises."""
+    for name, body in (files or {}).items():
+        write(Path(name), body)
+    write(Path("r.yaml"), text)
+    with pytest.raises(RecipeError) as caught:
+        resolve(sources.file(Path("r.yaml")), cwd=Path.cwd())
+    return [str(problem) for problem in caught.value.problems]
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,7 @@ from align.git import Git
 from align.recipe import reference, sources
 from align.recipe.load import Mark, load
 from align.recipe.resolve import resolve
-from tests.helpers import write
-
-
-def problems(text: str) -> list[str]:
-    write(Path("r.yaml"), text)
-    with pytest.raises(RecipeError) as raised:
-        resolve(sources.file(Path("r.yaml")), cwd=Path.cwd())
-    return [str(problem) for problem in raised.value.problems]
+from tests.helpers import recipe_problems, write
 
 
 @pytest.mark.parametrize(
@@ -37,30 +30,30 @@ def problems(text: str) -> list[str]:
     ],
 )
 def test_numeric_bounds_and_float_surprises(options: str, message: str) -> None:
-    assert problems(f"version: 1\nsteps:\n  - fetch: {options}\n") == [message]
+    assert recipe_problems(f"version: 1\nsteps:\n  - fetch: {options}\n") == [message]
 
 
 def test_empty_text_option() -> None:
-    assert problems("version: 1\nsteps:\n  - validate: {noxfile: ''}\n") == [
+    assert recipe_problems("version: 1\nsteps:\n  - validate: {noxfile: ''}\n") == [
         "r.yaml:3:25: $.steps[0].validate.noxfile: must not be empty"
     ]
 
 
 def test_misspelt_bare_step_suggests_the_kind() -> None:
-    assert problems("version: 1\nsteps:\n  - reprot\n") == [
+    assert recipe_problems("version: 1\nsteps:\n  - reprot\n") == [
         "r.yaml:3:5: $.steps[0]: a step is written `- kind: {...}`, found the text 'reprot'; did you mean 'report'?"
     ]
 
 
 def test_step_without_a_value_suggests_empty_options() -> None:
-    assert problems("version: 1\nsteps:\n  - backup:\n") == [
+    assert recipe_problems("version: 1\nsteps:\n  - backup:\n") == [
         "r.yaml:3:12: $.steps[0].backup: expected a mapping, found nothing (null); "
         "write `backup: {}` for a step without options"
     ]
 
 
 def test_a_key_must_be_text() -> None:
-    assert problems("version: 1\n? [a, b]\n: c\nsteps:\n  - backup: {}\n") == [
+    assert recipe_problems("version: 1\n? [a, b]\n: c\nsteps:\n  - backup: {}\n") == [
         "r.yaml:2:3: $: a key must be plain text, not a list or a mapping"
     ]
 

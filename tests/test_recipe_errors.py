@@ -8,24 +8,13 @@ import pytest
 
 from align import __version__
 from align.cli import main
-from align.errors import RecipeError
 from align.recipe import sources
 from align.recipe.model import Validate
 from align.recipe.resolve import resolve
-from tests.helpers import write
+from tests.helpers import recipe_problems, write
 
 NOT_A_MAPPING = "a recipe is a mapping that starts with `version: 1`, found"
 NOX_EXPECTED = "expected a list of text values, or one `${variable}` that holds such a list"
-
-
-def problems(text: str, files: dict[str, str] | None = None) -> list[str]:
-    """Write ``text`` to r.yaml (and ``files`` beside it), resolve it and return every problem it raises."""
-    for name, body in (files or {}).items():
-        write(Path(name), body)
-    write(Path("r.yaml"), text)
-    with pytest.raises(RecipeError) as caught:
-        resolve(sources.file(Path("r.yaml")), cwd=Path.cwd())
-    return [str(problem) for problem in caught.value.problems]
 
 
 # Reading the file
@@ -60,7 +49,7 @@ def problems(text: str, files: dict[str, str] | None = None) -> list[str]:
     ],
 )
 def test_yaml_syntax_error(text: str, expected: str) -> None:
-    assert problems(text) == [expected]
+    assert recipe_problems(text) == [expected]
 
 
 @pytest.mark.parametrize(
@@ -82,18 +71,18 @@ def test_yaml_syntax_error(text: str, expected: str) -> None:
     ],
 )
 def test_document_that_is_not_a_mapping(text: str, found: str) -> None:
-    assert problems(text) == [f"r.yaml:1:1: $: {NOT_A_MAPPING} {found}"]
+    assert recipe_problems(text) == [f"r.yaml:1:1: $: {NOT_A_MAPPING} {found}"]
 
 
 @pytest.mark.parametrize("second", ["version: 1\n", ""], ids=["with-content", "empty"])
 def test_two_documents(second: str) -> None:
-    assert problems(f"version: 1\nextends: default\n---\n{second}") == [
+    assert recipe_problems(f"version: 1\nextends: default\n---\n{second}") == [
         "r.yaml:3:1: $: a recipe file holds one YAML document; remove the second `---` and what follows it"
     ]
 
 
 def test_duplicate_key_points_at_the_second_and_names_the_first() -> None:
-    assert problems("version: 1\nextends: default\nextends: ci\n") == [
+    assert recipe_problems("version: 1\nextends: default\nextends: ci\n") == [
         "r.yaml:3:1: $.extends: duplicate key 'extends' (first at line 2); keep one"
     ]
 
@@ -107,7 +96,9 @@ def test_duplicate_nested_key() -> None:
               rerere: true
               onto: origin/dev
     """
-    assert problems(text) == ["r.yaml:6:7: $.steps[0].rebase.onto: duplicate key 'onto' (first at line 4); keep one"]
+    assert recipe_problems(text) == [
+        "r.yaml:6:7: $.steps[0].rebase.onto: duplicate key 'onto' (first at line 4); keep one"
+    ]
 
 
 def test_merge_key() -> None:
@@ -118,13 +109,13 @@ def test_merge_key() -> None:
           rebase:
             <<: {rerere: true}
     """
-    assert problems(text) == [
+    assert recipe_problems(text) == [
         "r.yaml:5:5: $.patch.rebase: merge keys (<<) are not supported; use `extends:` to reuse a recipe"
     ]
 
 
 def test_explicit_standard_tag() -> None:
-    assert problems('version: 1\nextends: default\npatch:\n  fetch: {attempts: !!int "3"}\n') == [
+    assert recipe_problems('version: 1\nextends: default\npatch:\n  fetch: {attempts: !!int "3"}\n') == [
         "r.yaml:4:21: $.patch.fetch.attempts: YAML tags such as !!int are not supported; write the value plainly",
         "r.yaml:4:21: $.patch.fetch.attempts: expected a whole number, found the text '3'",
     ]
@@ -159,7 +150,7 @@ def test_explicit_standard_tag() -> None:
     ],
 )
 def test_custom_tag(text: str, expected: list[str]) -> None:
-    assert problems(text) == expected
+    assert recipe_problems(text) == expected
 
 
 # YAML 1.1 surprises
@@ -170,21 +161,21 @@ def test_custom_tag(text: str, expected: list[str]) -> None:
     [("no", "false"), ("on", "true"), ("1:30", "the number 90")],
 )
 def test_yaml11_reading_where_text_is_expected(raw: str, reading: str) -> None:
-    assert problems(f"version: 1\nextends: default\ntarget: {raw}\n") == [
+    assert recipe_problems(f"version: 1\nextends: default\ntarget: {raw}\n") == [
         f"r.yaml:3:9: $.target: YAML 1.1 reads {raw} as {reading}; quote it: '{raw}'"
     ]
 
 
 @pytest.mark.parametrize(("raw", "reading"), [("yes", "true"), ("off", "false")])
 def test_yaml11_reading_where_a_boolean_is_expected(raw: str, reading: str) -> None:
-    assert problems(f"version: 1\nextends: default\npatch:\n  fetch: {{prune: {raw}}}\n") == [
+    assert recipe_problems(f"version: 1\nextends: default\npatch:\n  fetch: {{prune: {raw}}}\n") == [
         f"r.yaml:4:18: $.patch.fetch.prune: YAML 1.1 reads {raw} as {reading}; write {reading}"
     ]
 
 
 @pytest.mark.parametrize(("raw", "number"), [("010", 8), ("1:30", 90), ("1_000", 1000)])
 def test_yaml11_number(raw: str, number: int) -> None:
-    assert problems(f"version: 1\nsteps:\n  - validate: {{timeout: {raw}}}\n") == [
+    assert recipe_problems(f"version: 1\nsteps:\n  - validate: {{timeout: {raw}}}\n") == [
         f"r.yaml:3:25: $.steps[0].validate.timeout: YAML 1.1 reads {raw} as the number {number}; "
         f"write {number}, or quote it ('{raw}') for text"
     ]
@@ -194,11 +185,11 @@ def test_yaml11_number(raw: str, number: int) -> None:
 
 
 def test_missing_version() -> None:
-    assert problems("extends: default\n") == ["r.yaml:1:1: $: missing `version: 1`; add it as the first line"]
+    assert recipe_problems("extends: default\n") == ["r.yaml:1:1: $: missing `version: 1`; add it as the first line"]
 
 
 def test_newer_version_names_this_align() -> None:
-    assert problems("version: 2\nextends: default\n") == [
+    assert recipe_problems("version: 2\nextends: default\n") == [
         f"r.yaml:1:10: $.version: recipe version 2 needs a newer align: this is align {__version__}, which reads "
         "recipe version 1; upgrade (pip install --upgrade align) or write `version: 1`"
     ]
@@ -210,7 +201,7 @@ def test_newer_version_names_this_align() -> None:
 )
 def test_version_must_be_the_number_1(raw: str, found: str) -> None:
     column = 10 if raw else 9
-    assert problems(f"version: {raw}\nextends: default\n") == [
+    assert recipe_problems(f"version: {raw}\nextends: default\n") == [
         f"r.yaml:1:{column}: $.version: version must be 1, found {found}"
     ]
 
@@ -219,13 +210,13 @@ def test_version_must_be_the_number_1(raw: str, found: str) -> None:
 
 
 def test_unknown_top_level_key() -> None:
-    assert problems("version: 1\nextends: default\ntarjet: main\n") == [
+    assert recipe_problems("version: 1\nextends: default\ntarjet: main\n") == [
         "r.yaml:3:1: $.tarjet: unknown key 'tarjet'; did you mean 'target'?"
     ]
 
 
 def test_step_kind_at_top_level() -> None:
-    assert problems("version: 1\nextends: default\nfetch: {prune: false}\n") == [
+    assert recipe_problems("version: 1\nextends: default\nfetch: {prune: false}\n") == [
         "r.yaml:3:1: $.fetch: unknown key 'fetch': step options go in a `- fetch: {...}` item under `steps:` "
         "(or under `patch:`)"
     ]
@@ -240,17 +231,17 @@ def test_step_kind_at_top_level() -> None:
     ids=["steps", "patch"],
 )
 def test_unknown_step_kind(text: str, expected: str) -> None:
-    assert problems(text) == [f"{expected}: unknown step kind 'rebsae'; did you mean 'rebase'?"]
+    assert recipe_problems(text) == [f"{expected}: unknown step kind 'rebsae'; did you mean 'rebase'?"]
 
 
 def test_unknown_option() -> None:
-    assert problems("version: 1\nsteps:\n  - rebase: {autostsh: true}\n") == [
+    assert recipe_problems("version: 1\nsteps:\n  - rebase: {autostsh: true}\n") == [
         "r.yaml:3:14: $.steps[0].rebase.autostsh: unknown option 'autostsh'; did you mean 'autostash'?"
     ]
 
 
 def test_enum_value() -> None:
-    assert problems("version: 1\nsteps:\n  - rebase: {strategy: rebsae}\n") == [
+    assert recipe_problems("version: 1\nsteps:\n  - rebase: {strategy: rebsae}\n") == [
         "r.yaml:3:24: $.steps[0].rebase.strategy: 'rebsae' is not one of rebase, merge; did you mean 'rebase'?"
     ]
 
@@ -266,55 +257,55 @@ def test_enum_value() -> None:
     ids=["text-for-list", "number-for-text", "null", "boolean-for-options"],
 )
 def test_wrong_type(step: str, expected: str) -> None:
-    assert problems(f"version: 1\nsteps:\n  - {step}\n") == [f"r.yaml:{expected}"]
+    assert recipe_problems(f"version: 1\nsteps:\n  - {step}\n") == [f"r.yaml:{expected}"]
 
 
 # Steps
 
 
 def test_bare_string_step() -> None:
-    assert problems("version: 1\nsteps:\n  - backup: {}\n  - report\n") == [
+    assert recipe_problems("version: 1\nsteps:\n  - backup: {}\n  - report\n") == [
         "r.yaml:4:5: $.steps[1]: write `- report: {}`: a step maps its kind to its options"
     ]
 
 
 def test_step_with_two_kinds() -> None:
-    assert problems("version: 1\nsteps:\n  - backup: {}\n    fetch: {}\n") == [
+    assert recipe_problems("version: 1\nsteps:\n  - backup: {}\n    fetch: {}\n") == [
         "r.yaml:4:5: $.steps[0].fetch: a step names one kind, this one names 2 (backup, fetch); "
         "split it into one `- kind: {...}` item each"
     ]
 
 
 def test_empty_step() -> None:
-    assert problems("version: 1\nsteps:\n  - {}\n") == [
+    assert recipe_problems("version: 1\nsteps:\n  - {}\n") == [
         "r.yaml:3:5: $.steps[0]: an empty step: name its kind, e.g. `- backup: {}`"
     ]
 
 
 def test_empty_steps_list() -> None:
-    assert problems("version: 1\nsteps: []\n") == ["r.yaml:2:8: $.steps: needs at least one step"]
+    assert recipe_problems("version: 1\nsteps: []\n") == ["r.yaml:2:8: $.steps: needs at least one step"]
 
 
 def test_duplicate_step_kind() -> None:
-    assert problems("version: 1\nsteps:\n  - backup: {}\n  - fetch: {}\n  - backup: {}\n") == [
+    assert recipe_problems("version: 1\nsteps:\n  - backup: {}\n  - fetch: {}\n  - backup: {}\n") == [
         "r.yaml:5:5: $.steps[2].backup: step 'backup' appears twice (first at steps[0]); each kind appears once"
     ]
 
 
 def test_duplicate_check_points_at_the_repeated_item() -> None:
-    assert problems("version: 1\nsteps:\n  - verify: {checks: [linear, clean_state, linear]}\n") == [
+    assert recipe_problems("version: 1\nsteps:\n  - verify: {checks: [linear, clean_state, linear]}\n") == [
         "r.yaml:3:44: $.steps[0].verify.checks[2]: 'linear' is listed more than once (first at [0])"
     ]
 
 
 def test_empty_command() -> None:
-    assert problems("version: 1\nsteps:\n  - validate: {run: [[make, test], []]}\n") == [
+    assert recipe_problems("version: 1\nsteps:\n  - validate: {run: [[make, test], []]}\n") == [
         "r.yaml:3:36: $.steps[0].validate.run[1]: a command is a list [program, arguments...], not empty"
     ]
 
 
 def test_nox_sessions_as_text() -> None:
-    assert problems("version: 1\nsteps:\n  - validate: {nox: lint}\n") == [
+    assert recipe_problems("version: 1\nsteps:\n  - validate: {nox: lint}\n") == [
         f"r.yaml:3:21: $.steps[0].validate.nox: {NOX_EXPECTED}; found the text 'lint' (write [lint] for a list of one)"
     ]
 
@@ -324,7 +315,7 @@ def test_nox_sessions_as_text() -> None:
     [("true", "refuse", "stash"), ("false", "stash", "refuse")],
 )
 def test_autostash_contradicts_dirty(autostash: str, dirty: str, meant: str) -> None:
-    assert problems(f"version: 1\nsteps:\n  - rebase: {{autostash: {autostash}, dirty: {dirty}}}\n") == [
+    assert recipe_problems(f"version: 1\nsteps:\n  - rebase: {{autostash: {autostash}, dirty: {dirty}}}\n") == [
         f"r.yaml:3:14: $.steps[0].rebase.autostash: `autostash: {autostash}` means `dirty: {meant}`, "
         f"which contradicts `dirty: {dirty}`; keep one"
     ]
@@ -334,7 +325,7 @@ def test_autostash_contradicts_dirty(autostash: str, dirty: str, meant: str) -> 
 
 
 def test_bad_variable_name() -> None:
-    assert problems("version: 1\nextends: default\nvars:\n  my-var: x\n") == [
+    assert recipe_problems("version: 1\nextends: default\nvars:\n  my-var: x\n") == [
         "r.yaml:4:3: $.vars['my-var']: variable name 'my-var' must start with a letter or _ "
         "and hold only letters, digits and _"
     ]
@@ -350,7 +341,9 @@ def test_bad_variable_name() -> None:
     ],
 )
 def test_builtin_variable_set_in_vars(name: str, message: str) -> None:
-    assert problems(f"version: 1\nextends: default\nvars:\n  {name}: x\n") == [f"r.yaml:4:3: $.vars.{name}: {message}"]
+    assert recipe_problems(f"version: 1\nextends: default\nvars:\n  {name}: x\n") == [
+        f"r.yaml:4:3: $.vars.{name}: {message}"
+    ]
 
 
 def test_unknown_variable() -> None:
@@ -361,19 +354,19 @@ def test_unknown_variable() -> None:
         steps:
           - validate: {nox: "${sesions}"}
     """
-    assert problems(text) == [
+    assert recipe_problems(text) == [
         "r.yaml:5:21: $.steps[0].validate.nox: unknown variable ${sesions}; did you mean 'sessions'?"
     ]
 
 
 def test_unclosed_reference() -> None:
-    assert problems('version: 1\nsteps:\n  - rebase: {onto: "origin/${target"}\n') == [
+    assert recipe_problems('version: 1\nsteps:\n  - rebase: {onto: "origin/${target"}\n') == [
         "r.yaml:3:20: $.steps[0].rebase.onto: unclosed ${ in 'origin/${target'; write $${ for a literal ${"
     ]
 
 
 def test_invalid_reference() -> None:
-    assert problems('version: 1\nsteps:\n  - rebase: {onto: "${a-b}"}\n') == [
+    assert recipe_problems('version: 1\nsteps:\n  - rebase: {onto: "${a-b}"}\n') == [
         "r.yaml:3:20: $.steps[0].rebase.onto: invalid variable reference '${a-b}': a name is letters, digits and _"
     ]
 
@@ -386,7 +379,7 @@ def test_list_variable_inside_text() -> None:
         steps:
           - rebase: {onto: "origin/${sessions}"}
     """
-    assert problems(text) == [
+    assert recipe_problems(text) == [
         "r.yaml:5:20: $.steps[0].rebase.onto: ${sessions} holds a list and cannot stand inside text; "
         "use it as the whole value"
     ]
@@ -402,7 +395,7 @@ def test_variable_cycle() -> None:
           - backup: {}
     """
     # One problem per cycle, at its first variable; the options using it add none.
-    assert problems(text) == ["r.yaml:3:6: $.vars.a: variable cycle: a -> b -> a"]
+    assert recipe_problems(text) == ["r.yaml:3:6: $.vars.a: variable cycle: a -> b -> a"]
 
 
 def test_type_error_after_substitution() -> None:
@@ -413,7 +406,7 @@ def test_type_error_after_substitution() -> None:
         steps:
           - validate: {nox: "${sessions}"}
     """
-    assert problems(text) == [
+    assert recipe_problems(text) == [
         f"r.yaml:5:21: $.steps[0].validate.nox: {NOX_EXPECTED}; found the text 'lint' "
         "(write [lint] for a list of one); after substituting ${sessions} from r.yaml:3:13"
     ]
@@ -431,54 +424,56 @@ def test_escaped_reference_is_literal() -> None:
 
 
 def test_patch_together_with_steps() -> None:
-    assert problems("version: 1\nsteps:\n  - backup: {}\npatch:\n  backup: {}\n") == [
+    assert recipe_problems("version: 1\nsteps:\n  - backup: {}\npatch:\n  backup: {}\n") == [
         "r.yaml:4:1: $.patch: `patch:` changes inherited steps; this recipe lists its own `steps:`, "
         "so change them there"
     ]
 
 
 def test_patch_without_extends() -> None:
-    assert problems("version: 1\npatch:\n  fetch: {prune: false}\n") == [
+    assert recipe_problems("version: 1\npatch:\n  fetch: {prune: false}\n") == [
         "r.yaml:2:1: $.patch: `patch:` changes the steps of an extended recipe; add `extends: default` "
         "(or another recipe)"
     ]
 
 
 def test_patch_of_a_step_the_chain_lacks() -> None:
-    assert problems("version: 1\nextends: default\npatch:\n  validate: {nox: [lint]}\n") == [
+    assert recipe_problems("version: 1\nextends: default\npatch:\n  validate: {nox: [lint]}\n") == [
         "r.yaml:4:3: $.patch.validate: no 'validate' step to patch; the inherited steps are: "
         "backup, fetch, rebase, on_conflict, on_fail, verify, report"
     ]
 
 
 def test_no_steps_after_resolution() -> None:
-    assert problems("version: 1\n") == [
+    assert recipe_problems("version: 1\n") == [
         "r.yaml:1:1: $: no steps: start from a recipe with `extends: default`, or list `steps:`"
     ]
 
 
 def test_extends_missing_builtin() -> None:
-    assert problems("version: 1\nextends: defualt\n") == [
+    assert recipe_problems("version: 1\nextends: defualt\n") == [
         "r.yaml:2:10: $.extends: no built-in recipe named 'defualt'; did you mean 'default'? "
         "(built-in recipes: ci, default, merge, offline, validated; a path starts with ./ or ends with .yaml)"
     ]
 
 
 def test_extends_missing_file() -> None:
-    assert problems("version: 1\nextends: ./team.yaml\n") == [
+    assert recipe_problems("version: 1\nextends: ./team.yaml\n") == [
         "r.yaml:2:10: $.extends: recipe file not found: team.yaml"
     ]
 
 
 def test_extends_cycle_shows_the_whole_chain() -> None:
     files = {"b.yaml": "version: 1\nextends: ./c.yaml\n", "c.yaml": "version: 1\nextends: ./r.yaml\n"}
-    assert problems("version: 1\nextends: ./b.yaml\n", files) == [
+    assert recipe_problems("version: 1\nextends: ./b.yaml\n", files) == [
         "c.yaml:2:10: $.extends: extends cycle: r.yaml -> b.yaml -> c.yaml -> r.yaml"
     ]
 
 
 def test_extends_itself() -> None:
-    assert problems("version: 1\nextends: ./r.yaml\n") == ["r.yaml:2:10: $.extends: extends cycle: r.yaml -> r.yaml"]
+    assert recipe_problems("version: 1\nextends: ./r.yaml\n") == [
+        "r.yaml:2:10: $.extends: extends cycle: r.yaml -> r.yaml"
+    ]
 
 
 # All at once
@@ -498,7 +493,7 @@ def test_every_problem_is_reported_sorted_by_line() -> None:
           validate: {nox: lint}
         extends: ci
     """
-    assert problems(text) == [
+    assert recipe_problems(text) == [
         "r.yaml:3:1: $.tarjet: unknown key 'tarjet'; did you mean 'target'?",
         "r.yaml:5:3: $.vars['my-var']: variable name 'my-var' must start with a letter or _ "
         "and hold only letters, digits and _",
@@ -522,7 +517,7 @@ def test_schema_and_variable_problems_are_reported_together() -> None:
           - fetch: {prnue: true}
           - rebase: {onto: "${remot}/main"}
     """
-    assert problems(text) == [
+    assert recipe_problems(text) == [
         "r.yaml:3:13: $.steps[0].fetch.prnue: unknown option 'prnue'; did you mean 'prune'?",
         "r.yaml:4:20: $.steps[1].rebase.onto: unknown variable ${remot}; did you mean 'remote'?",
     ]
