@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         "recipes",
         help="list the recipes you can use, or show one",
         description="The recipes align can use: built-in, published by installed packages, the repository's own.",
+        epilog="examples:\n  align recipes list\n  align recipes show ci --resolved\n"
+        "  align recipes schema > .align.schema.json",
         formatter_class=formatter,
     )
     recipe_commands = _Commands(

@@ -119,8 +119,8 @@ class Git:
         return self.run("cat-file", "-e", f"{sha}^{{commit}}", ok=(0, 1, 128)).code == 0
 
     def show_file(self, sha: str, path: str) -> str | None:
-        """Return the text of ``path`` at commit ``sha``, or None when it is not there."""
-        result = self.run("show", f"{sha}:{path}", ok=(0, 128))
+        """Return the text of file ``path`` at commit ``sha``, or None when no such file is there."""
+        result = self.run("cat-file", "blob", f"{sha}:{path}", ok=(0, 128))
         return result.stdout if result.code == 0 else None
 
 

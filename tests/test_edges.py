@@ -14,7 +14,7 @@ from align.git import Git
 from align.recipe import reference, sources
 from align.recipe.load import Mark, load
 from align.recipe.resolve import resolve
-from tests.helpers import recipe_problems, write
+from tests.helpers import Repo, recipe_problems, write
 
 
 @pytest.mark.parametrize(
@@ -144,3 +144,90 @@ def test_reference_writes_a_file_or_stdout(capsys: pytest.CaptureFixture[str]) -
     assert Path("ref.md").read_text(encoding="utf-8") == reference.render()
     assert reference.main([]) == 0
     assert capsys.readouterr().out == reference.render()
+
+
+def test_control_character_is_located() -> None:
+    assert recipe_problems("version: 1\ndescription: a\x07b\n") == [
+        "r.yaml:2:15: $: character '\\x07' is not allowed in YAML; remove it or write it as an escape"
+    ]
+
+
+def test_alias_of_a_mapping_is_refused() -> None:
+    assert recipe_problems("version: 1\nextends: default\nvars: &v {x: *v}\n") == [
+        "r.yaml:3:7: $.vars.x: anchors and aliases (*name) of mappings and lists are not supported",
+        "r.yaml:3:7: $.vars.x: expected text or a number or true or false or a list, found a mapping",
+    ]
+
+
+def test_deep_nesting_is_an_error_not_a_crash() -> None:
+    assert recipe_problems("version: 1\nvars: {a: " + "[" * 3000 + "]" * 3000 + "}\n") == [
+        "r.yaml:1:1: $: the YAML is nested too deeply to read"
+    ]
+
+
+def test_autostash_of_the_wrong_type_is_reported() -> None:
+    assert recipe_problems("version: 1\nextends: default\npatch: {rebase: {autostash: [1]}}\n") == [
+        "r.yaml:3:29: $.patch.rebase.autostash: expected true or false, found a list"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        ("~nosuchuser/x.yaml", "cannot use '~nosuchuser/x.yaml' as a recipe path"),
+        ("a" * 5000 + ".yaml", "cannot use '/"),
+    ],
+)
+def test_impossible_paths_are_located(reference: str, message: str) -> None:
+    (found,) = recipe_problems(f"version: 1\nextends: {reference}\n")
+    assert found.startswith(f"r.yaml:2:10: $.extends: {message}")
+
+
+def test_unwritable_cache_is_located(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    sha = repo.commit("team.yaml", "version: 1\nextends: default\n", "team recipe")
+    write(Path("cache-is-a-file"), "")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(Path("cache-is-a-file").resolve()))
+    (found,) = recipe_problems(f"version: 1\nextends: git+file://{repo.path}@{sha}#team.yaml\n")
+    assert found.startswith("r.yaml:2:10: $.extends: cannot write the recipe cache")
+
+
+def test_git_path_that_names_a_folder_is_not_cached(repo: Repo, cache_dir: Path) -> None:
+    sha = repo.commit("team/r.yaml", "version: 1\nextends: default\n", "team recipe")
+    assert recipe_problems(f"version: 1\nextends: git+file://{repo.path}@{sha}#team\n") == [
+        f"r.yaml:2:10: $.extends: team is not a file at commit {sha[:12]} of file://{repo.path}"
+    ]
+    assert not (cache_dir / "git" / sha / "team").exists()
+    write(Path("ok.yaml"), f"version: 1\nextends: git+file://{repo.path}@{sha}#team/r.yaml\n")
+    assert resolve(sources.file(Path("ok.yaml")), cwd=Path.cwd()).chain[-1] == str(
+        sources.data_dir("recipes") / "default.yaml"
+    )
+
+
+def test_target_is_checked_after_substitution() -> None:
+    assert recipe_problems("version: 1\nextends: default\ntarget: '${t}'\nvars: {t: [a, b]}\n") == [
+        "r.yaml:3:9: $.target: expected text, found a list"
+    ]
+
+
+def test_empty_target_from_set_is_refused() -> None:
+    write(Path("r.yaml"), "version: 1\nextends: default\n")
+    with pytest.raises(RecipeError) as raised:
+        resolve(sources.file(Path("r.yaml")), cwd=Path.cwd(), overrides={"target": ""})
+    assert [str(problem) for problem in raised.value.problems] == ["--set: $.target: must not be empty"]
+
+
+def test_a_list_option_cannot_take_a_run_time_text() -> None:
+    (found,) = recipe_problems("version: 1\nextends: validated\npatch: {validate: {nox: '${branch}'}}\n")
+    assert found.startswith("r.yaml:3:25: $.steps[6].validate.nox: expected a list of text values")
+    assert found.endswith("after substituting ${branch} set at run time")
+
+
+def test_unreadable_parent_is_located_and_the_child_still_checked() -> None:
+    Path("bin.yaml").write_bytes(b"\xff\xfe")
+    found = recipe_problems("version: 1\nextends: ./bin.yaml\ntarget: [x]\nbogus: 1\n")
+    assert [problem.split(": ")[0:2] for problem in found] == [
+        ["r.yaml:2:10", "$.extends"],
+        ["r.yaml:3:9", "$.target"],
+        ["r.yaml:4:1", "$.bogus"],
+    ]
+    assert "cannot read recipe bin.yaml" in found[0]

@@ -369,7 +369,7 @@ def test_git_sha_not_in_the_repository_is_a_located_error(pinned: Pinned) -> Non
 
 def test_git_path_missing_at_that_commit_is_a_located_error(pinned: Pinned, cache_dir: Path) -> None:
     assert problems(child(pinned.reference(path="recipes/missing.yaml"))) == [
-        f"child.yaml:2:10: $.extends: recipes/missing.yaml does not exist at commit {pinned.sha[:12]} of {pinned.url}"
+        f"child.yaml:2:10: $.extends: recipes/missing.yaml is not a file at commit {pinned.sha[:12]} of {pinned.url}"
     ]
     assert not (cache_dir / "git" / pinned.sha / "recipes" / "missing.yaml").exists()
 

@@ -18,7 +18,11 @@ from tests.helpers import write
 
 DEFAULT = str(data_dir("recipes") / "default.yaml")
 SCHEMA_DEFAULT = Origin(file="schema default")
-SET = Origin(file="--set")
+
+
+def set_origin(path: str) -> Origin:
+    """Where ``--set`` puts a value: no file position, the JSON path of the key it sets."""
+    return Origin(file="--set", path=path)
 
 
 def resolved(
@@ -284,13 +288,13 @@ def test_extended_recipe_variable_not_overridden_keeps_its_origin() -> None:
 @pytest.mark.usefixtures("chain")
 def test_set_beats_repository_recipe() -> None:
     recipe = resolved(CHILD, name="child.yaml", overrides={"level": "cli"})
-    assert (recipe.variables["level"], recipe.origins["$.vars.level"]) == ("cli", SET)
+    assert (recipe.variables["level"], recipe.origins["$.vars.level"]) == ("cli", set_origin("$.vars.level"))
 
 
 @pytest.mark.usefixtures("chain")
 def test_set_beats_extended_recipe_scalar() -> None:
     recipe = resolved(CHILD, name="child.yaml", overrides={"remote": "mirror"})
-    assert (recipe.remote, recipe.origins["$.vars.remote"]) == ("mirror", SET)
+    assert (recipe.remote, recipe.origins["$.vars.remote"]) == ("mirror", set_origin("$.remote"))
 
 
 @pytest.mark.usefixtures("chain")
@@ -331,7 +335,7 @@ def test_set_target_when_no_recipe_sets_it() -> None:
     assert (recipe.target, recipe.step("rebase").onto, recipe.origins["$.vars.target"]) == (  # type: ignore[union-attr]
         "release",
         "origin/release",
-        SET,
+        set_origin("$.target"),
     )
 
 

@@ -78,10 +78,19 @@ def json_path(path: JsonPath) -> str:
 
 def load(text: str, source: str) -> tuple[Document, list[Problem]]:
     """Parse ``text``; return the document and every problem found while reading it."""
-    loader = yaml.SafeLoader(text)
-    builder = _Builder(source, loader)
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as error:
+        before = text[: error.position]
+        line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        character = chr(error.character) if isinstance(error.character, int) else error.character
+        message = f"character {character!r} is not allowed in YAML; remove it or write it as an escape"
+        problem = Problem(file=source, line=line, col=col, path="$", message=message)
+        return Document(source=source, text=text, data=None), [problem]
+    except RecursionError:
+        problem = Problem(file=source, line=1, col=1, path="$", message="the YAML is nested too deeply to read")
+        return Document(source=source, text=text, data=None), [problem]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -96,6 +105,7 @@ def load(text: str, source: str) -> tuple[Document, list[Problem]]:
             message = f"YAML syntax error: {error.problem or error.context}"
         problem = Problem(file=source, line=line, col=col, path="$", message=message)
         return Document(source=source, text=text, data=None), [problem]
+    builder = _Builder(source, loader)
     data = builder.build(node, ()) if node is not None else None
     document = Document(
         source=source,
@@ -123,8 +133,14 @@ class _Builder:
         self.values: dict[JsonPath, Mark] = {}
         self.surprises: dict[JsonPath, Surprise] = {}
         self.problems: list[Problem] = []
+        self._built: set[int] = set()
 
     def build(self, node: yaml.Node, path: JsonPath) -> Any:
+        if id(node) in self._built and not isinstance(node, yaml.ScalarNode):
+            # An alias of a mapping or list: refused, so that one file cannot expand into millions of values.
+            self._problem(_mark(node), path, "anchors and aliases (*name) of mappings and lists are not supported")
+            return {} if isinstance(node, yaml.MappingNode) else []
+        self._built.add(id(node))
         self.values[path] = _mark(node)
         explicit = self._explicit_tag(node)
         if explicit is not None:

@@ -15,10 +15,10 @@ from align.recipe.load import Document, JsonPath, json_path, load
 from align.recipe.messages import did_you_mean
 from align.recipe.model import ALIASES, STEP_TYPES, Origin, Recipe, Step
 from align.recipe.validate import RUNTIME_VARS, check, schema_problems, version_problem
-from align.recipe.variables import VariableError, Variables, expand
+from align.recipe.variables import VariableError, Variables, expand, is_reference
 from align.resources import schema
 
-SET_ORIGIN = Origin(file="--set")
+SET_ORIGIN = Origin(file="--set")  # problems print as ``--set: $.target: ...``
 RUN_ORIGIN = Origin(file="run time")
 DEFAULT_ORIGIN = Origin(file="schema default")
 
@@ -59,7 +59,14 @@ def load_chain(source: sources.Source, cwd: Path) -> tuple[list[Layer], list[Pro
     problems: list[Problem] = []
     current: sources.Source | None = source
     while current is not None:
-        document, found = load(current.read(), current.display)
+        try:
+            text = current.read()
+        except sources.SourceError as error:
+            if not layers:
+                raise
+            problems.append(layers[-1].document.problem(("extends",), error.message))
+            break
+        document, found = load(text, current.display)
         found.extend(check(document))
         problems.extend(found)
         if not isinstance(document.data, dict) or version_problem(document) is not None:
@@ -109,9 +116,11 @@ def resolve(
     deferred = tuple(name for name in (*RUNTIME_VARS, "target") if name not in table)
     variables = Variables(table, deferred)
     problems.extend(variables.problems())
+    problems.extend(_check_top_level(table, variables, problems))
     resolved, origins, via = _substitute(entries, variables, problems)
     if not problems:
-        problems.extend(schema_problems({"version": 1, "steps": resolved}, _placer(entries, via)))
+        # Check the substituted steps again; a reference left for the run stands for one text value.
+        problems.extend(schema_problems({"version": 1, "steps": _as_text(resolved)}, _placer(entries, via)))
     if problems:
         raise RecipeError(problems)
     steps = tuple(_build(step) for step in resolved)
@@ -194,7 +203,7 @@ def _set_options(entry: _Entry, options: Any, layer: Layer, path: JsonPath) -> N
         alias = ALIASES.get((entry.kind, option))
         if alias is None:
             entry.options[option] = (value, origin)
-        elif value in alias[1]:
+        elif isinstance(value, bool):
             entry.options[alias[0]] = (alias[1][value], origin)
 
 
@@ -207,7 +216,8 @@ def _apply_overrides(table: dict[str, tuple[Any, Origin]], overrides: Mapping[st
                 f"--set {name}=...: the recipe has no variable {name!r}{did_you_mean(name, [*table, 'target'])}",
                 hint=f"its variables: {', '.join(sorted({*table, 'target'}))}",
             )
-        table[name] = (value, SET_ORIGIN)
+        path = (name,) if name in ("target", "remote") else ("vars", name)
+        table[name] = (value, Origin(file=SET_ORIGIN.file, path=json_path(path)))
 
 
 def _substitute(
@@ -252,6 +262,39 @@ def _via(name: str, variables: Variables) -> str:
     if name not in variables.table:
         return f"${{{name}}} set at run time"
     return f"${{{name}}} from {variables.table[name][1]}"
+
+
+def _as_text(value: Any) -> Any:
+    """Return ``value`` with each whole ``${name}`` left for the run replaced by a sample text."""
+    if isinstance(value, dict):
+        return {key: _as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_text(item) for item in value]
+    return "text" if isinstance(value, str) and is_reference(value) else value
+
+
+def _check_top_level(
+    table: Mapping[str, tuple[Any, Origin]], variables: Variables, known: list[Problem]
+) -> list[Problem]:
+    """Check ``target`` and ``remote`` as substituted (and as set by ``--set``); mark the bad ones broken."""
+    found = []
+    for name in ("target", "remote"):
+        if name not in table or name in variables.broken:
+            continue
+        origin = table[name][1]
+        if any(
+            (problem.file, problem.line, problem.col) == (origin.file, origin.line, origin.col) for problem in known
+        ):
+            variables.broken.add(name)  # already reported as written
+            continue
+        problems = schema_problems(
+            {"version": 1, name: _as_text(variables.value(name))},
+            lambda path, message, key=False, origin=origin: origin.problem(message),
+        )
+        if problems:
+            variables.broken.add(name)
+            found.extend(problems)
+    return found
 
 
 def _placer(entries: list[_Entry], via: Mapping[str, list[str]]) -> Any:

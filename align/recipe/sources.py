@@ -18,7 +18,7 @@ log = logging.getLogger("align.recipe")
 ENTRY_POINT_GROUP = "align.recipes"
 REPOSITORY_FILES = (".align.yaml", ".align.yml")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
-_SHA = re.compile(r"([0-9a-f]{40}|[0-9a-f]{64})\Z")
+_SHA = re.compile(r"[0-9a-f]{40}\Z")
 
 
 class SourceError(AlignError):
@@ -68,7 +68,7 @@ def builtin_names() -> list[str]:
 def builtin(name: str) -> Source:
     """Return the built-in recipe ``name``."""
     path = data_dir("recipes") / f"{name}.yaml"
-    if not _NAME.match(name) or not path.is_file():
+    if not (_NAME.match(name) and len(name) < 100 and path.is_file()):
         known = builtin_names()
         raise SourceError(
             f"no built-in recipe named {name!r}{did_you_mean(name, known)}",
@@ -79,9 +79,13 @@ def builtin(name: str) -> Source:
 
 def file(path: Path, *, kind: str = "file") -> Source:
     """Return the recipe at ``path``."""
-    path = Path(os.path.abspath(path))  # one spelling per file, so that cycles are found at once
+    try:
+        path = Path(os.path.abspath(path.expanduser()))  # one spelling per file, so that cycles are found at once
+        found = path.is_file()
+    except (OSError, RuntimeError) as error:
+        raise SourceError(f"cannot use {str(path)[:80]!r} as a recipe path: {error}") from None
     display = _display(path)
-    if not path.is_file():
+    if not found:
         raise SourceError(f"recipe file not found: {display}")
     return Source(name=_stem(path.name), kind=kind, display=display, path=path)
 
@@ -178,7 +182,7 @@ def relative(reference: str, base: Source) -> Source:
             raise SourceError(f"a recipe from git extends files of its own commit only, found {reference!r}")
         joined = os.path.normpath(PurePosixPath(base.pin.path).parent / reference)
         return git(GitPin(url=base.pin.url, sha=base.pin.sha, path=_repository_path(joined)))
-    return file(base.path.parent / Path(reference).expanduser())
+    return file(Path(reference) if reference.startswith("~") else base.path.parent / reference)
 
 
 def locate(reference: str, base: Source | None, cwd: Path) -> Source:
@@ -190,7 +194,7 @@ def locate(reference: str, base: Source | None, cwd: Path) -> Source:
     if _is_path(reference):
         if base is not None:
             return relative(reference, base)
-        return file(cwd / Path(reference).expanduser())
+        return file(cwd / reference)
     return builtin(reference)
 
 
@@ -216,23 +220,25 @@ def _fetch(pin: GitPin, cached: Path) -> None:
     from align.git import ALLOWED_PROTOCOLS, Git
 
     store = cache_dir() / "repos" / (hashlib.sha256(pin.url.encode()).hexdigest()[:16] + ".git")
-    store.mkdir(parents=True, exist_ok=True)
-    repo = Git(store, env={"GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS})
-    repo.init_bare()
-    log.info("fetching recipe %s (once; cached in %s)", pin, cache_dir())
     try:
+        store.mkdir(parents=True, exist_ok=True)
+        repo = Git(store, env={"GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS})
+        repo.init_bare()
+        log.info("fetching recipe %s (once; cached in %s)", pin, cache_dir())
         present = repo.has_commit(pin.sha) or repo.fetch_commit(pin.url, pin.sha)
+        if not present:
+            raise SourceError(f"commit {pin.sha} is not in {pin.url}")
+        text = repo.show_file(pin.sha, pin.path)
+        if text is None:
+            raise SourceError(f"{pin.path} is not a file at commit {pin.sha[:12]} of {pin.url}")
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(cached)
     except GitError as error:
         raise SourceError(f"cannot fetch {pin.url}: {error.stderr.strip() or error.message}") from None
-    if not present:
-        raise SourceError(f"commit {pin.sha} is not in {pin.url}")
-    text = repo.show_file(pin.sha, pin.path)
-    if text is None:
-        raise SourceError(f"{pin.path} does not exist at commit {pin.sha[:12]} of {pin.url}")
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    partial = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(cached)
+    except OSError as error:
+        raise SourceError(f"cannot write the recipe cache {cache_dir()}: {error}") from None
 
 
 def _is_path(reference: str) -> bool:

@@ -67,7 +67,7 @@ def version_problem(document: Document) -> Problem | None:
     if type(version) is int and version > LANGUAGE_VERSION:
         return document.problem(
             ("version",),
-            f"recipe version {version} needs a newer align: this is align {__version__}, which reads "
+            f"recipe version {version} needs an align newer than {__version__}: this align reads "
             f"recipe version {LANGUAGE_VERSION}; upgrade (pip install --upgrade align) or write "
             f"`version: {LANGUAGE_VERSION}`",
         )

@@ -95,6 +95,11 @@ def expand(value: Any, lookup: Callable[[str], Any]) -> Any:
     return value
 
 
+def is_reference(text: str) -> bool:
+    """Tell whether ``text`` is exactly one ``${name}``."""
+    return _WHOLE.match(text) is not None
+
+
 def substitute(text: str, lookup: Callable[[str], Any]) -> Any:
     """Substitute ``text``; a text that is exactly ``${name}`` takes the variable's value as is."""
     whole = _WHOLE.match(text)
