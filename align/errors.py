@@ -16,6 +16,10 @@ class AlignError(Exception):
         self.message = message
         self.hint = hint
 
+    def one_line(self) -> str:
+        """Return the message with its hint in parentheses, for a located problem."""
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
 
 class UsageError(AlignError):
     """Bad command-line input; nothing was touched."""

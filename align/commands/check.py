@@ -35,8 +35,7 @@ def _check(reference: str | None, cwd: Path, *, quiet: bool) -> list[Problem]:
     except RecipeError as error:
         return list(error.problems)
     except sources.SourceError as error:
-        hint = f" ({error.hint})" if error.hint else ""
-        return [Problem(file=reference or ".", line=1, col=1, path="$", message=f"{error.message}{hint}")]
+        return [Problem(file=reference or ".", line=1, col=1, path="$", message=error.one_line())]
     if not quiet:
         print(f"ok: {source.display}")
     return []

@@ -80,8 +80,7 @@ def load_chain(source: sources.Source, cwd: Path) -> tuple[list[Layer], list[Pro
         try:
             current = sources.locate(reference, current, cwd)
         except sources.SourceError as error:
-            hint = f" ({error.hint})" if error.hint else ""
-            problems.append(document.problem(("extends",), f"{error.message}{hint}"))
+            problems.append(document.problem(("extends",), error.one_line()))
             break
         if current.path in [*seen, layer.source.path]:
             chain = " -> ".join([*(item.source.display for item in layers), current.display])
