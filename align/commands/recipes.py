@@ -17,9 +17,10 @@ from align.resources import schema
 def run_list(args: argparse.Namespace) -> int:
     """Print one line per recipe: name, first line of its description, where it comes from."""
     rows = [(name, _describe(sources.builtin(name)), "built-in") for name in sources.builtin_names()]
-    for name, owners in sorted(sources.packages().items()):
+    published = sources.packages()  # one scan of the installed distributions
+    for name, owners in sorted(published.items()):
         try:
-            source = sources.package(name)
+            source = sources.package(name, published)
         except AlignError as error:
             rows.append((f"package:{name}", f"(unusable: {error.message})", "package"))
             continue

@@ -18,7 +18,6 @@ from align.recipe.validate import RUNTIME_VARS, check, schema_problems, version_
 from align.recipe.variables import VariableError, Variables, expand, is_reference
 from align.resources import schema
 
-SET_ORIGIN = Origin(file="--set")  # problems print as ``--set: $.target: ...``
 RUN_ORIGIN = Origin(file="run time")
 DEFAULT_ORIGIN = Origin(file="schema default")
 
@@ -216,7 +215,7 @@ def _apply_overrides(table: dict[str, tuple[Any, Origin]], overrides: Mapping[st
                 hint=f"its variables: {', '.join(sorted({*table, 'target'}))}",
             )
         path = (name,) if name in ("target", "remote") else ("vars", name)
-        table[name] = (value, Origin(file=SET_ORIGIN.file, path=json_path(path)))
+        table[name] = (value, Origin(file="--set", path=json_path(path)))  # prints as ``--set: $.target: ...``
 
 
 def _substitute(

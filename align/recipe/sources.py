@@ -112,11 +112,15 @@ def packages() -> dict[str, list[tuple[str, str]]]:
     return found
 
 
-def package(name: str) -> Source:
-    """Return the recipe ``name`` published by an installed package (``package:NAME``)."""
+def package(name: str, published: dict[str, list[tuple[str, str]]] | None = None) -> Source:
+    """Return the recipe ``name`` published by an installed package (``package:NAME``).
+
+    Args:
+        published: the result of ``packages()``, when the caller already has it.
+    """
     from importlib.resources import files
 
-    published = packages()
+    published = packages() if published is None else published
     owners = published.get(name, [])
     if not owners:
         raise SourceError(
