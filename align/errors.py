@@ -67,5 +67,17 @@ class GitError(AlignError):
         super().__init__(f"`git {' '.join(self.argv)}` exited with {returncode}: {detail}")
 
 
+class Refusal(AlignError):
+    """Refused before starting: the repository is in a state align will not touch."""
+
+    exit_code = 4
+
+
+class Interrupted(AlignError):
+    """SIGINT or SIGTERM arrived; the journal is consistent."""
+
+    exit_code = 130
+
+
 def _order(problem: Problem) -> tuple[str, int, int, str, str]:
     return (problem.file, problem.line, problem.col, problem.path, problem.message)

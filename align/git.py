@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ _LEAKED = (
 # Transports a recipe fetched from git may use (``ext::`` and ``fd::`` run commands).
 # Only recipe fetches are limited: a user's own remotes keep their configured helpers.
 ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
+MIN_VERSION = (2, 30)
+ZERO = "0" * 40
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,18 +81,39 @@ class Git:
             _truncate_exc=False,
         )
 
-    def run(self, *args: str, ok: Sequence[int] = (0,), stdin: str | None = None) -> Result:
-        """Run ``git ARGS``; raise ``GitError`` unless its exit code is in ``ok``."""
+    def run(
+        self,
+        *args: str,
+        ok: Sequence[int] = (0,),
+        stdin: str | None = None,
+        on_stderr: Callable[[str], None] | None = None,
+    ) -> Result:
+        """Run ``git ARGS``; raise ``GitError`` unless its exit code is in ``ok``.
+
+        Args:
+            on_stderr: called with each piece of stderr as git writes it (live progress).
+        """
         import sh
 
         extra: dict[str, Any] = {"_in": stdin} if stdin is not None else {}
+        pieces: list[str] = []
+        if on_stderr is not None:
+
+            def stream(chunk: bytes | str) -> None:
+                text = chunk if isinstance(chunk, str) else _text(chunk)
+                pieces.append(text)
+                on_stderr(text)
+
+            extra.update(_err=stream, _err_bufsize=0)
         started = time.perf_counter()
         try:
             done = self._command(*args, _ok_code=list(ok), _return_cmd=True, **extra)
         except sh.ErrorReturnCode as error:
-            result = Result(code=error.exit_code, stdout=_text(error.stdout), stderr=_text(error.stderr))
+            stderr = "".join(pieces) if on_stderr is not None else _text(error.stderr)
+            result = Result(code=error.exit_code, stdout=_text(error.stdout), stderr=stderr)
         else:
-            result = Result(code=done.exit_code, stdout=_text(done.stdout), stderr=_text(done.stderr))
+            stderr = "".join(pieces) if on_stderr is not None else _text(done.stderr)
+            result = Result(code=done.exit_code, stdout=_text(done.stdout), stderr=stderr)
         elapsed = time.perf_counter() - started
         self.stats.calls += 1
         self.stats.seconds += elapsed
@@ -122,6 +146,139 @@ class Git:
         """Return the text of file ``path`` at commit ``sha``, or None when no such file is there."""
         result = self.run("cat-file", "blob", f"{sha}:{path}", ok=(0, 128))
         return result.stdout if result.code == 0 else None
+
+    # -- repository facts -------------------------------------------------------------------
+
+    def version(self) -> tuple[int, ...]:
+        """Return git's version as numbers, e.g. ``(2, 39, 5)``."""
+        text = self.run("version").stdout
+        found = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+        if not found:
+            raise AlignError(f"cannot read git's version from {text.strip()!r}")
+        return tuple(int(part or 0) for part in found.groups())
+
+    def locate(self) -> Location | None:
+        """Return the working tree, git dirs and HEAD around ``cwd`` (None outside a working tree)."""
+        result = self.run(
+            "rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir", "--symbolic-full-name", "HEAD",
+            ok=(0, 128),
+        )  # fmt: skip
+        lines = result.stdout.splitlines()
+        if result.code != 0 or len(lines) != 4:
+            return None
+        root, git_dir, common, head = lines
+        common_dir = (self.cwd / common).resolve()
+        return Location(
+            root=Path(root),
+            git_dir=Path(git_dir),
+            common_dir=common_dir,
+            head_ref=head if head.startswith("refs/") else None,
+        )
+
+    def branch_name_ok(self, name: str) -> bool:
+        """Tell whether git accepts ``name`` as a branch name, as written (no ``@{-1}`` expansion)."""
+        result = self.run("check-ref-format", "--branch", name, ok=(0, 1, 128))
+        return result.code == 0 and result.stdout.strip() == name
+
+    def refs(self, *patterns: str) -> dict[str, Ref]:
+        """Return the refs matching ``patterns`` (for-each-ref patterns), in one call."""
+        fields = "%(refname)%00%(objectname)%00%(symref)%00%(objecttype)"
+        result = self.run("for-each-ref", f"--format={fields}", "--end-of-options", *patterns)
+        found: dict[str, Ref] = {}
+        for line in result.stdout.splitlines():
+            name, sha, symref, kind = line.split("\0")
+            found[name] = Ref(name=name, sha=sha, symref=symref, kind=kind)
+        return found
+
+    def commit_of(self, rev: str) -> str | None:
+        """Return the commit ``rev`` names, or None."""
+        result = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", ok=(0, 1, 128))
+        return result.stdout.strip() if result.code == 0 else None
+
+    def changes(self) -> list[str]:
+        """Return ``status --porcelain`` entries: staged, unstaged and untracked paths (not ignored)."""
+        result = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+        return [entry for entry in result.stdout.split("\0") if entry]
+
+    def unmerged(self) -> list[tuple[str, str]]:
+        """Return each unmerged path with its two-letter status (``UU``, ``AA``, ``DU``...)."""
+        result = self.run("status", "--porcelain=v2", "-z", "--untracked-files=no")
+        found = []
+        for entry in result.stdout.split("\0"):
+            if entry.startswith("u "):
+                fields = entry.split(" ", 10)
+                found.append((fields[10], fields[1]))
+        return found
+
+    def counts(self, onto: str, tip: str) -> tuple[int, int, int, str | None]:
+        """Return (behind, ahead, merge commits ahead, merge base) of ``tip`` against ``onto``."""
+        sides = self.run("rev-list", "--left-right", "--count", f"{onto}...{tip}", "--").stdout.split()
+        merges = self.run("rev-list", "--count", "--min-parents=2", f"{onto}..{tip}", "--").stdout.strip()
+        base = self.run("merge-base", "--end-of-options", onto, tip, ok=(0, 1)).stdout.strip() or None
+        return int(sides[0]), int(sides[1]), int(merges), base
+
+    def commits(self, revs: Sequence[str], paths: Sequence[str] = ()) -> list[tuple[str, str]]:
+        """Return (short sha, subject) of the commits ``revs`` select, touching ``paths`` if given."""
+        result = self.run("log", "--format=%h%x00%s", "--end-of-options", *revs, "--", *paths)
+        return [tuple(line.split("\0", 1)) for line in result.stdout.splitlines()]  # type: ignore[misc]
+
+    def last_reflog(self, ref: str) -> tuple[str, str] | None:
+        """Return (new sha, message) of the newest reflog entry of ``ref``, or None."""
+        result = self.run("log", "-g", "-n1", "--format=%H%x00%gs", ref, "--", ok=(0, 128))
+        line = result.stdout.strip()
+        return tuple(line.split("\0", 1)) if result.code == 0 and "\0" in line else None  # type: ignore[return-value]
+
+    def remote_url(self, remote: str) -> str | None:
+        """Return the URL git would fetch ``remote`` from (insteadOf applied), or None."""
+        result = self.run("ls-remote", "--get-url", "--end-of-options", remote, ok=(0, 128))
+        url = result.stdout.strip()
+        return url if result.code == 0 and url != remote else None
+
+    # -- moving refs ------------------------------------------------------------------------
+
+    def update_ref(self, ref: str, new: str, old: str, message: str) -> bool:
+        """Move ``ref`` to ``new`` only if it is at ``old`` (ZERO: create); False when it was not."""
+        result = self.run("update-ref", "--create-reflog", "-m", message, ref, new, old, ok=(0, 1, 128))
+        return result.code == 0
+
+    def move_branch(self, ref: str, new: str, old: str, message: str) -> bool:
+        """Compare-and-swap branch ``ref`` from ``old`` to ``new``; a checked-out branch's tree follows it.
+
+        The caller makes sure the working tree is clean when the branch is checked out.
+        """
+        head = self.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1)).stdout.strip()
+        if head != ref:
+            return self.update_ref(ref, new, old, message)
+        self.run("checkout", "--quiet", "--detach")  # so the branch can move without leaving the tree behind
+        moved = self.update_ref(ref, new, old, message)
+        self.run("switch", "--quiet", "--no-guess", "--end-of-options", ref.removeprefix("refs/heads/"))
+        return moved
+
+    def delete_refs(self, refs: Mapping[str, str], message: str) -> None:
+        """Delete each ref if it still points where ``refs`` says, in one transaction."""
+        if refs:
+            lines = "".join(f"delete {ref} {sha}\n" for ref, sha in refs.items())
+            self.run("update-ref", "-m", message, "--stdin", stdin=lines)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Location:
+    """Where a repository lives and what HEAD is."""
+
+    root: Path
+    git_dir: Path
+    common_dir: Path
+    head_ref: str | None  # refs/heads/... ; None when HEAD is detached
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ref:
+    """One ref as ``for-each-ref`` reports it."""
+
+    name: str
+    sha: str
+    symref: str
+    kind: str
 
 
 def _git_command() -> Any:

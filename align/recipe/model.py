@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import ClassVar, Literal
 
 from align.errors import Problem
@@ -134,3 +134,32 @@ class Recipe:
     def step(self, kind: str) -> Step | None:
         """Return the step of ``kind``, or None when the recipe has none."""
         return next((step for step in self.steps if step.kind == kind), None)
+
+
+def step_to_dict(step: Step) -> dict[str, dict[str, object]]:
+    """Return ``{kind: {option: value}}`` for a step (lists as lists), as a journal stores it."""
+    options = {item.name: _thaw(getattr(step, item.name)) for item in fields(step)}
+    return {step.kind: options}
+
+
+def step_from_dict(data: Mapping[str, Mapping[str, object]]) -> Step:
+    """Rebuild a step written by ``step_to_dict``."""
+    ((kind, options),) = data.items()
+    return STEP_TYPES[kind](**{name: _freeze(value) for name, value in options.items()})  # type: ignore[arg-type]
+
+
+def default_step(kind: str) -> Step:
+    """Return the step of ``kind`` with every option at its schema default."""
+    from align.resources import schema
+
+    properties = schema()["$defs"][kind]["properties"]
+    names = {item.name for item in fields(STEP_TYPES[kind])}
+    return step_from_dict({kind: {name: spec["default"] for name, spec in properties.items() if name in names}})
+
+
+def _thaw(value: object) -> object:
+    return [_thaw(item) for item in value] if isinstance(value, tuple) else value
+
+
+def _freeze(value: object) -> object:
+    return tuple(_freeze(item) for item in value) if isinstance(value, list) else value

@@ -1,0 +1,19 @@
+"""``align continue | skip | abort``: finish a run paused at a conflict, or interrupted."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from align import engine
+from align.commands.run import show
+from align.git import Git
+from align.plan import locate
+from align.state import Store
+
+
+def run(args: argparse.Namespace) -> int:
+    """Resume the run in the journal with ``args.command`` (continue, skip or abort)."""
+    location = locate(Git(Path.cwd()))
+    outcome = engine.resume(Git(location.root), Store(location.common_dir), location.git_dir, args.command)
+    return show(outcome)

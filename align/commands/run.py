@@ -1,0 +1,49 @@
+"""``align [run] BRANCH...``: align each branch as the recipe says."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from align import engine
+from align.git import Git
+from align.plan import Options, make_plan
+
+
+def run(args: argparse.Namespace) -> int:
+    """Align each branch named (the current one when none is); stop at a pause or an interruption."""
+    worst = 0
+    for branch in args.branches or [None]:
+        options = Options(
+            branch=branch,
+            recipe=args.recipe,
+            target=args.target,
+            remote=args.remote,
+            overrides=tuple(args.overrides),
+            cwd=Path.cwd(),
+        )
+        plan = make_plan(Git(Path.cwd()), options)
+        git = Git(plan.location.root)
+        if args.dry_run:
+            from align.commands.plan import describe
+
+            print(describe(git, plan))
+            continue
+        code = show(engine.start(git, plan))
+        if code in (3, 130):
+            return code
+        worst = max(worst, code)
+    return worst
+
+
+def show(outcome: engine.Outcome) -> int:
+    """Print an outcome's report (and its refusal on stderr); return its exit code."""
+    if outcome.rendered:
+        print(outcome.rendered)
+    else:
+        for line in (*outcome.warnings, *outcome.guidance):
+            print(line)
+    if outcome.journal.status == "refused":
+        print(f"align: error: {outcome.journal.message}", file=sys.stderr)
+    return outcome.exit_code

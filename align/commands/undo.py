@@ -1,0 +1,58 @@
+"""``align undo [BRANCH]``: put a branch back where it was before its last alignment."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from align.errors import Refusal
+from align.git import Git
+from align.plan import check_branch_name, locate
+from align.state import Store
+from align.steps.backup import save as save_backup
+
+UNDOABLE = ("aligned", "failed_kept")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Restore the pre-run tip of the branch's last run from its backup (compare-and-swap)."""
+    location = locate(Git(Path.cwd()))
+    git = Git(location.root)
+    store = Store(location.common_dir)
+    if args.branch is None:
+        if location.head_ref is None:
+            raise Refusal("HEAD is detached: name the branch to undo", hint="`align undo BRANCH`")
+        branch = location.head_ref.removeprefix("refs/heads/")
+    else:
+        branch = args.branch
+    ref = check_branch_name(git, branch)
+    with store.lock(f"undo {branch}"):
+        if store.journal() is not None:
+            raise Refusal("an align run is in progress", hint="finish it first: `align continue` or `align abort`")
+        last = next((run for run in reversed(store.past_runs()) if run["branch"] == branch), None)
+        journal = store.past_journal(last["run_id"]) if last and last["status"] in UNDOABLE else None
+        if journal is None or not journal.new_tip:
+            raise Refusal(f"no alignment of {branch!r} to undo", hint="`align backups list` shows every backup")
+        current = git.commit_of(ref) or ""
+        if current == journal.original_tip:
+            print(f"{branch} is already at its pre-run tip {current[:12]}; nothing to undo")
+            return 0
+        if current != journal.new_tip and not args.force:
+            raise Refusal(
+                f"{branch} moved since run {journal.run_id} (it is at {current[:12]}, align left it at "
+                f"{journal.new_tip[:12]}); undoing would lose those commits",
+                hint=f"`align undo {branch} --force` keeps a backup of {current[:12]} and restores anyway",
+            )
+        if location.head_ref == ref and git.changes():
+            raise Refusal(
+                f"{branch} is checked out and has uncommitted changes",
+                hint="commit or stash them first, then run `align undo` again",
+            )
+        kept = save_backup(git, branch, current, "before align undo") if current != journal.new_tip else ""
+        moved = git.move_branch(ref, journal.original_tip, current, f"align undo of run {journal.run_id}")
+        if not moved:
+            raise Refusal(f"{branch} moved while undoing; nothing changed", hint="run `align undo` again")
+    print(f"{branch} restored to {journal.original_tip[:12]} (from {journal.backup_ref}; was {current[:12]})")
+    if kept:
+        print(f"what it replaced is kept as {kept}")
+    return 0

@@ -1,0 +1,337 @@
+"""The interpreter: run a plan's steps in order, send conflicts and failures to their handlers."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from align.errors import AlignError, Interrupted, Refusal
+from align.git import Git
+from align.monitor import Monitor
+from align.plan import Plan, operation_in_progress
+from align.recipe import model
+from align.state import FINAL, Journal, Phase, Store
+
+ACTIONS = ("backup", "fetch", "rebase", "verify", "validate")
+EXIT_CODES = {
+    "aligned": 0,
+    "up_to_date": 0,
+    "paused": 3,
+    "conflict_aborted": 1,
+    "failed_rolled_back": 1,
+    "failed_kept": 1,
+    "aborted": 1,
+    "interrupted": 130,
+    "refused": 4,
+    "error": 1,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepResult:
+    """How one step ended: ``ok``, ``skipped``, ``up_to_date``, ``conflict`` or ``failed``."""
+
+    status: str
+    detail: str = ""
+
+
+@dataclass(kw_only=True)
+class Context:
+    """What a step runner works with; the journal is the only state that changes."""
+
+    git: Git
+    store: Store
+    journal: Journal
+    recipe_steps: tuple[model.Step, ...]
+    monitor: Monitor
+    git_dir: Any  # Path of this worktree's git dir
+    guidance: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rendered: str = ""
+
+    def save(self) -> None:
+        """Write the journal (atomically) with the git statistics so far."""
+        self.store.save(self.journal)
+
+    def step(self, kind: str) -> Any:
+        """Return the recipe's step of ``kind`` or its schema defaults when the recipe has none."""
+        found = next((step for step in self.recipe_steps if step.kind == kind), None)
+        return found if found is not None else model.default_step(kind)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """What a command did: the journal of the run, and what to tell the user."""
+
+    journal: Journal
+    guidance: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    rendered: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        """Return the exit code of DESIGN §5 for this outcome."""
+        return EXIT_CODES.get(self.journal.status, 1)
+
+
+def start(git: Git, plan: Plan) -> Outcome:
+    """Run ``plan`` from the beginning (``align BRANCH``)."""
+    store = Store(plan.location.common_dir)
+    with store.lock(f"run {plan.branch}"), _signals():
+        refuse_unsafe(git, store, plan)
+        journal = Journal(
+            run_id=plan.run_id,
+            started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            pid=os.getpid(),
+            recipe={
+                "name": plan.recipe.name,
+                "source": plan.recipe.source,
+                "sha256": plan.recipe.sha256,
+                "steps": [model.step_to_dict(step) for step in plan.recipe.steps],
+            },
+            branch=plan.branch,
+            ref=plan.ref,
+            original_tip=plan.tip,
+            original_head=plan.original_head,
+            target=plan.target,
+            remote=plan.remote,
+            onto=plan.onto,
+        )
+        context = _context(git, store, journal, plan.location.git_dir)
+        store.save(journal)
+        return drive(context)
+
+
+def resume(git: Git, store: Store, git_dir: Any, action: str) -> Outcome:
+    """Finish a paused or interrupted run: ``continue``, ``skip`` or ``abort``."""
+    from align.steps import rebase, rollback
+
+    with store.lock(action, take_over_dead=True), _signals():
+        journal = store.journal()
+        if journal is None:
+            raise Refusal(
+                f"no align run to {action}: nothing is paused or interrupted",
+                hint="`align status` shows the last run; `align undo` restores a finished one",
+            )
+        journal.pid = os.getpid()
+        context = _context(git, store, journal, git_dir)
+        if journal.paused_at:
+            journal.paused_s += time.time() - journal.paused_at
+            journal.paused_at = 0.0
+        if action == "abort":
+            started = time.perf_counter()
+            detail = rollback.restore(context, reason="aborted by the user")
+            journal.phases.append(Phase(name="abort", status="ok", duration_s=time.perf_counter() - started))
+            for conflict in journal.conflicts:
+                if conflict.resolution == "pending":
+                    conflict.resolution = "aborted"
+            journal.status = "aborted"
+            journal.message = detail
+            return _finish(context)
+        if journal.step == "rebase" and "rebase" not in journal.done:
+            try:
+                result = rebase.resume(context, context.step("rebase"), action)
+            except Interrupted:
+                return _interrupted(context)
+            outcome = _after_step(context, "rebase", result, time.perf_counter())
+            if outcome is not None:
+                return outcome
+            journal.done.append("rebase")
+        elif action == "skip":
+            raise Refusal("there is no commit to skip: the run did not stop at a conflict", hint="run `align continue`")
+        return drive(context)
+
+
+def drive(context: Context) -> Outcome:
+    """Run the action steps not yet done, in recipe order, then finish the run."""
+    from align.steps import RUNNERS
+
+    journal = context.journal
+    journal.status = "running"
+    try:
+        for step in context.recipe_steps:
+            if step.kind not in ACTIONS or step.kind in journal.done:
+                continue
+            journal.step = step.kind
+            context.save()
+            started = context.monitor.step(_title(step, journal))
+            try:
+                result = RUNNERS[step.kind](context, step)
+            except (Refusal, Interrupted):
+                raise
+            except AlignError as error:
+                result = StepResult(status="failed", detail=error.one_line())
+            outcome = _after_step(context, step.kind, result, started)
+            if outcome is not None:
+                return outcome
+            journal.done.append(step.kind)
+        if journal.status == "running":
+            from align.steps import rollback
+
+            rollback.settle(context)
+    except Interrupted:
+        return _interrupted(context)
+    except Refusal as error:
+        return _refused(context, error)
+    if journal.status == "running":
+        journal.status = "up_to_date" if journal.new_tip in ("", journal.original_tip) else "aligned"
+    return _finish(context)
+
+
+def _after_step(context: Context, kind: str, result: StepResult, started: float) -> Outcome | None:
+    """Record the step; dispatch a conflict or a failure; return an outcome when the run stops here."""
+    from align.steps import conflict, report, rollback
+
+    journal = context.journal
+    elapsed = context.monitor.done(started, result.detail or result.status)
+    journal.phases.append(Phase(name=kind, status=result.status, duration_s=elapsed, detail=result.detail))
+    if result.status == "conflict":
+        if context.step("on_conflict").action == "pause":
+            journal.status = "paused"
+            journal.paused_at = time.time()
+            context.guidance.extend(conflict.guidance(context))
+            _record_git(context)
+            report.run(context)
+            context.save()
+            return _outcome(context)
+        started = time.perf_counter()
+        detail = rollback.restore(context, reason="a conflict ended the run (on_conflict: abort)")
+        journal.phases.append(Phase(name="on_conflict", status="aborted", duration_s=time.perf_counter() - started))
+        journal.status = "conflict_aborted"
+        journal.message = detail
+        return _finish(context)
+    if result.status == "failed":
+        journal.message = result.detail
+        started = time.perf_counter()
+        if context.step("on_fail").action == "rollback":
+            detail = rollback.restore(context, reason=result.detail)
+            journal.status = "failed_rolled_back"
+            journal.message = f"{result.detail}; {detail}"
+        else:
+            context.guidance.extend(rollback.keep_guidance(context))
+            journal.status = "failed_kept"
+        journal.phases.append(Phase(name="on_fail", status="ok", duration_s=time.perf_counter() - started))
+        return _finish(context)
+    return None
+
+
+def _finish(context: Context) -> Outcome:
+    """Run the report step (always last), archive the journal, return the outcome."""
+    from align.steps import report
+
+    journal = context.journal
+    journal.exit_code = EXIT_CODES.get(journal.status, 1)
+    _record_git(context)
+    report.run(context)
+    if journal.status in FINAL:
+        context.store.finish(journal)
+    else:
+        context.save()
+    return _outcome(context)
+
+
+def _refused(context: Context, error: Refusal) -> Outcome:
+    """A step found the run unsafe: undo what was done (usually nothing) and report the refusal."""
+    from align.steps import rollback
+
+    journal = context.journal
+    rollback.restore(context, reason="refused")
+    journal.status = "refused"
+    journal.message = error.one_line()
+    context.guidance.append(f"refused: {error.message}")
+    if error.hint:
+        context.guidance.append(f"hint: {error.hint}")
+    return _finish(context)
+
+
+def _interrupted(context: Context) -> Outcome:
+    from align.steps import report
+
+    context.journal.status = "interrupted"
+    context.journal.message = "interrupted by a signal; run `align continue` to finish or `align abort` to undo"
+    context.guidance.append(context.journal.message)
+    _record_git(context)
+    report.run(context)
+    context.save()
+    return _outcome(context)
+
+
+def _outcome(context: Context) -> Outcome:
+    return Outcome(
+        journal=context.journal,
+        guidance=tuple(context.guidance),
+        warnings=tuple(context.warnings),
+        rendered=context.rendered,
+    )
+
+
+def _record_git(context: Context) -> None:
+    context.journal.git_calls += context.git.stats.calls
+    context.journal.git_seconds += context.git.stats.seconds
+    context.git.stats.calls = 0
+    context.git.stats.seconds = 0.0
+
+
+def _context(git: Git, store: Store, journal: Journal, git_dir: Any) -> Context:
+    steps = tuple(model.step_from_dict(item) for item in journal.recipe["steps"])
+    total = sum(1 for step in steps if step.kind in ACTIONS and step.kind not in journal.done)
+    return Context(git=git, store=store, journal=journal, recipe_steps=steps, monitor=Monitor(total), git_dir=git_dir)
+
+
+def _title(step: model.Step, journal: Journal) -> str:
+    titles = {
+        "backup": f"backup {journal.branch}",
+        "fetch": f"fetch {journal.target} from {journal.remote}",
+        "rebase": f"{getattr(step, 'strategy', 'rebase')} {journal.branch} onto {journal.onto}",
+        "verify": "verify",
+        "validate": "validate",
+    }
+    return titles[step.kind]
+
+
+def refuse_unsafe(git: Git, store: Store, plan: Plan) -> None:
+    """Refuse (exit 4, nothing touched) a run that cannot start safely."""
+    journal = store.journal()
+    if journal is not None:
+        raise Refusal(
+            f"an align run on {journal.branch!r} is {journal.status} (run {journal.run_id}, step {journal.step})",
+            hint="finish it first: `align continue`, `align skip` or `align abort` (`align status` shows it)",
+        )
+    operation = operation_in_progress(plan.location.git_dir)
+    if operation is not None:
+        raise Refusal(
+            f"{operation} is in progress that align did not start; align leaves it alone",
+            hint="finish or abort it with git first (`git status` says how), then run align again",
+        )
+    rebase = plan.recipe.step("rebase")
+    if rebase is not None and rebase.dirty == "refuse" and git.changes():  # type: ignore[union-attr]
+        raise Refusal(
+            "the working tree has uncommitted changes and the recipe says `dirty: refuse`",
+            hint="commit or stash them first (`git stash push --include-untracked`), or use `dirty: stash`",
+        )
+
+
+@contextlib.contextmanager
+def _signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into ``Interrupted`` while a command changes the repository."""
+
+    def interrupt(number: int, frame: object) -> None:
+        raise Interrupted(f"interrupted by {signal.Signals(number).name}")
+
+    previous = {number: signal.signal(number, interrupt) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def as_dict(outcome: Outcome) -> dict[str, Any]:
+    """Return the outcome's journal as plain data."""
+    return dataclasses.asdict(outcome.journal)

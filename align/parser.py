@@ -1,0 +1,249 @@
+"""The argument parser: every subcommand, its help and its examples."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from align import __version__
+
+COMMANDS = ("run", "continue", "skip", "abort", "undo", "status", "plan", "check", "recipes", "backups")
+EPILOG = """\
+examples:
+  align feature/x                   align feature/x onto its up-to-date primary branch
+  align feature/x --recipe ci       ... following the built-in ci recipe
+  align continue                    after resolving a conflict (or: align skip, align abort)
+  align undo feature/x              put feature/x back where it was before the last run
+  align check                       check the recipe align would use here
+  align check .align.yaml ci        check a file and a built-in recipe
+  align recipes list                the recipes you can use
+  align recipes show default --resolved
+
+exit codes: 0 ok, 1 failed, 2 usage error or invalid recipe, 3 paused at a conflict,
+4 refused (unsafe state), 130 interrupted.
+Docs: docs/branch_alignment_guide.md, docs/recipes.md
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser for every subcommand."""
+    from align.commands import check, recipes
+
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="align",
+        description="Keep a feature branch aligned with its primary branch, as a YAML recipe says.",
+        epilog=EPILOG,
+        formatter_class=formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"align {__version__}")
+    _add_verbosity(parser, default=False)
+    parser.set_defaults(verbose=False, quiet=False)
+    # -v/-q are accepted after the command too; SUPPRESS keeps a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    _add_verbosity(common, default=argparse.SUPPRESS)
+    commands = _Commands(parser.add_subparsers(dest="command", metavar="COMMAND", required=True), common)
+
+    _add_run_commands(commands, formatter)
+    check_parser = commands.add_parser(
+        "check",
+        help="validate recipes; every error located; exit 2 when any is invalid",
+        description="Validate recipes (files or names): schema, extends chain and variables. "
+        "Every problem is printed as FILE:LINE:COL: JSON.PATH: MESSAGE. Works outside a repository.",
+        epilog="examples:\n  align check\n  align check .align.yaml recipes/*.yaml\n  align check ci package:team\n\n"
+        "Without RECIPE, checks the recipe align would use here: .align.yaml or .align.yml at the\n"
+        "repository root, else the built-in default. Exit 0 when all are valid, 2 otherwise.",
+        formatter_class=formatter,
+    )
+    check_parser.add_argument(
+        "recipes", nargs="*", metavar="RECIPE", help="a path, a built-in name, package:NAME or git+URL@SHA#PATH"
+    )
+    check_parser.set_defaults(handler=check.run)
+
+    recipes_parser = commands.add_parser(
+        "recipes",
+        help="list the recipes you can use, or show one",
+        description="The recipes align can use: built-in, published by installed packages, the repository's own.",
+        epilog="examples:\n  align recipes list\n  align recipes show ci --resolved\n"
+        "  align recipes schema > .align.schema.json",
+        formatter_class=formatter,
+    )
+    recipe_commands = _Commands(
+        recipes_parser.add_subparsers(dest="recipes_command", metavar="COMMAND", required=True), common
+    )
+    list_parser = recipe_commands.add_parser(
+        "list",
+        help="one line per recipe: name, description, where it comes from",
+        description="List every recipe: built-in ones, package:NAME ones from installed packages, and the "
+        "repository's .align.yaml when run inside a repository.",
+        epilog="example:\n  align recipes list",
+        formatter_class=formatter,
+    )
+    list_parser.set_defaults(handler=recipes.run_list)
+    show_parser = recipe_commands.add_parser(
+        "show",
+        help="print a recipe as written, or resolved",
+        description="Print a recipe as written; with --resolved, after extends, variables and defaults, "
+        "as YAML with where each value came from.",
+        epilog="examples:\n  align recipes show ci\n  align recipes show .align.yaml --resolved\n"
+        "  align recipes show ci --resolved --set sessions=[lint,tests]",
+        formatter_class=formatter,
+    )
+    show_parser.add_argument(
+        "recipe", metavar="NAME|PATH", help="a built-in name, a path, package:NAME or git+URL@SHA#PATH"
+    )
+    show_parser.add_argument(
+        "--resolved", action="store_true", help="follow extends, substitute variables, fill defaults"
+    )
+    show_parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a variable (text, or a list written [a,b]); with --resolved",
+    )
+    show_parser.set_defaults(handler=recipes.run_show)
+    schema_parser = recipe_commands.add_parser(
+        "schema",
+        help="print the recipe JSON schema (for editors)",
+        description="Print the JSON schema of the recipe format (draft 2020-12), "
+        "e.g. to save it for a YAML language server.",
+        epilog="example:\n  align recipes schema > .align.schema.json",
+        formatter_class=formatter,
+    )
+    schema_parser.set_defaults(handler=recipes.run_schema)
+    _add_backups(commands, formatter)
+    return parser
+
+
+def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--recipe", metavar="NAME|PATH", help="the recipe to follow (default: .align.yaml here, else default)"
+    )
+    parser.add_argument("--target", metavar="BRANCH", help="the primary branch to align onto (default: see docs)")
+    parser.add_argument("--remote", metavar="NAME", help="the remote to fetch the target from (default: origin)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a recipe variable (text, or a list written [a,b])",
+    )
+
+
+def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatter]) -> None:
+    from align.commands import plan, resume, run, status, undo
+
+    run_parser = commands.add_parser(
+        "run",
+        help="align branches (the default command: `align BRANCH` is `align run BRANCH`)",
+        description="Align each BRANCH (default: the checked-out one) onto its up-to-date primary branch, "
+        "following the recipe's steps: backup, fetch, rebase or merge, verify, validate, report.",
+        epilog="examples:\n  align feature/x\n  align feature/x feature/y --recipe merge\n"
+        "  align --target develop --set sessions=[lint]\n\n"
+        "exit codes: 0 aligned or up to date, 1 failed (rolled back), 2 usage error or invalid recipe,\n"
+        "3 paused at a conflict, 4 refused (unsafe state; nothing touched), 130 interrupted.",
+        formatter_class=formatter,
+    )
+    run_parser.add_argument("branches", nargs="*", metavar="BRANCH", help="a local branch (default: the current one)")
+    _add_recipe_options(run_parser)
+    run_parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
+    run_parser.set_defaults(handler=run.run)
+
+    plan_parser = commands.add_parser(
+        "plan",
+        help="the resolved plan and a conflict forecast; changes nothing",
+        description="Show what `align BRANCH` would do: the recipe and its steps, the target, how many "
+        "commits would move, and whether conflicts are expected (git 2.38+). Nothing is fetched or changed.",
+        epilog="example:\n  align plan feature/x",
+        formatter_class=formatter,
+    )
+    plan_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="a local branch (default: the current one)")
+    _add_recipe_options(plan_parser)
+    plan_parser.set_defaults(handler=plan.run)
+
+    for name, text in (
+        ("continue", "go on after resolving a conflict (`git add` the files first)"),
+        ("skip", "drop the commit that conflicts and go on; the report lists it"),
+        ("abort", "end the run and put branch, HEAD and uncommitted work back as they were"),
+    ):
+        resume_parser = commands.add_parser(
+            name,
+            help=text,
+            description=f"{text[0].upper()}{text[1:]}. Works from the journal, also after the process that "
+            "paused (or was interrupted or killed) has exited.",
+            formatter_class=formatter,
+        )
+        resume_parser.set_defaults(handler=resume.run)
+
+    undo_parser = commands.add_parser(
+        "undo",
+        help="restore the branch from its last backup (refuses if it moved since)",
+        description="Put BRANCH back at the tip it had before its last alignment. Refuses (exit 4) when the "
+        "branch moved since that run, unless --force, which first keeps a backup of what it replaces.",
+        epilog="examples:\n  align undo\n  align undo feature/x --force",
+        formatter_class=formatter,
+    )
+    undo_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="default: the current branch")
+    undo_parser.add_argument("--force", action="store_true", help="undo even if the branch moved since the run")
+    undo_parser.set_defaults(handler=undo.run)
+
+    status_parser = commands.add_parser(
+        "status",
+        help="what is in progress; the last run's outcome",
+        description="Show the run in progress (paused, interrupted), the lock holder and the last finished run.",
+        formatter_class=formatter,
+    )
+    status_parser.set_defaults(handler=status.run)
+
+
+def _add_backups(commands: _Commands, formatter: type[argparse.HelpFormatter]) -> None:
+    from align.commands import backups
+
+    backups_parser = commands.add_parser(
+        "backups",
+        help="list, restore or prune the backups align keeps",
+        description="align saves each branch tip as refs/align/backups/BRANCH/TIMESTAMP before it moves it.",
+        epilog="examples:\n  align backups list\n  align backups restore feature/x\n"
+        "  align backups prune --older-than 30d",
+        formatter_class=formatter,
+    )
+    backup_commands = _Commands(
+        backups_parser.add_subparsers(dest="backups_command", metavar="COMMAND", required=True), commands.common
+    )
+    list_parser = backup_commands.add_parser("list", help="one line per backup: branch, time, commit, ref")
+    list_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="only this branch's backups")
+    list_parser.set_defaults(handler=backups.run_list)
+    restore_parser = backup_commands.add_parser(
+        "restore",
+        help="put a branch back at a backup (the newest by default)",
+        description="Move BRANCH to a backup (compare-and-swap); its current tip is kept as a new backup.",
+    )
+    restore_parser.add_argument("branch", metavar="BRANCH")
+    restore_parser.add_argument("stamp", nargs="?", metavar="TIMESTAMP", help="as `align backups list` shows it")
+    restore_parser.set_defaults(handler=backups.run_restore)
+    prune_parser = backup_commands.add_parser("prune", help="delete old backups")
+    prune_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="only this branch's backups")
+    prune_parser.add_argument("--older-than", default="30d", metavar="AGE", help="e.g. 12h, 30d, 2w (default: 30d)")
+    prune_parser.set_defaults(handler=backups.run_prune)
+
+
+def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="show each git command and its duration"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", default=default, help="print only errors and problems")
+
+
+class _Commands:
+    """A subparsers action whose parsers all accept -v/-q."""
+
+    def __init__(self, action: Any, common: argparse.ArgumentParser) -> None:
+        self.action = action
+        self.common = common
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = self.action.add_parser(name, parents=[self.common], **kwargs)
+        return parser

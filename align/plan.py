@@ -1,0 +1,162 @@
+"""Bind a resolved recipe to a repository, a branch and a target: the ``Plan`` a run follows."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from align.errors import Refusal, UsageError
+from align.git import MIN_VERSION, Git, Location, Ref
+from align.recipe import sources
+from align.recipe.model import Recipe
+from align.recipe.resolve import parse_override, resolve
+
+# Files in the git dir that say a git operation is half done.
+OPERATIONS = {
+    "rebase-merge": "a rebase",
+    "rebase-apply": "a rebase (or `git am`)",
+    "MERGE_HEAD": "a merge",
+    "CHERRY_PICK_HEAD": "a cherry-pick",
+    "REVERT_HEAD": "a revert",
+    "BISECT_LOG": "a bisect",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Options:
+    """What the command line (or the nox session) asked for."""
+
+    branch: str | None
+    recipe: str | None = None
+    target: str | None = None
+    remote: str | None = None
+    overrides: Sequence[str] = ()
+    cwd: Path
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    """A run, decided: where, which branch, onto what, following which recipe."""
+
+    run_id: str
+    location: Location
+    branch: str
+    ref: str
+    tip: str
+    original_head: str  # refs/heads/... or the detached sha
+    target: str
+    remote: str
+    onto: str
+    recipe: Recipe
+
+
+def new_run_id() -> str:
+    """Return a sortable, unique run id: UTC time plus a random suffix."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+def locate(git: Git) -> Location:
+    """Return the repository around the working directory; refuse an old git or a missing repository."""
+    version = git.version()
+    if version[:2] < MIN_VERSION:
+        found = ".".join(map(str, version))
+        raise Refusal(
+            f"git {found} is too old: align needs git {'.'.join(map(str, MIN_VERSION))} or newer",
+            hint="upgrade git (https://git-scm.com/downloads), then run align again",
+        )
+    location = git.locate()
+    if location is None:
+        raise UsageError("not inside a git working tree", hint="cd into the repository whose branch you want to align")
+    return location
+
+
+def check_branch_name(git: Git, name: str) -> str:
+    """Return ``refs/heads/NAME`` for a branch name git accepts as written; refuse anything else."""
+    if name.startswith("-"):
+        raise Refusal(f"refusing branch name {name!r}: it starts with '-' and would read as an option")
+    if name in ("HEAD", "@") or "@{" in name or not git.branch_name_ok(name):
+        raise Refusal(
+            f"refusing branch name {name!r}: git does not accept it as a branch name",
+            hint="name the branch as `git branch --list` shows it",
+        )
+    return f"refs/heads/{name}"
+
+
+def operation_in_progress(git_dir: Path) -> str | None:
+    """Return what git operation is half done in ``git_dir`` (a rebase, a merge...), or None."""
+    return next((what for name, what in OPERATIONS.items() if (git_dir / name).exists()), None)
+
+
+def onto_commit(git: Git, onto: str) -> str | None:
+    """Return the commit ``onto`` names, trying a remote-tracking branch before a local one."""
+    candidates = [onto] if onto.startswith("refs/") else [f"refs/remotes/{onto}", f"refs/heads/{onto}"]
+    found = git.refs(*candidates)
+    return next((found[name].sha for name in candidates if name in found), None) or git.commit_of(onto)
+
+
+def make_plan(git: Git, options: Options) -> Plan:
+    """Decide the run: check the branch, resolve the recipe, choose the target."""
+    location = locate(git)
+    if options.branch is None:
+        if location.head_ref is None or not location.head_ref.startswith("refs/heads/"):
+            raise Refusal(
+                "HEAD is detached: there is no current branch to align",
+                hint="name the branch: `align BRANCH`, or `git switch BRANCH` first",
+            )
+        ref = location.head_ref
+        branch = ref.removeprefix("refs/heads/")
+    else:
+        branch = options.branch
+        ref = check_branch_name(git, branch)
+    overrides = dict(parse_override(text) for text in options.overrides)
+    if options.target is not None:
+        overrides["target"] = options.target
+    if options.remote is not None:
+        overrides["remote"] = options.remote
+    run_id = new_run_id()
+    source = sources.discover(options.recipe, location.root)
+    runtime = {"branch": branch, "run_id": run_id}
+    recipe = resolve(source, cwd=location.root, overrides=overrides, runtime=runtime)
+    remote = recipe.remote
+    if remote.startswith("-") or not remote:
+        raise Refusal(f"refusing remote name {remote!r}")
+    found = git.refs(ref, f"refs/remotes/{remote}/", "refs/heads/main", "refs/heads/master")
+    if ref not in found:
+        raise Refusal(f"no branch {branch!r} in this repository", hint="`git branch --list` shows the branches")
+    target = recipe.target
+    if target is None:
+        target = default_target(found, remote)
+        recipe = resolve(source, cwd=location.root, overrides=overrides, runtime={**runtime, "target": target})
+    step = recipe.step("rebase")
+    onto = getattr(step, "onto", f"{remote}/{target}")
+    return Plan(
+        run_id=run_id,
+        location=location,
+        branch=branch,
+        ref=ref,
+        tip=found[ref].sha,
+        original_head=location.head_ref or git.commit_of("HEAD") or "",
+        target=target,
+        remote=remote,
+        onto=onto,
+        recipe=recipe,
+    )
+
+
+def default_target(found: Mapping[str, Ref], remote: str) -> str:
+    """Return the remote's HEAD branch, else main, else master."""
+    head = found.get(f"refs/remotes/{remote}/HEAD")
+    symref = head.symref if head is not None else ""
+    prefix = f"refs/remotes/{remote}/"
+    if symref.startswith(prefix):
+        return symref.removeprefix(prefix)
+    for name in ("main", "master"):
+        if f"{prefix}{name}" in found or f"refs/heads/{name}" in found:
+            return name
+    raise Refusal(
+        f"cannot tell which branch to align onto: {remote}/HEAD, main and master are all missing",
+        hint="name it: `align BRANCH --target NAME`, or set `target:` in .align.yaml",
+    )

@@ -1,0 +1,1 @@
+"""Reports of a run: renderers turn a run's journal into text."""

@@ -1,0 +1,234 @@
+"""The run journal and the lock, under the repository's git dir; every write is atomic."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from align.errors import Refusal
+
+# A run's journal status: running, paused (at a conflict), interrupted, or one of the final statuses.
+FINAL = (
+    "aligned", "up_to_date", "conflict_aborted", "failed_rolled_back", "failed_kept", "error", "aborted", "refused",
+)  # fmt: skip
+
+
+def align_dir(common_dir: Path) -> Path:
+    """Return align's folder inside the repository's (common) git dir."""
+    return common_dir / "align"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    with contextlib.suppress(OSError):  # make the rename itself durable where the platform allows
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+
+@dataclass(kw_only=True)
+class Conflict:
+    """A commit that stopped on conflicts, and its files as ``(path, kind)``."""
+
+    commit: str
+    subject: str
+    files: list[tuple[str, str]]
+    resolution: str = "pending"  # pending | resolved by the user | auto-resolved (rerere) | skipped | aborted
+
+
+@dataclass(kw_only=True)
+class Phase:
+    """One step as it ran."""
+
+    name: str
+    status: str
+    duration_s: float
+    detail: str = ""
+
+
+@dataclass(kw_only=True)
+class Journal:
+    """Everything needed to finish or undo a run from another process."""
+
+    run_id: str
+    started_at: str
+    pid: int
+    recipe: dict[str, Any]  # name, source, sha256, steps (as resolved)
+    branch: str
+    ref: str
+    original_tip: str
+    original_head: str  # refs/heads/... or a sha when HEAD was detached
+    target: str
+    remote: str
+    onto: str = ""
+    onto_sha: str = ""
+    base: str = ""
+    backup_ref: str = ""
+    stash: str = ""  # object id of align's own stash commit
+    stash_ref: str = ""
+    started_rebase: bool = False  # align started a rebase or merge that may be in progress
+    new_tip: str = ""
+    step: str = ""
+    done: list[str] = field(default_factory=list)
+    status: str = "running"
+    message: str = ""
+    exit_code: int = 0
+    commits_before: int = 0
+    commits_after: int = 0
+    target_refreshed: bool = False
+    conflicts: list[Conflict] = field(default_factory=list)
+    dropped: list[dict[str, str]] = field(default_factory=list)
+    phases: list[Phase] = field(default_factory=list)
+    paused_s: float = 0.0
+    paused_at: float = 0.0
+    git_calls: int = 0
+    git_seconds: float = 0.0
+    duration_s: float = 0.0
+
+    def to_json(self) -> str:
+        """Return the journal as JSON text."""
+        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Journal:
+        """Read a journal written by ``to_json``."""
+        data = json.loads(text)
+        data["conflicts"] = [
+            Conflict(**{**item, "files": [tuple(pair) for pair in item["files"]]}) for item in data["conflicts"]
+        ]
+        data["phases"] = [Phase(**item) for item in data["phases"]]
+        known = {item.name for item in dataclasses.fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+class Store:
+    """align's files for one repository: the lock, the journal, finished runs."""
+
+    def __init__(self, common_dir: Path) -> None:
+        self.root = align_dir(common_dir)
+        self.journal_path = self.root / "journal.json"
+        self.lock_path = self.root / "lock"
+        self.runs = self.root / "runs"
+        self.history = self.root / "runs.jsonl"
+
+    def journal(self) -> Journal | None:
+        """Return the journal of the unfinished run, or None."""
+        try:
+            return Journal.from_json(self.journal_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+
+    def save(self, journal: Journal) -> None:
+        """Write the journal atomically."""
+        write_atomic(self.journal_path, journal.to_json())
+
+    def finish(self, journal: Journal) -> None:
+        """Move a finished run's journal to ``runs/<run_id>/`` and add it to the history."""
+        write_atomic(self.runs / journal.run_id / "journal.json", journal.to_json())
+        line = {
+            "run_id": journal.run_id,
+            "branch": journal.branch,
+            "status": journal.status,
+            "exit_code": journal.exit_code,
+            "started_at": journal.started_at,
+            "duration_s": round(journal.duration_s, 3),
+        }
+        with open(self.history, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line, sort_keys=True) + "\n")
+        self.journal_path.unlink(missing_ok=True)
+
+    def past_runs(self) -> list[dict[str, Any]]:
+        """Return the history, oldest first."""
+        try:
+            lines = self.history.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def past_journal(self, run_id: str) -> Journal | None:
+        """Return the journal of a finished run."""
+        try:
+            return Journal.from_json((self.runs / run_id / "journal.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+
+    def lock_holder(self) -> dict[str, Any] | None:
+        """Return what the lock file says (pid, started_at, command, alive), or None when free."""
+        try:
+            holder: dict[str, Any] = json.loads(self.lock_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except ValueError:
+            holder = {"pid": 0, "started_at": "?", "command": "?"}
+        holder["alive"] = _alive(int(holder.get("pid", 0)))
+        return holder
+
+    @contextlib.contextmanager
+    def lock(self, command: str, *, take_over_dead: bool = False) -> Iterator[None]:
+        """Hold the repository's lock; a dead holder's lock is taken over only when asked."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        record = json.dumps({"pid": os.getpid(), "started_at": _now(), "command": command})
+        while True:
+            try:
+                descriptor = os.open(self.lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                holder = self.lock_holder()
+                if holder is None:
+                    continue
+                if holder["alive"] or not take_over_dead:
+                    raise _lock_refusal(holder) from None
+                self.lock_path.unlink(missing_ok=True)
+                take_over_dead = False
+                continue
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(record)
+            break
+        try:
+            yield
+        finally:
+            self.lock_path.unlink(missing_ok=True)
+
+
+def _lock_refusal(holder: dict[str, Any]) -> Refusal:
+    who = f"pid {holder.get('pid')}, `align {holder.get('command')}` started at {holder.get('started_at')}"
+    if holder["alive"]:
+        return Refusal(
+            f"another align run holds this repository's lock ({who})",
+            hint="wait for it to finish; `align status` shows what it is doing",
+        )
+    return Refusal(
+        f"an align run was killed and left its lock ({who}; that process is gone)",
+        hint="run `align abort` to restore the branch as it was, or `align continue` to finish the run",
+    )
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -1,0 +1,132 @@
+"""``rebase``: move the branch onto the target (``strategy: rebase``) or merge the target in (``merge``)."""
+
+from __future__ import annotations
+
+from align.engine import Context, StepResult
+from align.errors import Refusal
+from align.plan import onto_commit
+from align.recipe.model import Rebase
+from align.steps import backup, conflict, stash
+
+UPDATE_REFS_VERSION = (2, 38)
+
+
+def run(context: Context, step: Rebase) -> StepResult:
+    """Align the branch: stash, switch to it, rebase or merge, then switch back and unstash."""
+    git, journal = context.git, context.journal
+    if journal.started_rebase:  # resumed after an interruption
+        return resume(context, step, "continue")
+    onto = resolve_onto(context, journal.onto)
+    behind, ahead, merges, base = git.counts(onto, journal.original_tip)
+    journal.onto_sha, journal.base = onto, base or ""
+    journal.commits_before = journal.commits_after = ahead
+    if behind == 0:
+        return StepResult(status="up_to_date", detail=f"{journal.branch} already contains {journal.onto}")
+    if merges and step.strategy == "rebase" and not step.rebase_merges:
+        raise Refusal(
+            f"{journal.branch} has {merges} merge commit(s) since {journal.onto}; rebasing would flatten them",
+            hint="set `rebase_merges: true` in the rebase step to keep them, or use the merge recipe",
+        )
+    if step.update_refs and git.version()[:2] < UPDATE_REFS_VERSION:
+        raise Refusal("`update_refs: true` needs git 2.38 or newer", hint="upgrade git or set `update_refs: false`")
+    if not journal.backup_ref:  # promise 1: a backup before any ref moves, even without a backup step
+        backup.run(context, step)
+    stash.save(context)
+    if journal.original_head != journal.ref:
+        git.run("switch", "--quiet", "--no-guess", "--end-of-options", journal.branch)
+    journal.started_rebase = True
+    context.save()
+    context.monitor.note(f"{ahead} commit(s) onto {behind} new commit(s) of {journal.onto}")
+    return _outcome(context, step, _start(context, step))
+
+
+def resume(context: Context, step: Rebase, action: str) -> StepResult:
+    """Continue or skip after a conflict (or after an interruption), from the journal."""
+    git, journal = context.git, context.journal
+    merging = step.strategy == "merge"
+    in_progress = (context.git_dir / ("MERGE_HEAD" if merging else "rebase-merge")).exists()
+    if not in_progress:
+        return _finish(context)  # git finished (or the user finished it with git)
+    if action == "skip":
+        if merging:
+            raise Refusal("a merge has no commit to skip", hint="resolve the conflicts and `align continue`, or abort")
+        current = conflict.current_commit(context)
+        git.run("rebase", "--skip", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
+        journal.dropped.append({**current, "reason": "skipped by the user"})
+        if journal.conflicts and journal.conflicts[-1].resolution == "pending":
+            journal.conflicts[-1].resolution = "skipped"
+        return _outcome(context, step, None)
+    conflict.require_resolved(context)
+    if journal.conflicts and journal.conflicts[-1].resolution == "pending":
+        journal.conflicts[-1].resolution = "resolved by the user"
+    if merging:
+        result = git.run("commit", "--quiet", "--no-edit", "--no-verify", ok=(0, 1))
+    else:
+        result = git.run("rebase", "--continue", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
+    return _outcome(context, step, result.stderr if result.code else None)
+
+
+def resolve_onto(context: Context, onto: str) -> str:
+    """Return the commit to align onto; refuse when it does not exist."""
+    sha = onto_commit(context.git, onto)
+    if sha is None:
+        raise Refusal(
+            f"nothing to align onto: {onto!r} does not exist",
+            hint=f"fetch it (`git fetch {context.journal.remote} {context.journal.target}`) or set --target",
+        )
+    return sha
+
+
+def _start(context: Context, step: Rebase) -> str | None:
+    """Start git's rebase or merge; return its stderr when it stopped, None when it finished."""
+    git, journal = context.git, context.journal
+    config = ["-c", f"rerere.enabled={str(step.rerere).lower()}", "-c", f"rerere.autoUpdate={str(step.rerere).lower()}"]
+    if step.strategy == "merge":
+        message = f"Merge {journal.onto} into {journal.branch}"
+        args = [*config, "merge", "--no-ff", "--no-edit", "--no-verify", "--no-autostash", "-m", message]
+    else:
+        args = [*config, "rebase", "--no-autostash", "--no-fork-point"]
+        if step.rebase_merges:
+            args.append("--rebase-merges")
+        if step.update_refs:
+            args.append("--update-refs")
+    result = git.run(
+        *args, "--end-of-options", journal.onto_sha, ok=(0, 1, 128), on_stderr=context.monitor.git_progress
+    )
+    return result.stderr if result.code else None
+
+
+def _outcome(context: Context, step: Rebase, stopped: str | None) -> StepResult:
+    """Turn where git stopped into a step result, continuing past conflicts rerere resolved."""
+    git = context.git
+    while stopped is not None:
+        files = git.unmerged()
+        in_progress = (context.git_dir / ("MERGE_HEAD" if step.strategy == "merge" else "rebase-merge")).exists()
+        if not in_progress:
+            detail = stopped.strip().splitlines()[-1] if stopped.strip() else "git stopped"
+            return StepResult(status="failed", detail=f"{step.strategy} failed: {detail}")
+        if files or not step.rerere:
+            recorded = conflict.record(context, files)
+            return StepResult(status="conflict", detail=f"conflict in {recorded.commit} {recorded.subject}")
+        conflict.record(context, conflict.rerere_paths(stopped), resolution="auto-resolved (rerere)")
+        if step.strategy == "merge":
+            result = git.run("commit", "--quiet", "--no-edit", "--no-verify", ok=(0, 1))
+        else:
+            result = git.run("rebase", "--continue", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
+        stopped = result.stderr if result.code else None
+    return _finish(context)
+
+
+def _finish(context: Context) -> StepResult:
+    """Record the new tip, put HEAD back where it was and restore the uncommitted work."""
+    git, journal = context.git, context.journal
+    journal.new_tip = git.commit_of(journal.ref) or ""
+    journal.started_rebase = False
+    if journal.new_tip == journal.original_tip:
+        context.save()
+        return StepResult(status="failed", detail="the branch did not change (was git's rebase aborted by hand?)")
+    after = git.run("rev-list", "--count", f"{journal.onto_sha}..{journal.new_tip}", "--").stdout.strip()
+    journal.commits_after = int(after or 0)
+    context.save()
+    detail = f"{journal.original_tip[:12]} -> {journal.new_tip[:12]}, {journal.commits_after} commit(s) on top"
+    return StepResult(status="ok", detail=detail)

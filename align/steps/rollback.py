@@ -1,0 +1,79 @@
+"""Roll back: stop what align started, put the branch back (compare-and-swap), HEAD, the stash."""
+
+from __future__ import annotations
+
+from align.engine import Context
+from align.plan import operation_in_progress
+from align.steps import stash
+
+
+def restore(context: Context, *, reason: str) -> str:
+    """Undo the run so far; return a sentence saying what was restored (or why the branch was not)."""
+    git, journal = context.git, context.journal
+    if journal.started_rebase or "rebase" in journal.done:
+        operation = operation_in_progress(context.git_dir)
+        if operation == "a merge":
+            git.run("merge", "--abort", ok=(0, 128))
+        elif operation is not None and operation.startswith("a rebase"):
+            git.run("rebase", "--abort", ok=(0, 128))
+    moved = _restore_branch(context)
+    put_head_back(context)
+    restored = stash.restore(context)
+    journal.started_rebase = False
+    context.save()
+    parts = [moved, restored] if restored else [moved]
+    return "; ".join(part for part in parts if part) or f"nothing to roll back ({reason})"
+
+
+def settle(context: Context) -> None:
+    """After a successful run: put HEAD back and restore the uncommitted work."""
+    put_head_back(context)
+    restored = stash.restore(context)
+    if restored:
+        context.monitor.note(restored)
+
+
+def put_head_back(context: Context) -> None:
+    """Check out what was checked out before the run (a branch, or the detached commit)."""
+    git, journal = context.git, context.journal
+    head = git.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1)).stdout.strip()
+    if journal.original_head.startswith("refs/heads/"):
+        if head != journal.original_head:
+            branch = journal.original_head.removeprefix("refs/heads/")
+            git.run("switch", "--quiet", "--no-guess", "--end-of-options", branch)
+    elif head or git.commit_of("HEAD") != journal.original_head:
+        git.run("switch", "--quiet", "--detach", "--end-of-options", journal.original_head)
+
+
+def _restore_branch(context: Context) -> str:
+    """Move the branch back to its pre-run tip, only if align is the one who moved it."""
+    git, journal = context.git, context.journal
+    current = git.commit_of(journal.ref) or ""
+    if current == journal.original_tip:
+        return f"{journal.branch} is at {journal.original_tip[:12]} as before the run"
+    last = git.last_reflog(journal.ref)
+    ours = current == journal.new_tip or (last is not None and last[0] == current and journal.run_id in last[1])
+    if not ours:
+        context.warnings.append(
+            f"{journal.branch} was moved by someone else during the run (now {current[:12]}); align left it there. "
+            f"The pre-run tip is kept at {journal.backup_ref or journal.original_tip}; "
+            f"compare with `git log {journal.original_tip[:12]}..{current[:12]}`"
+        )
+        return f"{journal.branch} not restored: it moved to {current[:12]} outside align"
+    message = f"align {journal.run_id}: rollback to the pre-run tip"
+    if not git.move_branch(journal.ref, journal.original_tip, current, message):
+        context.warnings.append(f"{journal.branch} moved while align was restoring it; align left it there")
+        return f"{journal.branch} not restored: it moved during the rollback"
+    journal.new_tip = ""
+    return f"{journal.branch} restored to {journal.original_tip[:12]}"
+
+
+def keep_guidance(context: Context) -> list[str]:
+    """Return what to tell the user when ``on_fail: keep`` leaves the state as it is."""
+    journal = context.journal
+    lines = [f"on_fail: keep: align left {journal.branch} as the failure found it"]
+    if journal.backup_ref:
+        lines.append(f"  the pre-run tip is saved as {journal.backup_ref} (`align undo {journal.branch}` restores it)")
+    if journal.stash:
+        lines.append(f"  your uncommitted changes are in {journal.stash_ref} ({journal.stash[:12]})")
+    return lines

@@ -1,0 +1,73 @@
+"""align's own stash: the user's uncommitted work, found again by object id, never by position.
+
+The stash commit is made with ``git stash push --include-untracked`` (so staged, unstaged and
+untracked files are all kept), then taken out of the user's stash list and held by
+``refs/align/stash/<run_id>`` until it is applied back with ``--index``.
+"""
+
+from __future__ import annotations
+
+from align.engine import Context
+from align.git import ZERO
+
+
+def save(context: Context) -> bool:
+    """Stash uncommitted work if there is any; return whether there was."""
+    git, journal = context.git, context.journal
+    if not git.changes():
+        return False
+    message = f"align {journal.run_id}: uncommitted changes on {journal.original_head}"
+    git.run("stash", "push", "--quiet", "--include-untracked", "--message", message)
+    oid = git.commit_of("refs/stash") or ""
+    journal.stash, journal.stash_ref = oid, f"refs/align/stash/{journal.run_id}"
+    git.update_ref(journal.stash_ref, oid, ZERO, message)
+    context.save()
+    _drop_from_list(context, oid)
+    return True
+
+
+def restore(context: Context) -> str:
+    """Apply align's stash back exactly (index and working tree); return what happened."""
+    git, journal = context.git, context.journal
+    if not journal.stash:
+        journal.stash = _find_unrecorded(context)
+        if not journal.stash:
+            return ""
+        _drop_from_list(context, journal.stash)
+    oid = journal.stash
+    applied = git.run("stash", "apply", "--quiet", "--index", oid, ok=(0, 1, 128))
+    if applied.code == 0:
+        if journal.stash_ref:
+            git.delete_refs({journal.stash_ref: oid}, f"align {journal.run_id}: stash applied")
+        journal.stash = journal.stash_ref = ""
+        context.save()
+        return "uncommitted changes restored"
+    git.run("stash", "store", "--quiet", "--message", f"align {journal.run_id}: uncommitted changes", oid)
+    if journal.stash_ref:
+        git.delete_refs({journal.stash_ref: oid}, f"align {journal.run_id}: stash kept in the stash list")
+    context.warnings.append(
+        f"your uncommitted changes conflict with the new {journal.branch}: `git status` shows the conflicts left "
+        f"in the working tree; your changes are also safe in the stash as {oid[:12]} (stash@{{0}}), "
+        "so `git reset --hard && git stash pop --index` starts over"
+    )
+    journal.stash = journal.stash_ref = ""
+    context.save()
+    return f"uncommitted changes kept in the stash as {oid[:12]}"
+
+
+def _drop_from_list(context: Context, oid: str) -> None:
+    """Remove the stash entry whose object id is ``oid`` from the user's stash list."""
+    git = context.git
+    listed = git.run("log", "-g", "--format=%H", "refs/stash", "--", ok=(0, 128)).stdout.split()
+    if oid in listed:
+        git.run("stash", "drop", "--quiet", f"stash@{{{listed.index(oid)}}}")
+
+
+def _find_unrecorded(context: Context) -> str:
+    """Find align's stash of this run when a kill came between ``stash push`` and the journal write."""
+    git, journal = context.git, context.journal
+    if "rebase" in journal.done or journal.step != "rebase":
+        return ""
+    listed = git.run("log", "-g", "--format=%H%x00%gs", "refs/stash", "--", ok=(0, 128)).stdout.splitlines()
+    marker = f"align {journal.run_id}:"
+    return next((line.split("\0")[0] for line in listed if marker in line), "")
