@@ -88,6 +88,7 @@ def start(git: Git, plan: Plan) -> Outcome:
         journal = Journal(
             run_id=plan.run_id,
             started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            started_ts=time.time(),
             pid=os.getpid(),
             recipe={
                 "name": plan.recipe.name,
@@ -134,7 +135,7 @@ def resume(git: Git, store: Store, git_dir: Any, action: str) -> Outcome:
             journal.status = "aborted"
             journal.message = detail
             return _finish(context)
-        if journal.step == "rebase" and "rebase" not in journal.done:
+        if journal.started_rebase and "rebase" not in journal.done:
             try:
                 result = rebase.resume(context, context.step("rebase"), action)
             except Interrupted:
@@ -227,6 +228,7 @@ def _finish(context: Context) -> Outcome:
 
     journal = context.journal
     journal.exit_code = EXIT_CODES.get(journal.status, 1)
+    journal.duration_s = max(0.0, time.time() - journal.started_ts - journal.paused_s)
     _record_git(context)
     report.run(context)
     if journal.status in FINAL:
@@ -279,6 +281,8 @@ def _record_git(context: Context) -> None:
 
 
 def _context(git: Git, store: Store, journal: Journal, git_dir: Any) -> Context:
+    # git's own rebase and merge write this into the reflog, so a rollback can tell its moves.
+    git = git.with_env(GIT_REFLOG_ACTION=f"align {journal.run_id}")
     steps = tuple(model.step_from_dict(item) for item in journal.recipe["steps"])
     total = sum(1 for step in steps if step.kind in ACTIONS and step.kind not in journal.done)
     return Context(git=git, store=store, journal=journal, recipe_steps=steps, monitor=Monitor(total), git_dir=git_dir)

@@ -70,9 +70,10 @@ def environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 class Git:
     """git bound to one working directory, with timing and logging of every call."""
 
-    def __init__(self, cwd: Path, *, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, cwd: Path, *, env: Mapping[str, str] | None = None, stats: Stats | None = None) -> None:
         self.cwd = cwd
-        self.stats = Stats()
+        self.env = dict(env or {})
+        self.stats = stats if stats is not None else Stats()
         self._command = _git_command().bake(
             "--no-pager",
             _cwd=str(cwd),
@@ -80,6 +81,10 @@ class Git:
             _tty_out=False,
             _truncate_exc=False,
         )
+
+    def with_env(self, **extra: str) -> Git:
+        """Return git for the same directory with more environment variables, counting calls together."""
+        return Git(self.cwd, env={**self.env, **extra}, stats=self.stats)
 
     def run(
         self,

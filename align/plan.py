@@ -117,9 +117,9 @@ def make_plan(git: Git, options: Options) -> Plan:
     if options.remote is not None:
         overrides["remote"] = options.remote
     run_id = new_run_id()
-    source = sources.discover(options.recipe, location.root)
+    source = sources.discover(options.recipe, options.cwd, root=location.root)
     runtime = {"branch": branch, "run_id": run_id}
-    recipe = resolve(source, cwd=location.root, overrides=overrides, runtime=runtime)
+    recipe = resolve(source, cwd=options.cwd, overrides=overrides, runtime=runtime)
     remote = recipe.remote
     if remote.startswith("-") or not remote:
         raise Refusal(f"refusing remote name {remote!r}")
@@ -129,7 +129,7 @@ def make_plan(git: Git, options: Options) -> Plan:
     target = recipe.target
     if target is None:
         target = default_target(found, remote)
-        recipe = resolve(source, cwd=location.root, overrides=overrides, runtime={**runtime, "target": target})
+        recipe = resolve(source, cwd=options.cwd, overrides=overrides, runtime={**runtime, "target": target})
     step = recipe.step("rebase")
     onto = getattr(step, "onto", f"{remote}/{target}")
     return Plan(

@@ -68,6 +68,7 @@ class Journal:
 
     run_id: str
     started_at: str
+    started_ts: float  # seconds since the epoch, for the duration
     pid: int
     recipe: dict[str, Any]  # name, source, sha256, steps (as resolved)
     branch: str

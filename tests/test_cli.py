@@ -363,11 +363,11 @@ def test_help_has_examples(argv: list[str], capsys: pytest.CaptureFixture[str]) 
     assert re.search(r"^examples?:$", out, re.MULTILINE), out
 
 
-def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bogus"]) == 2
+def test_a_word_that_is_no_command_is_a_branch_to_align(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bogus"]) == 2  # `align bogus` is `align run bogus`; here, outside a repository
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "invalid choice: 'bogus'" in captured.err
+    assert "align: error: not inside a git working tree" in captured.err
 
 
 def test_unknown_recipes_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

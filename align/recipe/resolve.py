@@ -13,7 +13,7 @@ from align.errors import Problem, RecipeError, UsageError
 from align.recipe import sources
 from align.recipe.load import Document, JsonPath, json_path, load
 from align.recipe.messages import did_you_mean
-from align.recipe.model import ALIASES, STEP_TYPES, Origin, Recipe, Step
+from align.recipe.model import ALIASES, STEP_TYPES, Origin, Recipe, step_from_dict
 from align.recipe.validate import RUNTIME_VARS, check, schema_problems, version_problem
 from align.recipe.variables import VariableError, Variables, expand, is_reference
 from align.resources import schema
@@ -121,7 +121,7 @@ def resolve(
         problems.extend(schema_problems({"version": 1, "steps": _as_text(resolved)}, _placer(entries, via)))
     if problems:
         raise RecipeError(problems)
-    steps = tuple(_build(step) for step in resolved)
+    steps = tuple(step_from_dict(step) for step in resolved)
     target = variables.value("target") if "target" in table else None
     public = {name: value for name, (value, _) in table.items() if table[name][1] is not RUN_ORIGIN}
     for name in public:
@@ -308,11 +308,6 @@ def _placer(entries: list[_Entry], via: Mapping[str, list[str]]) -> Any:
         )
 
     return place
-
-
-def _build(step: dict[str, dict[str, Any]]) -> Step:
-    ((kind, options),) = step.items()
-    return STEP_TYPES[kind](**{name: _freeze(value) for name, value in options.items()})
 
 
 def _freeze(value: Any) -> Any:

@@ -202,13 +202,18 @@ def locate(reference: str, base: Source | None, cwd: Path) -> Source:
     return builtin(reference)
 
 
-def discover(reference: str | None, cwd: Path) -> Source:
-    """Return the recipe to use: ``--recipe``, else the repository's own, else the built-in default."""
+def discover(reference: str | None, cwd: Path, *, root: Path | None = None) -> Source:
+    """Return the recipe to use: ``--recipe``, else the repository's own, else the built-in default.
+
+    Args:
+        root: the repository's root when the caller knows it (saves a git call).
+    """
     if reference:
         return locate(reference, None, cwd)
-    from align.git import Git
+    if root is None:
+        from align.git import Git
 
-    root = Git(cwd).toplevel()
+        root = Git(cwd).toplevel()
     found = repository_recipe(root) if root is not None else None
     return found or builtin("default")
 

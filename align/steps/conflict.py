@@ -57,7 +57,10 @@ def guidance(context: Context) -> list[str]:
     conflict = journal.conflicts[-1]
     paths = [path for path, _ in conflict.files]
     touched = _upstream_commits(context, paths)
-    lines = [f"conflict while applying {conflict.commit} {conflict.subject!r} onto {journal.onto}"]
+    if (context.git_dir / "MERGE_HEAD").exists():
+        lines = [f"conflict while merging {journal.onto} ({conflict.commit}) into {journal.branch}"]
+    else:
+        lines = [f"conflict while applying {conflict.commit} {conflict.subject!r} onto {journal.onto}"]
     lines += _progress(context)
     for path, kind in conflict.files:
         lines.append(f"  {kind:<15} {path}")
@@ -113,7 +116,7 @@ def _upstream_commits(context: Context, paths: list[str]) -> dict[str, list[tupl
     found: dict[str, list[tuple[str, str]]] = {}
     for record in result.stdout.split("\x01")[1:]:
         header, _, names = record.partition("\n")
-        sha, _, subject = header.partition("\0")
+        sha, _, subject = header.strip("\0\n").partition("\0")
         for name in names.split("\0"):
             if name.strip("\n"):
                 found.setdefault(name.strip("\n"), []).append((sha, subject))

@@ -18,7 +18,7 @@ def save(context: Context) -> bool:
         return False
     message = f"align {journal.run_id}: uncommitted changes on {journal.original_head}"
     git.run("stash", "push", "--quiet", "--include-untracked", "--message", message)
-    oid = git.commit_of("refs/stash") or ""
+    oid = _find_unrecorded(context)
     journal.stash, journal.stash_ref = oid, f"refs/align/stash/{journal.run_id}"
     git.update_ref(journal.stash_ref, oid, ZERO, message)
     context.save()
@@ -30,11 +30,13 @@ def restore(context: Context) -> str:
     """Apply align's stash back exactly (index and working tree); return what happened."""
     git, journal = context.git, context.journal
     if not journal.stash:
+        if "rebase" in journal.done or journal.step != "rebase":
+            return ""
         journal.stash = _find_unrecorded(context)
         if not journal.stash:
             return ""
-        _drop_from_list(context, journal.stash)
     oid = journal.stash
+    _drop_from_list(context, oid)  # in case a kill came before align took it out of the list
     applied = git.run("stash", "apply", "--quiet", "--index", oid, ok=(0, 1, 128))
     if applied.code == 0:
         if journal.stash_ref:
@@ -64,10 +66,8 @@ def _drop_from_list(context: Context, oid: str) -> None:
 
 
 def _find_unrecorded(context: Context) -> str:
-    """Find align's stash of this run when a kill came between ``stash push`` and the journal write."""
+    """Find this run's stash in the stash list by its message (after a push, or a kill right after one)."""
     git, journal = context.git, context.journal
-    if "rebase" in journal.done or journal.step != "rebase":
-        return ""
     listed = git.run("log", "-g", "--format=%H%x00%gs", "refs/stash", "--", ok=(0, 128)).stdout.splitlines()
     marker = f"align {journal.run_id}:"
     return next((line.split("\0")[0] for line in listed if marker in line), "")
