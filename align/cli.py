@@ -7,16 +7,13 @@ import sys
 from collections.abc import Sequence
 
 from align.errors import AlignError, RecipeError
-from align.parser import COMMANDS, build_parser
+from align.parser import COMMANDS, RUN_VALUE_OPTIONS, build_parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run align with ``argv`` (default: ``sys.argv[1:]``) and return its exit code."""
     parser = build_parser()
-    words = list(sys.argv[1:] if argv is None else argv)
-    first = next((index for index, word in enumerate(words) if not word.startswith("-")), None)
-    if first is not None and words[first] not in COMMANDS:
-        words.insert(first, "run")  # `align feature/x` is `align run feature/x`
+    words = _with_command(list(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(words)
     except SystemExit as exit_:
@@ -33,6 +30,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_error(error)
         return error.exit_code
     return code
+
+
+def _with_command(words: list[str]) -> list[str]:
+    """Insert ``run`` when no command is named: ``align feature/x`` is ``align run feature/x``."""
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if word == "--" or not word.startswith("-"):
+            return words if word in COMMANDS else [*words[:index], "run", *words[index:]]
+        index += 2 if word in RUN_VALUE_OPTIONS else 1
+    if any(word.split("=")[0] in (*RUN_VALUE_OPTIONS, "--dry-run") for word in words):
+        return ["run", *words]
+    return words
 
 
 def _print_error(error: AlignError) -> None:

@@ -202,6 +202,9 @@ def _after_step(context: Context, kind: str, result: StepResult, started: float)
             context.save()
             return _outcome(context)
         started = time.perf_counter()
+        for pending in journal.conflicts:
+            if pending.resolution == "pending":
+                pending.resolution = "aborted"
         detail = rollback.restore(context, reason="a conflict ended the run (on_conflict: abort)")
         journal.phases.append(Phase(name="on_conflict", status="aborted", duration_s=time.perf_counter() - started))
         journal.status = "conflict_aborted"
@@ -313,6 +316,11 @@ def refuse_unsafe(git: Git, store: Store, plan: Plan) -> None:
             f"{operation} is in progress that align did not start; align leaves it alone",
             hint="finish or abort it with git first (`git status` says how), then run align again",
         )
+    fetch = plan.recipe.step("fetch")
+    if isinstance(fetch, model.Fetch) and not fetch.offline:
+        from align.steps.fetch import check_remote
+
+        check_remote(git, plan.remote)
     rebase = plan.recipe.step("rebase")
     if rebase is not None and rebase.dirty == "refuse" and git.changes():  # type: ignore[union-attr]
         raise Refusal(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -98,8 +100,6 @@ class Git:
         Args:
             on_stderr: called with each piece of stderr as git writes it (live progress).
         """
-        import sh
-
         extra: dict[str, Any] = {"_in": stdin} if stdin is not None else {}
         pieces: list[str] = []
         if on_stderr is not None:
@@ -111,14 +111,16 @@ class Git:
 
             extra.update(_err=stream, _err_bufsize=0)
         started = time.perf_counter()
+        # Every exit code is accepted here and checked below; git runs in its own session so that,
+        # when align is interrupted, git and its hooks are stopped with it rather than left running.
+        process = self._command(*args, _bg=True, _new_session=True, _ok_code=_ANY_CODE, _return_cmd=True, **extra)
         try:
-            done = self._command(*args, _ok_code=list(ok), _return_cmd=True, **extra)
-        except sh.ErrorReturnCode as error:
-            stderr = "".join(pieces) if on_stderr is not None else _text(error.stderr)
-            result = Result(code=error.exit_code, stdout=_text(error.stdout), stderr=stderr)
-        else:
-            stderr = "".join(pieces) if on_stderr is not None else _text(done.stderr)
-            result = Result(code=done.exit_code, stdout=_text(done.stdout), stderr=stderr)
+            process.wait()
+        except BaseException:
+            _stop(process)
+            raise
+        stderr = "".join(pieces) if on_stderr is not None else _text(process.stderr)
+        result = Result(code=process.exit_code, stdout=_text(process.stdout), stderr=stderr)
         elapsed = time.perf_counter() - started
         self.stats.calls += 1
         self.stats.seconds += elapsed
@@ -284,6 +286,23 @@ class Ref:
     sha: str
     symref: str
     kind: str
+
+
+_ANY_CODE = list(range(-64, 256))
+
+
+def _stop(process: Any) -> None:
+    """Stop a git process and everything it started (hooks), and wait for it."""
+    import sh
+
+    for number, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, None)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, number)
+        try:
+            process.wait(timeout=grace)
+        except sh.TimeoutException:
+            continue
+        return
 
 
 def _git_command() -> Any:

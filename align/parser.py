@@ -7,6 +7,7 @@ from typing import Any
 
 from align import __version__
 
+RUN_VALUE_OPTIONS = ("--recipe", "--target", "--remote", "--set")
 COMMANDS = ("run", "continue", "skip", "abort", "undo", "status", "plan", "check", "recipes", "backups")
 EPILOG = """\
 examples:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import calendar
 import re
 import time
 from pathlib import Path
@@ -74,7 +75,7 @@ def run_prune(args: argparse.Namespace) -> int:
     old = {}
     for _, stamp, sha, name in _backups(git, args.branch):
         try:
-            when = time.mktime(time.strptime(stamp.split("-")[0], "%Y%m%dT%H%M%SZ")) - time.timezone
+            when = calendar.timegm(time.strptime(stamp.split("-")[0], "%Y%m%dT%H%M%SZ"))
         except ValueError:
             continue
         if when < limit:

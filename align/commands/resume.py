@@ -15,5 +15,13 @@ from align.state import Store
 def run(args: argparse.Namespace) -> int:
     """Resume the run in the journal with ``args.command`` (continue, skip or abort)."""
     location = locate(Git(Path.cwd()))
-    outcome = engine.resume(Git(location.root), Store(location.common_dir), location.git_dir, args.command)
+    store = Store(location.common_dir)
+    holder = store.lock_holder()
+    if store.journal() is None and holder is not None and not holder["alive"]:
+        # Killed before its journal was written: nothing was touched, only the lock is left.
+        with store.lock(args.command, take_over_dead=True):
+            pass
+        print(f"removed the lock left by a killed align process (pid {holder.get('pid')}); nothing else to restore")
+        return 0
+    outcome = engine.resume(Git(location.root), store, location.git_dir, args.command)
     return show(outcome)

@@ -6,6 +6,7 @@ import time
 
 from align.engine import Context, StepResult
 from align.errors import Refusal
+from align.git import Git
 from align.recipe.model import Fetch
 
 UNSAFE_TRANSPORTS = ("ext::", "fd::")
@@ -18,17 +19,7 @@ def run(context: Context, step: Fetch) -> StepResult:
         context.warnings.append(f"offline: {journal.remote}/{journal.target} was not refreshed")
         return StepResult(status="skipped", detail=f"offline: {journal.remote}/{journal.target} not refreshed")
     git = context.git
-    url = git.remote_url(journal.remote)
-    if url is None:
-        raise Refusal(
-            f"no remote {journal.remote!r} in this repository",
-            hint="`git remote -v` lists the remotes; choose one with --remote, or use the offline recipe",
-        )
-    if url.startswith(UNSAFE_TRANSPORTS):
-        raise Refusal(
-            f"refusing to fetch from {journal.remote!r}: its URL uses {url.split('::')[0]}::, which runs commands",
-            hint="point the remote at an https, ssh or file URL (`git remote set-url`)",
-        )
+    check_remote(git, journal.remote)  # checked before the run too; again here, right before the fetch
     refspec = f"+refs/heads/{journal.target}:refs/remotes/{journal.remote}/{journal.target}"
     args = ["-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never", "fetch", "--quiet", "--no-tags"]
     if step.prune:
@@ -47,6 +38,21 @@ def run(context: Context, step: Fetch) -> StepResult:
     assert result is not None
     last = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"exit {result.code}"
     return StepResult(status="failed", detail=f"fetch of {journal.target} from {journal.remote} failed: {last}")
+
+
+def check_remote(git: Git, remote: str) -> None:
+    """Refuse a remote that does not exist or whose URL (insteadOf applied) would run commands."""
+    url = git.remote_url(remote)
+    if url is None:
+        raise Refusal(
+            f"no remote {remote!r} in this repository",
+            hint="`git remote -v` lists the remotes; choose one with --remote, or use the offline recipe",
+        )
+    if url.startswith(UNSAFE_TRANSPORTS):
+        raise Refusal(
+            f"refusing to fetch from {remote!r}: its URL uses {url.split('::')[0]}::, which runs commands",
+            hint="point the remote at an https, ssh or file URL (`git remote set-url`)",
+        )
 
 
 def _permanent(stderr: str) -> bool:

@@ -51,11 +51,11 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
         if merging:
             raise Refusal("a merge has no commit to skip", hint="resolve the conflicts and `align continue`, or abort")
         current = conflict.current_commit(context)
-        git.run("rebase", "--skip", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
+        result = git.run("rebase", "--skip", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
         journal.dropped.append({**current, "reason": "skipped by the user"})
         if journal.conflicts and journal.conflicts[-1].resolution == "pending":
             journal.conflicts[-1].resolution = "skipped"
-        return _outcome(context, step, None)
+        return _outcome(context, step, result.stderr if result.code else None)
     conflict.require_resolved(context)
     if journal.conflicts and journal.conflicts[-1].resolution == "pending":
         journal.conflicts[-1].resolution = "resolved by the user"

@@ -54,6 +54,10 @@ def _restore_branch(context: Context) -> str:
     last = git.last_reflog(journal.ref)
     ours = current == journal.new_tip or (last is not None and last[0] == current and journal.run_id in last[1])
     if not ours:
+        head = git.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1)).stdout.strip()
+        if head == journal.ref and journal.new_tip:
+            # The index and tree hold align's result: detach there (files untouched) before HEAD moves on.
+            git.run("update-ref", "--no-deref", "-m", f"align {journal.run_id}: detach", "HEAD", journal.new_tip)
         context.warnings.append(
             f"{journal.branch} was moved by someone else during the run (now {current[:12]}); align left it there. "
             f"The pre-run tip is kept at {journal.backup_ref or journal.original_tip}; "

@@ -1,0 +1,175 @@
+"""Builders for alignment scenarios: a feature branch, an upstream that moved on, and snapshots of all state."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.helpers import Repo, git, write
+
+BRANCH = "feature/x"
+REF = f"refs/heads/{BRANCH}"
+BACKUPS = "refs/align/backups/"
+
+# A feature commit and an upstream commit that both change README.md ("hello\n" on main).
+FEATURE_EDIT = ("README.md", "hello from the feature\n", "feature: reword the readme")
+UPSTREAM_EDIT = ("README.md", "hello from upstream\n", "upstream: reword the readme")
+RESOLVED = "hello from both\n"
+
+KEEP_RECIPE = """\
+version: 1
+steps:
+  - backup: {}
+  - fetch: {}
+  - rebase: {onto: "${remote}/${target}"}
+  - on_conflict: {action: pause}
+  - on_fail: {action: %s}
+  - validate: {run: [["false"]]}
+  - report: {formats: [console]}
+"""
+
+
+def upstream(repo: Repo, name: str, text: str, message: str, *, fetch: bool = False) -> str:
+    """Commit on origin's main from a second clone (this clone's origin/main stays stale unless ``fetch``)."""
+    other = repo.origin.parent / "other"
+    if not other.exists():
+        git(repo.origin.parent, "clone", "--quiet", str(repo.origin), str(other))
+    else:
+        git(other, "pull", "--quiet", "--ff-only")
+    write(other / name, text)
+    git(other, "add", "--", name)
+    git(other, "commit", "--quiet", "-m", message)
+    git(other, "push", "--quiet", "origin", "main")
+    if fetch:
+        repo.git("fetch", "--quiet", "origin")
+    return git(other, "rev-parse", "HEAD")
+
+
+def feature(repo: Repo, *commits: tuple[str, str, str], branch: str = BRANCH) -> list[str]:
+    """Create ``branch`` from main with one commit per (file, text, subject); leave it checked out."""
+    repo.git("switch", "--quiet", "-c", branch, "main")
+    return [repo.commit(name, text, subject) for name, text, subject in commits]
+
+
+def three_commits(repo: Repo, *, conflicting: bool = False) -> list[str]:
+    """feature/x with 3 commits; the middle one changes README.md when ``conflicting``."""
+    middle = FEATURE_EDIT if conflicting else ("b.txt", "b\n", "feature: add b")
+    return feature(repo, ("a.txt", "a\n", "feature: add a"), middle, ("c.txt", "c\n", "feature: add c"))
+
+
+def moved_upstream(repo: Repo, *, conflicting: bool = False) -> str:
+    """origin/main gains one commit (touching README.md when ``conflicting``); return its sha."""
+    if conflicting:
+        return upstream(repo, *UPSTREAM_EDIT)
+    return upstream(repo, "up.txt", "upstream\n", "upstream: add up")
+
+
+def recipe(tmp_path: Path, text: str) -> str:
+    """Write a recipe file outside the working tree and return its path."""
+    return str(write(tmp_path / "recipes" / "r.yaml", text))
+
+
+def rev(repo: Repo, name: str) -> str:
+    """The commit ``name`` points at."""
+    return repo.git("rev-parse", "--verify", name)
+
+
+def head(repo: Repo) -> str:
+    """The branch HEAD points at (refs/heads/...), or '' when detached."""
+    argv = ["git", "symbolic-ref", "-q", "HEAD"]
+    done = subprocess.run(argv, cwd=repo.path, capture_output=True, text=True, check=False)
+    return done.stdout.strip()
+
+
+def subjects(repo: Repo, revs: str) -> list[str]:
+    """Subjects of the commits ``revs`` selects, oldest first."""
+    return repo.git("log", "--reverse", "--format=%s", revs, "--").splitlines()
+
+
+def is_ancestor(repo: Repo, ancestor: str, descendant: str) -> bool:
+    """Whether ``ancestor`` is reachable from ``descendant``."""
+    done = subprocess.run(["git", "merge-base", "--is-ancestor", ancestor, descendant], cwd=repo.path, check=False)
+    return done.returncode == 0
+
+
+def refs(repo: Repo, prefix: str = "") -> dict[str, str]:
+    """Every ref (under ``prefix``) and the object it points at."""
+    lines = repo.git("for-each-ref", "--format=%(refname) %(objectname)", *([prefix] if prefix else []))
+    return dict(line.split(" ") for line in lines.splitlines())
+
+
+def backups(repo: Repo) -> dict[str, str]:
+    """align's backup refs."""
+    return refs(repo, BACKUPS)
+
+
+def files(repo: Repo) -> dict[str, bytes]:
+    """Every file of the working tree (outside .git) and its contents."""
+    found = {}
+    for folder, dirs, names in os.walk(repo.path):
+        dirs[:] = [name for name in dirs if name != ".git"]
+        for name in names:
+            path = Path(folder, name)
+            found[path.relative_to(repo.path).as_posix()] = path.read_bytes()
+    return found
+
+
+def stashes(repo: Repo) -> list[str]:
+    """The stash list as ``sha subject`` lines, newest first."""
+    return repo.git("stash", "list", "--format=%H %gs").splitlines()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a run promises to put back: refs (not align's backups), HEAD, index, tree, stashes."""
+
+    refs: dict[str, str]
+    head: str
+    index: str
+    staged: str
+    status: str
+    files: dict[str, bytes]
+    stashes: list[str]
+
+
+def snapshot(repo: Repo) -> Snapshot:
+    """Take a snapshot of the repository's state."""
+    return Snapshot(
+        refs={name: sha for name, sha in refs(repo).items() if not name.startswith(BACKUPS)},
+        head=head(repo) or rev(repo, "HEAD"),
+        index=repo.git("ls-files", "--stage"),
+        staged=repo.git("diff", "--cached", "--name-only"),
+        status=repo.git("status", "--porcelain", "--untracked-files=all"),
+        files=files(repo),
+        stashes=stashes(repo),
+    )
+
+
+def make_dirty(repo: Repo) -> None:
+    """Stage a new file, modify a tracked file (notes.txt, which upstream never touches), add an untracked file."""
+    write(repo.path / "staged.txt", "staged\n")
+    repo.git("add", "--", "staged.txt")
+    write(repo.path / "notes.txt", "notes, edited\n")
+    write(repo.path / "scratch.txt", "untracked\n")
+
+
+def user_stashes(repo: Repo) -> list[str]:
+    """Push two stashes of the user's own (notes.txt must be tracked); return the stash list."""
+    for text in ("first stash\n", "second stash\n"):
+        write(repo.path / "notes.txt", text)
+        repo.git("stash", "push", "--quiet", "-m", text.strip())
+    return stashes(repo)
+
+
+def in_progress(repo: Repo) -> bool:
+    """Whether git has a rebase or merge in progress."""
+    git_dir = Path(repo.git("rev-parse", "--absolute-git-dir"))
+    return any((git_dir / name).exists() for name in ("rebase-merge", "rebase-apply", "MERGE_HEAD"))
+
+
+def track_notes(repo: Repo) -> None:
+    """Add notes.txt on main (and push it), for the dirty-tree scenarios."""
+    repo.commit("notes.txt", "notes\n", "add notes")
+    repo.git("push", "--quiet", "origin", "main")

@@ -1,0 +1,290 @@
+"""Safety when align is killed, interrupted, paused or locked out (DESIGN §5, §7.5, §7.6): `align abort` recovers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from align.cli import main
+from tests.helpers import Repo, write
+from tests.test_safety import (
+    align_process,
+    assert_restored,
+    feature_repo,
+    git_dir,
+    journal_file,
+    kill_group,
+    lock_file,
+    make_dirty,
+    recipe,
+    sleeper,
+    snapshot,
+    tip,
+    wait_for,
+)
+
+
+def slow_rebase_hook(repo: Repo, marker: Path) -> Path:
+    """A post-checkout hook that, inside a rebase only, creates ``marker`` and sleeps (to be killed there)."""
+    hook = write(
+        git_dir(repo) / "hooks" / "post-checkout",
+        f"""\
+        #!/bin/sh
+        if [ -d '{git_dir(repo) / "rebase-merge"}' ]; then
+          echo $PPID > '{marker}.tmp' && mv '{marker}.tmp' '{marker}'  # the pid of git's rebase
+          sleep 30
+        fi
+        """,
+    )
+    hook.chmod(0o755)
+    return hook
+
+
+def lock_pid(repo: Repo) -> int:
+    return int(json.loads(lock_file(repo).read_text(encoding="utf-8"))["pid"])
+
+
+def dead_pid() -> int:
+    """Return the pid of a process that has finished (and was reaped)."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def running(pid: int) -> bool:
+    """Tell whether process ``pid`` still runs (a zombie does not; Linux ``/proc``)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+@pytest.mark.parametrize("head", ["feature/x", "main"])
+def test_kill_9_during_the_rebase_then_abort_restores_everything(
+    head: str, repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = feature_repo(repo, head=head)
+    make_dirty(repo)
+    before = snapshot(repo)
+    marker = tmp_path / "in-rebase"
+    hook = slow_rebase_hook(repo, marker)
+
+    with align_process(repo, tmp_path, "feature/x") as process:
+        wait_for(marker, process)
+        kill_group(process)
+        assert process.returncode == -signal.SIGKILL
+
+    assert (git_dir(repo) / "rebase-merge").exists()  # killed in the middle of git's rebase
+    assert lock_pid(repo) == process.pid
+    assert json.loads(journal_file(repo).read_text(encoding="utf-8"))["step"] == "rebase"
+    hook.unlink()
+    monkeypatch.chdir(repo.path)
+
+    assert main(["abort"]) == 1
+
+    assert_restored(repo, before, original)
+
+
+def test_ctrl_c_during_the_rebase_exits_130_and_abort_restores_everything(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C in a terminal: SIGINT reaches align and git (the whole foreground process group)."""
+    original = feature_repo(repo, head="main")
+    make_dirty(repo)
+    before = snapshot(repo)
+    marker = tmp_path / "in-rebase"
+    hook = slow_rebase_hook(repo, marker)
+
+    with align_process(repo, tmp_path, "feature/x") as process:
+        wait_for(marker, process)
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=20) == 130
+
+    assert json.loads(journal_file(repo).read_text(encoding="utf-8"))["status"] == "interrupted"
+    assert not lock_file(repo).exists()
+    hook.unlink()
+    monkeypatch.chdir(repo.path)
+
+    assert main(["abort"]) == 1
+
+    assert_restored(repo, before, original)
+
+
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_to_align_alone_during_the_rebase_leaves_no_git_running(
+    number: int, repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kill PID` (a supervisor, a CI timeout): align must not exit while its git rebase goes on changing the repo."""
+    original = feature_repo(repo, head="main")
+    make_dirty(repo)
+    before = snapshot(repo)
+    marker = tmp_path / "in-rebase"
+    hook = slow_rebase_hook(repo, marker)
+
+    with align_process(repo, tmp_path, "feature/x") as process:
+        wait_for(marker, process)
+        rebase = int(marker.read_text(encoding="utf-8"))
+        assert running(rebase)
+        assert b"\0rebase\0" in Path(f"/proc/{rebase}/cmdline").read_bytes()
+        os.kill(process.pid, number)
+        assert process.wait(timeout=40) == 130
+        still_running = running(rebase)
+        kill_group(process)  # clean up whatever align left behind before looking further
+
+    assert not still_running, "align exited 130 while its `git rebase` was still running"
+    assert json.loads(journal_file(repo).read_text(encoding="utf-8"))["status"] == "interrupted"
+    hook.unlink()
+    monkeypatch.chdir(repo.path)
+    assert main(["abort"]) == 1
+    assert_restored(repo, before, original)
+
+
+def test_kill_9_during_validation_then_abort_restores_everything(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original = feature_repo(repo, head="main")
+    make_dirty(repo)
+    before = snapshot(repo)
+    marker = tmp_path / "validating"
+    path = recipe(tmp_path, sleeper(marker))
+
+    with align_process(repo, tmp_path, "feature/x", "--recipe", str(path)) as process:
+        wait_for(marker, process)
+        kill_group(process)
+
+    assert json.loads(journal_file(repo).read_text(encoding="utf-8"))["step"] == "validate"
+    assert repo.git("rev-parse", "feature/x") != original  # the rebase was done when the kill came
+    monkeypatch.chdir(repo.path)
+    # the dead run's lock: a new run is refused and told how to recover
+    assert main(["feature/x", "--recipe", str(path)]) == 4
+    err = capsys.readouterr().err
+    assert f"pid {process.pid}" in err
+    assert "that process is gone" in err
+    assert "align abort" in err
+    assert main(["status"]) == 0
+    assert "gone (killed?)" in capsys.readouterr().out
+
+    assert main(["abort"]) == 1
+
+    assert "aborted" in capsys.readouterr().out
+    assert_restored(repo, before, original)
+
+
+def test_a_lock_held_by_a_live_run_refuses_a_second_run(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original = feature_repo(repo)
+    make_dirty(repo)
+    before = snapshot(repo)
+    marker = tmp_path / "validating"
+    path = recipe(tmp_path, sleeper(marker))
+    monkeypatch.chdir(repo.path)
+
+    with align_process(repo, tmp_path, "feature/x", "--recipe", str(path)) as process:
+        wait_for(marker, process)
+        during = snapshot(repo)
+        journal = journal_file(repo).read_text(encoding="utf-8")
+
+        assert main(["feature/x"]) == 4
+        assert main(["abort"]) == 4  # a live holder's lock is never taken over
+
+        err = capsys.readouterr().err
+        assert f"another align run holds this repository's lock (pid {process.pid}," in err
+        assert snapshot(repo) == during
+        assert journal_file(repo).read_text(encoding="utf-8") == journal
+        assert lock_pid(repo) == process.pid
+        assert process.poll() is None
+
+    assert main(["abort"]) == 1
+    assert_restored(repo, before, original)
+
+
+def test_sigint_during_validation_exits_130_and_abort_restores_everything(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original = feature_repo(repo)
+    make_dirty(repo)
+    before = snapshot(repo)
+    marker = tmp_path / "validating"
+    path = recipe(tmp_path, sleeper(marker))
+
+    with align_process(repo, tmp_path, "feature/x", "--recipe", str(path)) as process:
+        wait_for(marker, process)
+        os.kill(process.pid, signal.SIGINT)
+        assert process.wait(timeout=20) == 130
+
+    journal = json.loads(journal_file(repo).read_text(encoding="utf-8"))
+    assert journal["status"] == "interrupted"
+    assert journal["step"] == "validate"
+    assert not lock_file(repo).exists()
+    monkeypatch.chdir(repo.path)
+    assert main(["status"]) == 0
+    assert "interrupted" in capsys.readouterr().out
+
+    assert main(["abort"]) == 1
+
+    assert_restored(repo, before, original)
+
+
+def test_a_second_run_while_one_is_paused_is_refused(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original = feature_repo(repo, conflict=True)
+    repo.git("branch", "feature/y", "main~1")
+    make_dirty(repo)
+    before_run = snapshot(repo)
+    monkeypatch.chdir(repo.path)
+    assert main(["feature/x"]) == 3
+    paused = snapshot(repo)
+    journal = journal_file(repo).read_text(encoding="utf-8")
+    assert paused["operations"] == ["rebase-merge"]
+    capsys.readouterr()
+
+    assert main(["feature/y"]) == 4
+
+    err = capsys.readouterr().err
+    assert "an align run on 'feature/x' is paused" in err
+    assert "align continue" in err
+    assert "align abort" in err
+    assert snapshot(repo) == paused
+    assert journal_file(repo).read_text(encoding="utf-8") == journal
+    assert not lock_file(repo).exists()
+    # the paused run is still whole: abort puts everything back
+    assert main(["abort"]) == 1
+    assert_restored(repo, before_run, original)
+
+
+def test_a_lock_left_by_a_dead_process_refuses_a_run_and_abort_clears_it(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original = feature_repo(repo)
+    gone = dead_pid()
+    lock_file(repo).parent.mkdir(parents=True)
+    lock_file(repo).write_text(
+        json.dumps({"pid": gone, "started_at": "2026-01-01T12:00:00Z", "command": "run feature/x"}), encoding="utf-8"
+    )
+    before = snapshot(repo)
+    monkeypatch.chdir(repo.path)
+
+    assert main(["feature/x"]) == 4
+
+    err = capsys.readouterr().err
+    assert f"pid {gone}" in err
+    assert "that process is gone" in err
+    assert "align abort" in err
+    assert snapshot(repo) == before
+    assert lock_file(repo).exists()
+
+    assert main(["abort"]) == 0  # nothing to undo (no journal): the dead run's lock is cleared
+    assert f"removed the lock left by a killed align process (pid {gone})" in capsys.readouterr().out
+    assert not lock_file(repo).exists()
+    assert snapshot(repo) == before
+    assert main(["feature/x"]) == 0
+    assert tip(repo, "feature/x") != original
