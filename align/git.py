@@ -94,11 +94,14 @@ class Git:
         ok: Sequence[int] = (0,),
         stdin: str | None = None,
         on_stderr: Callable[[str], None] | None = None,
+        terminal: bool = False,
     ) -> Result:
         """Run ``git ARGS``; raise ``GitError`` unless its exit code is in ``ok``.
 
         Args:
             on_stderr: called with each piece of stderr as git writes it (live progress).
+            terminal: keep git in align's session, so ssh can still ask for a passphrase on the
+                terminal (fetch); otherwise git gets its own session, and stops when align is interrupted.
         """
         extra: dict[str, Any] = {"_in": stdin} if stdin is not None else {}
         pieces: list[str] = []
@@ -113,11 +116,12 @@ class Git:
         started = time.perf_counter()
         # Every exit code is accepted here and checked below; git runs in its own session so that,
         # when align is interrupted, git and its hooks are stopped with it rather than left running.
-        process = self._command(*args, _bg=True, _new_session=True, _ok_code=_ANY_CODE, _return_cmd=True, **extra)
+        session = not terminal
+        process = self._command(*args, _bg=True, _new_session=session, _ok_code=_ANY_CODE, _return_cmd=True, **extra)
         try:
             process.wait()
         except BaseException:
-            _stop(process)
+            _stop(process, group=session)
             raise
         stderr = "".join(pieces) if on_stderr is not None else _text(process.stderr)
         result = Result(code=process.exit_code, stdout=_text(process.stdout), stderr=stderr)
@@ -140,9 +144,11 @@ class Git:
 
     def fetch_commit(self, url: str, sha: str) -> bool:
         """Fetch one commit from ``url`` (all refs when the server refuses a bare sha)."""
-        shallow = self.run("fetch", "--quiet", "--no-tags", "--depth=1", "--end-of-options", url, sha, ok=(0, 1, 128))
+        depth = ("--depth=1", "--end-of-options", url, sha)
+        shallow = self.run("fetch", "--quiet", "--no-tags", *depth, ok=(0, 1, 128), terminal=True)
         if shallow.code != 0:
-            self.run("fetch", "--quiet", "--no-tags", "--end-of-options", url, "+refs/*:refs/fetched/*")
+            everything = ("--end-of-options", url, "+refs/*:refs/fetched/*")
+            self.run("fetch", "--quiet", "--no-tags", *everything, terminal=True)
         return self.has_commit(sha)
 
     def has_commit(self, sha: str) -> bool:
@@ -291,13 +297,13 @@ class Ref:
 _ANY_CODE = list(range(-64, 256))
 
 
-def _stop(process: Any) -> None:
-    """Stop a git process and everything it started (hooks), and wait for it."""
+def _stop(process: Any, *, group: bool) -> None:
+    """Stop a git process (and, in its own session, everything it started), and wait for it."""
     import sh
 
     for number, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, None)):
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, number)
+            (os.killpg if group else os.kill)(process.pid, number)
         try:
             process.wait(timeout=grace)
         except sh.TimeoutException:

@@ -26,7 +26,7 @@ def run(context: Context, step: Fetch) -> StepResult:
         args.append("--prune")
     result = None
     for attempt in range(1, step.attempts + 1):
-        result = git.run(*args, "--end-of-options", journal.remote, refspec, ok=(0, 1, 128))
+        result = git.run(*args, "--end-of-options", journal.remote, refspec, ok=(0, 1, 128), terminal=True)
         if result.code == 0:
             journal.target_refreshed = True
             tries = f" after {attempt} attempts" if attempt > 1 else ""
