@@ -1,4 +1,4 @@
-"""Development sessions: tests (default), lint, typecheck, docs, demo."""
+"""Development sessions: tests (default), lint, typecheck, docs, demo; and align, to align a branch."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ nox.options.sessions = ["tests"]
 nox.options.error_on_external_run = True
 
 RUFF = "ruff==0.17.6"
-MYPY = ["mypy==2.4.1", "types-PyYAML", "types-jsonschema"]
-TEST_DEPS = ["pytest>=8", "pytest-cov>=5", "pytest-xdist>=3", "hatchling>=1.27"]
+MYPY = ["mypy==2.4.1", "types-PyYAML", "types-jsonschema", "nox"]  # nox: align/nox.py imports its types
+TEST_DEPS = ["pytest>=8", "pytest-cov>=5", "pytest-xdist>=3", "hatchling>=1.27", "nox"]  # nox: tests/test_nox.py
 
 
 @nox.session
@@ -51,8 +51,14 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Show the built-in recipes: list them, check them, show one resolved."""
+    """Align branches of a throw-away repository: clean, paused at a conflict, aborted, rolled back."""
     session.install(".")
-    session.run("align", "recipes", "list")
-    session.run("align", "check", "default", "merge", "ci", "offline", "validated")
-    session.run("align", "recipes", "show", "ci", "--resolved", "--set", "sessions=[lint,tests]")
+    session.run("python", "-m", "align.demo")
+
+
+@nox.session(default=False)
+def align(session: nox.Session) -> None:
+    """Align a branch of the repository nox was invoked from: nox -s align -- feature/x [align options]."""
+    session.install(".")
+    session.chdir(session.invoked_from)
+    session.run("align", *(session.posargs or ["run"]), interrupt_timeout=10.0)  # no posargs: the current branch

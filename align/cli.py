@@ -38,7 +38,7 @@ def _with_command(words: list[str]) -> list[str]:
     while index < len(words):
         word = words[index]
         if word == "--" or not word.startswith("-"):
-            return words if word in COMMANDS else [*words[:index], "run", *words[index:]]
+            return words if word in COMMANDS else ["run", *words]
         index += 2 if word in RUN_VALUE_OPTIONS else 1
     if any(word.split("=")[0] in (*RUN_VALUE_OPTIONS, "--dry-run") for word in words):
         return ["run", *words]

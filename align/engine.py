@@ -133,7 +133,7 @@ def resume(git: Git, store: Store, git_dir: Any, action: str) -> Outcome:
                 if conflict.resolution == "pending":
                     conflict.resolution = "aborted"
             journal.status = "aborted"
-            journal.message = detail
+            journal.message = f"aborted by the user; {detail}"
             return _finish(context)
         if journal.started_rebase and "rebase" not in journal.done:
             try:
@@ -208,7 +208,7 @@ def _after_step(context: Context, kind: str, result: StepResult, started: float)
         detail = rollback.restore(context, reason="a conflict ended the run (on_conflict: abort)")
         journal.phases.append(Phase(name="on_conflict", status="aborted", duration_s=time.perf_counter() - started))
         journal.status = "conflict_aborted"
-        journal.message = detail
+        journal.message = f"a conflict ended the run (on_conflict: abort); {detail}"
         return _finish(context)
     if result.status == "failed":
         journal.message = result.detail
@@ -260,7 +260,6 @@ def _interrupted(context: Context) -> Outcome:
 
     context.journal.status = "interrupted"
     context.journal.message = "interrupted by a signal; run `align continue` to finish or `align abort` to undo"
-    context.guidance.append(context.journal.message)
     _record_git(context)
     report.run(context)
     context.save()

@@ -93,6 +93,7 @@ class Journal:
     commits_before: int = 0
     commits_after: int = 0
     target_refreshed: bool = False
+    branch_restored: bool = True  # False when a rollback left a branch someone else moved
     conflicts: list[Conflict] = field(default_factory=list)
     dropped: list[dict[str, str]] = field(default_factory=list)
     phases: list[Phase] = field(default_factory=list)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from align.cli import main
 from tests.helpers import Repo, git, write
 
 BRANCH = "feature/x"
@@ -173,3 +175,144 @@ def track_notes(repo: Repo) -> None:
     """Add notes.txt on main (and push it), for the dirty-tree scenarios."""
     repo.commit("notes.txt", "notes\n", "add notes")
     repo.git("push", "--quiet", "origin", "main")
+
+
+# -- recipes, shapes of branch and validate commands for tests/test_steps.py and tests/test_commands.py ---
+
+# The steps every custom recipe starts with: a default alignment that pauses at a conflict and rolls back a failure.
+ALIGN_STEPS = (
+    "backup: {}",
+    "fetch: {}",
+    'rebase: {onto: "${remote}/${target}"}',
+    "on_conflict: {action: pause}",
+    "on_fail: {action: rollback}",
+)
+
+
+def steps_recipe(tmp_path: Path, *steps: str, name: str = "r.yaml") -> str:
+    """Write a recipe with these ``steps`` (flow-style YAML mappings) outside the tree; return its path."""
+    body = "version: 1\nsteps:\n" + "".join(f"  - {step}\n" for step in steps)
+    return str(write(tmp_path / "recipes" / name, body))
+
+
+def merged_feature(repo: Repo) -> str:
+    """feature/x (checked out): one commit, then a --no-ff merge of a side branch forked from main; return the merge."""
+    feature(repo, ("a.txt", "a\n", "feature: add a"))
+    repo.git("switch", "--quiet", "-c", "side", "main")
+    repo.commit("side.txt", "side\n", "side: add side")
+    repo.git("switch", "--quiet", BRANCH)
+    repo.git("merge", "--quiet", "--no-ff", "--no-edit", "side")
+    repo.git("branch", "--quiet", "-D", "side")
+    return rev(repo, "HEAD")
+
+
+def interrupting(marker: Path) -> list[str]:
+    """A validate command that, the first time, creates ``marker`` and sends SIGINT to its parent (align, which is
+    the test process when align runs in-process); once ``marker`` exists it just succeeds."""
+    code = (
+        "import os, pathlib, signal, sys, time\n"
+        f"marker = pathlib.Path({str(marker)!r})\n"
+        "if marker.exists(): sys.exit(0)\n"
+        "marker.touch()\n"
+        "os.kill(os.getppid(), signal.SIGINT)\n"
+        "time.sleep(10)\n"
+    )
+    return [sys.executable, "-c", code]
+
+
+REPORT = "report: {formats: [console]}"
+# A noxfile with a session that passes (writing its posargs to {out}) and one that fails; no virtualenvs.
+NOXFILE = """\
+import pathlib
+
+import nox
+
+
+@nox.session(venv_backend="none")
+def good(session):
+    pathlib.Path({out!r}).write_text(" ".join(["good", *session.posargs]))
+
+
+@nox.session(venv_backend="none")
+def bad(session):
+    session.error("lint found 2 problems")
+"""
+OTHER = "feature/y"
+
+
+def fetched_feature(repo: Repo) -> list[str]:
+    """feature/x (3 commits, checked out) behind origin/main, which is already fetched: a fetch changes nothing."""
+    old = three_commits(repo)
+    moved_upstream(repo)
+    repo.git("fetch", "--quiet")
+    return old
+
+
+def assert_untouched(repo: Repo, before: Snapshot, old_tip: str) -> None:
+    """The run changed nothing but (maybe) a backup ref: branch, HEAD, index, tree and stashes as before."""
+    assert snapshot(repo) == before
+    assert rev(repo, REF) == old_tip
+    assert refs(repo, "refs/align/stash/") == {}
+
+
+def counting_upload_pack(repo: Repo, tmp_path: Path, *, fail: bool) -> Path:
+    """Make origin's upload-pack count its calls in a file (and fail when ``fail``); return the file."""
+    count = tmp_path / "upload-pack-calls"
+    tail = "exit 1" if fail else 'exec git-upload-pack "$@"'
+    script = write(tmp_path / "upload-pack.sh", f"#!/bin/sh\necho call >> '{count}'\n{tail}\n")
+    script.chmod(0o755)
+    repo.git("config", "remote.origin.uploadpack", str(script))
+    return count
+
+
+def calls(count: Path) -> int:
+    return len(count.read_text().splitlines()) if count.exists() else 0
+
+
+class Terminal:
+    """A stand-in for a terminal's stderr: says it is a tty, keeps what is written."""
+
+    def __init__(self) -> None:
+        self.written: list[str] = []
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.written.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def two_features(repo: Repo, *, conflicting: bool = False) -> tuple[str, str]:
+    """feature/x (3 commits) and feature/y (1 commit, checked out) behind a moved origin/main; return both tips."""
+    x = three_commits(repo, conflicting=conflicting)[-1]
+    [y] = feature(repo, ("y.txt", "y\n", "feature: add y"), branch=OTHER)
+    moved_upstream(repo, conflicting=conflicting)
+    return x, y
+
+
+def aligned(repo: Repo) -> tuple[str, str]:
+    """feature/x (3 commits, checked out) aligned onto a moved origin/main; return (old tip, new tip)."""
+    old = three_commits(repo)[-1]
+    moved_upstream(repo)
+    assert main([BRANCH]) == 0
+    return old, rev(repo, REF)
+
+
+def trunk_only(repo: Repo) -> str:
+    """Rename main to trunk here and on origin (origin has no HEAD, main or master); feature/x from trunk, which
+    then moves on. Return feature/x's tip."""
+    repo.git("branch", "--quiet", "-m", "main", "trunk")
+    repo.git("push", "--quiet", "origin", "trunk")
+    repo.git("--git-dir", str(repo.origin), "symbolic-ref", "HEAD", "refs/heads/trunk")
+    repo.git("push", "--quiet", "origin", "--delete", "main")
+    repo.git("switch", "--quiet", "-c", BRANCH, "trunk")
+    tip = repo.commit("a.txt", "a\n", "feature: add a")
+    repo.git("switch", "--quiet", "trunk")
+    repo.commit("up.txt", "up\n", "upstream: add up")
+    repo.git("push", "--quiet", "origin", "trunk")
+    repo.git("switch", "--quiet", BRANCH)
+    return tip

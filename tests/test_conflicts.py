@@ -271,6 +271,8 @@ def test_merge_conflict_pauses_then_continues(repo: Repo, capsys: pytest.Capture
     text = out(capsys)
     assert f"conflict while merging origin/main ({short(repo, target)}) into feature/x" in text
     assert re.search(r"^  both modified\s+README\.md$", text, re.MULTILINE)
+    assert "align continue     commit the merge" in text
+    assert "align skip" not in text  # a merge has no commit to skip
     assert main(["skip"]) == 4
     assert "a merge has no commit to skip" in out(capsys)
     assert in_progress(repo)
@@ -356,3 +358,22 @@ def test_skip_into_a_second_conflict_pauses_again(repo: Repo, capsys: pytest.Cap
     assert head(repo) == REF
     assert not in_progress(repo)
     assert repo.git("status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_abort_leaves_a_branch_someone_moved_while_paused(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    old, _, before = conflicting(repo, dirty=True)
+    assert main([BRANCH]) == 3
+    capsys.readouterr()
+    repo.git("update-ref", REF, old[0])  # another process moves the branch during the pause
+
+    assert main(["abort"]) == 1
+
+    text = out(capsys)
+    assert "aborted: rolled back, except feature/x, moved meanwhile" in text
+    assert "feature/x was moved by someone else during the run" in text
+    assert rev(repo, REF) == old[0]  # `git rebase --abort` would have reset it to the pre-run tip
+    assert list(backups(repo).values()) == [old[-1]]  # nothing lost: the pre-run tip is kept
+    assert not in_progress(repo)
+    assert head(repo) == REF
+    assert stashes(repo) == before.stashes  # the user's work is back, their stashes untouched
+    assert repo.git("status", "--porcelain", "--untracked-files=all") == before.status

@@ -71,6 +71,35 @@ def test_clean_rebase_of_the_checked_out_branch(repo: Repo, capsys: pytest.Captu
     assert refs(repo, "refs/align/stash/") == {}
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--target", "main", BRANCH],
+        ["--dry-run", BRANCH],
+        ["-q", BRANCH],
+        ["run", "--", BRANCH],
+    ],
+)
+def test_run_options_may_come_before_the_branch(
+    repo: Repo, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = three_commits(repo)
+    moved_upstream(repo)
+
+    assert main(argv) == 0
+
+    text = out(capsys)
+    if "--dry-run" in argv:
+        assert text.startswith(f"plan: align {BRANCH} onto origin/main")
+        assert rev(repo, REF) == old[-1]
+        assert backups(repo) == {}
+        return
+    assert rev(repo, REF) != old[-1]
+    assert is_ancestor(repo, rev(repo, "origin/main"), rev(repo, REF))
+    if "-q" in argv:
+        assert text == ""  # -q: a run that succeeds prints nothing
+
+
 def test_already_up_to_date_rewrites_nothing(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     track_notes(repo)
     old = three_commits(repo)
@@ -245,7 +274,7 @@ def test_backups_list_restore_prune(repo: Repo, capsys: pytest.CaptureFixture[st
     capsys.readouterr()
 
     assert main(["backups", "list"]) == 0
-    assert re.search(rf"^feature/x  \S+  {old[:12]}  {first}$", out(capsys), re.MULTILINE)
+    assert re.search(rf"^feature/x  \S+\s+{old[:12]}  {first}$", out(capsys), re.MULTILINE)
 
     assert main(["backups", "restore", BRANCH]) == 0
     assert rev(repo, REF) == old

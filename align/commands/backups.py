@@ -34,8 +34,9 @@ def run_list(args: argparse.Namespace) -> int:
     """Print every backup: branch, time, commit."""
     git = Git(locate(Git(Path.cwd())).root)
     rows = _backups(git, args.branch)
+    width = max((len(owner) for owner, *_ in rows), default=0)
     for owner, stamp, sha, name in rows:
-        print(f"{owner}  {stamp}  {sha[:12]}  {name}")
+        print(f"{owner:<{width}}  {stamp:<18}  {sha[:12]}  {name}")
     if not rows:
         print("no backups")
     return 0

@@ -38,7 +38,7 @@ def describe(git: Git, plan: Plan) -> str:
     if merges:
         lines.append(f"{merges} merge commit(s) on the branch")
     if behind == 0:
-        lines.append("already up to date: nothing to do")
+        lines.append(f"already up to date with {plan.onto} as last fetched")
     elif git.version()[:2] >= MERGE_TREE_VERSION:
         forecast = git.run("merge-tree", "--write-tree", "--name-only", "--no-messages", onto, plan.tip, ok=(0, 1))
         files = forecast.stdout.splitlines()[1:]

@@ -24,4 +24,4 @@ def run(args: argparse.Namespace) -> int:
         print(f"removed the lock left by a killed align process (pid {holder.get('pid')}); nothing else to restore")
         return 0
     outcome = engine.resume(Git(location.root), store, location.git_dir, args.command)
-    return show(outcome)
+    return show(outcome, quiet=args.quiet)

@@ -30,15 +30,17 @@ def run(args: argparse.Namespace) -> int:
 
             print(describe(git, plan))
             continue
-        code = show(engine.start(git, plan))
+        code = show(engine.start(git, plan), quiet=args.quiet)
         if code in (3, 130):
             return code
         worst = max(worst, code)
     return worst
 
 
-def show(outcome: engine.Outcome) -> int:
-    """Print an outcome's report (and its refusal on stderr); return its exit code."""
+def show(outcome: engine.Outcome, *, quiet: bool = False) -> int:
+    """Print an outcome's report (only when it did not succeed under ``-q``); return its exit code."""
+    if quiet and outcome.exit_code == 0:
+        return 0
     if outcome.rendered:
         print(outcome.rendered)
     else:

@@ -31,7 +31,9 @@ def run(args: argparse.Namespace) -> int:
         for conflict in journal.conflicts:
             files = ", ".join(f"{path} ({kind})" for path, kind in conflict.files)
             print(f"  conflict {conflict.commit} {conflict.subject}: {files} [{conflict.resolution}]")
-        if journal.status in ("paused", "interrupted", "running"):
+        if holder is not None and holder["alive"]:
+            print(f"  next: wait for pid {holder.get('pid')} to finish")
+        elif journal.status in ("paused", "interrupted", "running"):
             print("  next: `align continue`, `align skip` or `align abort`")
     elif holder is None:
         print("nothing in progress")

@@ -23,7 +23,10 @@ HEADLINES = {
 def render(journal: Journal, guidance: Sequence[str] = (), warnings: Sequence[str] = ()) -> str:
     """Return the summary: outcome, commits before -> after, conflicts, phases, git use, next steps."""
     onto = f"{journal.onto} ({journal.onto_sha[:12]})" if journal.onto_sha else journal.onto
-    lines = [f"align: {journal.branch} onto {onto}: {HEADLINES.get(journal.status, journal.status)}"]
+    headline = HEADLINES.get(journal.status, journal.status)
+    if not journal.branch_restored:
+        headline = headline.replace("everything rolled back", f"rolled back, except {journal.branch}, moved meanwhile")
+    lines = [f"align: {journal.branch} onto {onto}: {headline}"]
     if journal.new_tip and journal.new_tip != journal.original_tip:
         lines.append(
             f"  commits: {journal.original_tip[:12]} ({journal.commits_before}) -> "

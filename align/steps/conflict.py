@@ -57,7 +57,8 @@ def guidance(context: Context) -> list[str]:
     conflict = journal.conflicts[-1]
     paths = [path for path, _ in conflict.files]
     touched = _upstream_commits(context, paths)
-    if (context.git_dir / "MERGE_HEAD").exists():
+    merging = (context.git_dir / "MERGE_HEAD").exists()
+    if merging:
         lines = [f"conflict while merging {journal.onto} ({conflict.commit}) into {journal.branch}"]
     else:
         lines = [f"conflict while applying {conflict.commit} {conflict.subject!r} onto {journal.onto}"]
@@ -71,8 +72,8 @@ def guidance(context: Context) -> list[str]:
         "  edit the files above, then mark each one resolved: "
         + " ".join(f"git add -- {_quote(path)}" for path in paths[:3])
         + (" ..." if len(paths) > 3 else ""),
-        "  align continue     go on with the next commit",
-        "  align skip         drop this commit from the branch (the report lists it)",
+        "  align continue     " + ("commit the merge" if merging else "go on with the next commit"),
+        *([] if merging else ["  align skip         drop this commit from the branch (the report lists it)"]),
         "  align abort        put everything back as it was before the run",
     ]
     return lines

@@ -15,7 +15,13 @@ def restore(context: Context, *, reason: str) -> str:
         if operation == "a merge":
             git.run("merge", "--abort", ok=(0, 128))
         elif operation is not None and operation.startswith("a rebase"):
-            git.run("rebase", "--abort", ok=(0, 128))
+            if git.commit_of(journal.ref) == journal.original_tip:
+                git.run("rebase", "--abort", ok=(0, 128))
+            else:
+                # Someone moved the branch meanwhile: `rebase --abort` would reset it. Quit instead and
+                # drop align's half-done tree (the user's own work is in align's stash).
+                git.run("rebase", "--quit")
+                git.run("reset", "--quiet", "--hard")
     moved = _restore_branch(context)
     put_head_back(context)
     restored = stash.restore(context)
@@ -58,6 +64,7 @@ def _restore_branch(context: Context) -> str:
         if head == journal.ref and journal.new_tip:
             # The index and tree hold align's result: detach there (files untouched) before HEAD moves on.
             git.run("update-ref", "--no-deref", "-m", f"align {journal.run_id}: detach", "HEAD", journal.new_tip)
+        journal.branch_restored = False
         context.warnings.append(
             f"{journal.branch} was moved by someone else during the run (now {current[:12]}); align left it there. "
             f"The pre-run tip is kept at {journal.backup_ref or journal.original_tip}; "
@@ -66,6 +73,7 @@ def _restore_branch(context: Context) -> str:
         return f"{journal.branch} not restored: it moved to {current[:12]} outside align"
     message = f"align {journal.run_id}: rollback to the pre-run tip"
     if not git.move_branch(journal.ref, journal.original_tip, current, message):
+        journal.branch_restored = False
         context.warnings.append(f"{journal.branch} moved while align was restoring it; align left it there")
         return f"{journal.branch} not restored: it moved during the rollback"
     journal.new_tip = ""
