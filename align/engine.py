@@ -14,7 +14,7 @@ from typing import Any
 from align.errors import AlignError, Interrupted, Refusal
 from align.git import Git
 from align.monitor import Monitor
-from align.plan import Plan, operation_in_progress
+from align.plan import Plan, onto_commit, operation_in_progress
 from align.recipe import model
 from align.state import FINAL, Journal, Phase, Store
 
@@ -321,6 +321,15 @@ def refuse_unsafe(git: Git, store: Store, plan: Plan) -> None:
 
         check_remote(git, plan.remote)
     rebase = plan.recipe.step("rebase")
+    if isinstance(rebase, model.Rebase) and rebase.strategy == "rebase" and not rebase.rebase_merges:
+        onto = onto_commit(git, plan.onto)  # as last fetched; the rebase step checks again after the fetch
+        merges = git.run("rev-list", "--count", "--min-parents=2", f"{onto}..{plan.tip}", "--") if onto else None
+        if merges is not None and int(merges.stdout.strip() or 0):
+            raise Refusal(
+                f"{plan.branch} has {merges.stdout.strip()} merge commit(s) since {plan.onto}; "
+                "rebasing would flatten them",
+                hint="set `rebase_merges: true` in the rebase step to keep them, or use the merge recipe",
+            )
     if rebase is not None and rebase.dirty == "refuse" and git.changes():  # type: ignore[union-attr]
         raise Refusal(
             "the working tree has uncommitted changes and the recipe says `dirty: refuse`",

@@ -93,6 +93,8 @@ class Journal:
     commits_before: int = 0
     commits_after: int = 0
     target_refreshed: bool = False
+    stacked: dict[str, str] = field(default_factory=dict)  # refs update_refs may move -> pre-run tips
+    stacked_new: dict[str, str] = field(default_factory=dict)  # ... -> where the run left them
     branch_restored: bool = True  # False when a rollback left a branch someone else moved
     conflicts: list[Conflict] = field(default_factory=list)
     dropped: list[dict[str, str]] = field(default_factory=list)

@@ -29,8 +29,9 @@ def run(args: argparse.Namespace) -> int:
     with store.lock(f"undo {branch}"):
         if store.journal() is not None:
             raise Refusal("an align run is in progress", hint="finish it first: `align continue` or `align abort`")
-        last = next((run for run in reversed(store.past_runs()) if run["branch"] == branch), None)
-        journal = store.past_journal(last["run_id"]) if last and last["status"] in UNDOABLE else None
+        runs = reversed(store.past_runs())  # the last run that changed the branch (not an up-to-date one)
+        last = next((run for run in runs if run["branch"] == branch and run["status"] in UNDOABLE), None)
+        journal = store.past_journal(last["run_id"]) if last else None
         if journal is None or not journal.new_tip:
             raise Refusal(f"no alignment of {branch!r} to undo", hint="`align backups list` shows every backup")
         current = git.commit_of(ref) or ""
@@ -52,7 +53,23 @@ def run(args: argparse.Namespace) -> int:
         moved = git.move_branch(ref, journal.original_tip, current, f"align undo of run {journal.run_id}")
         if not moved:
             raise Refusal(f"{branch} moved while undoing; nothing changed", hint="run `align undo` again")
+        stacked = _undo_stacked(git, journal.stacked, journal.stacked_new, journal.run_id)
     print(f"{branch} restored to {journal.original_tip[:12]} (from {journal.backup_ref}; was {current[:12]})")
     if kept:
         print(f"what it replaced is kept as {kept}")
+    for line in stacked:
+        print(line)
     return 0
+
+
+def _undo_stacked(git: Git, original: dict[str, str], new: dict[str, str], run_id: str) -> list[str]:
+    """Put back the other branches ``update_refs`` moved, each only if it is still where the run left it."""
+    current = {name: ref.sha for name, ref in git.refs(*new).items()} if new else {}
+    lines = []
+    for ref, sha in new.items():
+        name = ref.removeprefix("refs/heads/")
+        if current.get(ref) == sha and git.update_ref(ref, original[ref], sha, f"align undo of run {run_id}"):
+            lines.append(f"{name} restored to {original[ref][:12]} (update_refs)")
+        elif current.get(ref) != original[ref]:
+            lines.append(f"{name} moved since the run; left at {current.get(ref, 'nothing')[:12]}")
+    return lines

@@ -31,6 +31,8 @@ def run(context: Context, step: Rebase) -> StepResult:
         raise Refusal("`update_refs: true` needs git 2.38 or newer", hint="upgrade git or set `update_refs: false`")
     if not journal.backup_ref:  # promise 1: a backup before any ref moves, even without a backup step
         backup.run(context, step)
+    if step.update_refs:
+        _save_stacked(context)
     stash.save(context)
     if journal.original_head != journal.ref:
         git.run("switch", "--quiet", "--no-guess", "--end-of-options", journal.branch)
@@ -117,11 +119,26 @@ def _outcome(context: Context, step: Rebase, stopped: str | None) -> StepResult:
     return _finish(context)
 
 
+def _save_stacked(context: Context) -> None:
+    """Back up the other branches inside the rebased range, which ``--update-refs`` moves too."""
+    git, journal = context.git, context.journal
+    fields = "--format=%(refname)%00%(objectname)"
+    listed = git.run("for-each-ref", fields, "--no-contains", journal.onto_sha, "--merged", journal.original_tip)
+    for line in listed.stdout.splitlines():
+        ref, sha = line.split("\0")
+        if ref.startswith("refs/heads/") and ref != journal.ref:
+            journal.stacked[ref] = sha
+            backup.save(git, ref.removeprefix("refs/heads/"), sha, f"before align run {journal.run_id} (update_refs)")
+    context.save()
+
+
 def _finish(context: Context) -> StepResult:
     """Record the new tip, put HEAD back where it was and restore the uncommitted work."""
     git, journal = context.git, context.journal
     journal.new_tip = git.commit_of(journal.ref) or ""
     journal.started_rebase = False
+    if journal.stacked:
+        journal.stacked_new = {name: ref.sha for name, ref in git.refs(*journal.stacked).items()}
     if journal.new_tip == journal.original_tip:
         context.save()
         return StepResult(status="failed", detail="the branch did not change (was git's rebase aborted by hand?)")

@@ -23,6 +23,7 @@ def restore(context: Context, *, reason: str) -> str:
                 git.run("rebase", "--quit")
                 git.run("reset", "--quiet", "--hard")
     moved = _restore_branch(context)
+    _restore_stacked(context)
     put_head_back(context)
     restored = stash.restore(context)
     journal.started_rebase = False
@@ -78,6 +79,22 @@ def _restore_branch(context: Context) -> str:
         return f"{journal.branch} not restored: it moved during the rollback"
     journal.new_tip = ""
     return f"{journal.branch} restored to {journal.original_tip[:12]}"
+
+
+def _restore_stacked(context: Context) -> None:
+    """Put back the other branches ``update_refs`` moved, each only if the rebase is what moved it."""
+    git, journal = context.git, context.journal
+    if not journal.stacked:
+        return
+    current = {name: ref.sha for name, ref in git.refs(*journal.stacked).items()}
+    for ref, original in journal.stacked.items():
+        now = current.get(ref, "")
+        if now == original:
+            continue
+        last = git.last_reflog(ref)
+        ours = now == journal.stacked_new.get(ref) or (last is not None and last == (now, "rewritten during rebase"))
+        if not (ours and git.update_ref(ref, original, now, f"align {journal.run_id}: rollback (update_refs)")):
+            context.warnings.append(f"{ref} moved outside align; left at {now[:12] or 'nothing'}")
 
 
 def keep_guidance(context: Context) -> list[str]:
