@@ -102,6 +102,7 @@ def start(git: Git, plan: Plan) -> Outcome:
             original_head=plan.original_head,
             target=plan.target,
             remote=plan.remote,
+            worktree=str(plan.location.root),
             onto=plan.onto,
         )
         context = _context(git, store, journal, plan.location.git_dir)
@@ -119,6 +120,11 @@ def resume(git: Git, store: Store, git_dir: Any, action: str) -> Outcome:
             raise Refusal(
                 f"no align run to {action}: nothing is paused or interrupted",
                 hint="`align status` shows the last run; `align undo` restores a finished one",
+            )
+        if journal.worktree and journal.worktree != str(git.cwd):
+            raise Refusal(
+                f"the align run on {journal.branch!r} belongs to the working tree {journal.worktree}",
+                hint=f"cd {journal.worktree} and run `align {action}` there",
             )
         journal.pid = os.getpid()
         context = _context(git, store, journal, git_dir)
@@ -283,8 +289,6 @@ def _record_git(context: Context) -> None:
 
 
 def _context(git: Git, store: Store, journal: Journal, git_dir: Any) -> Context:
-    # git's own rebase and merge write this into the reflog, so a rollback can tell its moves.
-    git = git.with_env(GIT_REFLOG_ACTION=f"align {journal.run_id}")
     steps = tuple(model.step_from_dict(item) for item in journal.recipe["steps"])
     total = sum(1 for step in steps if step.kind in ACTIONS and step.kind not in journal.done)
     return Context(git=git, store=store, journal=journal, recipe_steps=steps, monitor=Monitor(total), git_dir=git_dir)
@@ -309,6 +313,13 @@ def refuse_unsafe(git: Git, store: Store, plan: Plan) -> None:
             f"an align run on {journal.branch!r} is {journal.status} (run {journal.run_id}, step {journal.step})",
             hint="finish it first: `align continue`, `align skip` or `align abort` (`align status` shows it)",
         )
+    if plan.location.head_ref != plan.ref:
+        elsewhere = git.worktree_of(plan.ref)
+        if elsewhere is not None:
+            raise Refusal(
+                f"{plan.branch} is checked out in another working tree: {elsewhere}",
+                hint=f"run align there (cd {elsewhere}), or switch that working tree to another branch",
+            )
     operation = operation_in_progress(plan.location.git_dir)
     if operation is not None:
         raise Refusal(

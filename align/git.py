@@ -241,6 +241,17 @@ class Git:
         line = result.stdout.strip()
         return tuple(line.split("\0", 1)) if result.code == 0 and "\0" in line else None  # type: ignore[return-value]
 
+    def worktree_of(self, ref: str) -> str | None:
+        """Return the working tree where branch ``ref`` is checked out (or being rebased), or None."""
+        listed = self.run("worktree", "list", "--porcelain").stdout
+        path = None
+        for line in listed.splitlines():
+            if line.startswith("worktree "):
+                path = line.removeprefix("worktree ")
+            elif line == f"branch {ref}":
+                return path
+        return None
+
     def remote_url(self, remote: str) -> str | None:
         """Return the URL git would fetch ``remote`` from (insteadOf applied), or None."""
         result = self.run("ls-remote", "--get-url", "--end-of-options", remote, ok=(0, 128))

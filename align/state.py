@@ -77,6 +77,7 @@ class Journal:
     original_head: str  # refs/heads/... or a sha when HEAD was detached
     target: str
     remote: str
+    worktree: str = ""  # the working tree the run belongs to (continue/skip/abort must come from there)
     onto: str = ""
     onto_sha: str = ""
     base: str = ""

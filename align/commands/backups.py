@@ -56,6 +56,12 @@ def run_restore(args: argparse.Namespace) -> int:
         if current == sha:
             print(f"{args.branch} is already at {name}")
             return 0
+        elsewhere = git.worktree_of(ref) if location.head_ref != ref else None
+        if elsewhere is not None:
+            raise Refusal(
+                f"{args.branch} is checked out in another working tree: {elsewhere}",
+                hint=f"run it there: cd {elsewhere}",
+            )
         if location.head_ref == ref and git.changes():
             raise Refusal(f"{args.branch} is checked out and has uncommitted changes", hint="commit or stash them")
         kept = save_backup(git, args.branch, current, "before align backups restore")

@@ -14,16 +14,22 @@ from align.plan import Options, make_plan
 def run(args: argparse.Namespace) -> int:
     """Align each branch named (the current one when none is); stop at a pause or an interruption."""
     worst = 0
-    for branch in args.branches or [None]:
-        options = Options(
-            branch=branch,
-            recipe=args.recipe,
-            target=args.target,
-            remote=args.remote,
-            overrides=tuple(args.overrides),
-            cwd=Path.cwd(),
+    here = Git(Path.cwd())
+    plans = [  # every branch is checked before any is aligned: a bad name refuses the whole command
+        make_plan(
+            here,
+            Options(
+                branch=branch,
+                recipe=args.recipe,
+                target=args.target,
+                remote=args.remote,
+                overrides=tuple(args.overrides),
+                cwd=Path.cwd(),
+            ),
         )
-        plan = make_plan(Git(Path.cwd()), options)
+        for branch in args.branches or [None]
+    ]
+    for plan in plans:
         git = Git(plan.location.root)
         if args.dry_run:
             from align.commands.plan import describe

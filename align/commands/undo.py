@@ -44,6 +44,11 @@ def run(args: argparse.Namespace) -> int:
                 f"{journal.new_tip[:12]}); undoing would lose those commits",
                 hint=f"`align undo {branch} --force` keeps a backup of {current[:12]} and restores anyway",
             )
+        elsewhere = git.worktree_of(ref) if location.head_ref != ref else None
+        if elsewhere is not None:
+            raise Refusal(
+                f"{branch} is checked out in another working tree: {elsewhere}", hint=f"run it there: cd {elsewhere}"
+            )
         if location.head_ref == ref and git.changes():
             raise Refusal(
                 f"{branch} is checked out and has uncommitted changes",

@@ -110,6 +110,7 @@ def _upstream_commits(context: Context, paths: list[str]) -> dict[str, list[tupl
     journal = context.journal
     if not paths or not journal.base:
         return {}
+    paths = paths[:100]  # enough to guide; keeps the command line short
     result = context.git.run(
         "log", "--format=%x01%h%x00%s", "--name-only", "-z", f"{journal.base}..{journal.onto_sha}", "--", *paths,
         ok=(0, 128),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from align.engine import Context, StepResult
 from align.errors import Refusal
+from align.git import Git
 from align.plan import onto_commit
 from align.recipe.model import Rebase
 from align.steps import backup, conflict, stash
 
 UPDATE_REFS_VERSION = (2, 38)
+MAX_AUTO_CONTINUE = 1000  # rerere resolutions continued in one go, at most
 
 
 def run(context: Context, step: Rebase) -> StepResult:
@@ -29,6 +31,7 @@ def run(context: Context, step: Rebase) -> StepResult:
         )
     if step.update_refs and git.version()[:2] < UPDATE_REFS_VERSION:
         raise Refusal("`update_refs: true` needs git 2.38 or newer", hint="upgrade git or set `update_refs: false`")
+    _refuse_overwriting_ignored(context)
     if not journal.backup_ref:  # promise 1: a backup before any ref moves, even without a backup step
         backup.run(context, step)
     if step.update_refs:
@@ -36,6 +39,11 @@ def run(context: Context, step: Rebase) -> StepResult:
     stash.save(context)
     if journal.original_head != journal.ref:
         git.run("switch", "--quiet", "--no-guess", "--end-of-options", journal.branch)
+    if git.commit_of(journal.ref) != journal.original_tip:
+        raise Refusal(
+            f"{journal.branch} moved since align read it (a commit made during the run?); align leaves it alone",
+            hint="run align again; the new commit will be aligned with the others",
+        )
     journal.started_rebase = True
     context.save()
     context.monitor.note(f"{ahead} commit(s) onto {behind} new commit(s) of {journal.onto}")
@@ -44,7 +52,7 @@ def run(context: Context, step: Rebase) -> StepResult:
 
 def resume(context: Context, step: Rebase, action: str) -> StepResult:
     """Continue or skip after a conflict (or after an interruption), from the journal."""
-    git, journal = context.git, context.journal
+    git, journal = _acting(context), context.journal
     merging = step.strategy == "merge"
     in_progress = (context.git_dir / ("MERGE_HEAD" if merging else "rebase-merge")).exists()
     if not in_progress:
@@ -81,13 +89,16 @@ def resolve_onto(context: Context, onto: str) -> str:
 
 def _start(context: Context, step: Rebase) -> str | None:
     """Start git's rebase or merge; return its stderr when it stopped, None when it finished."""
-    git, journal = context.git, context.journal
-    config = ["-c", f"rerere.enabled={str(step.rerere).lower()}", "-c", f"rerere.autoUpdate={str(step.rerere).lower()}"]
+    git, journal = _acting(context), context.journal
+    rerere = str(step.rerere).lower()
+    # The recipe decides, not the user's config: rerere, update-refs, the merge backend, no autosquash.
+    config = ["-c", f"rerere.enabled={rerere}", "-c", f"rerere.autoUpdate={rerere}"]
+    config += ["-c", f"rebase.updateRefs={str(step.update_refs).lower()}"]
     if step.strategy == "merge":
         message = f"Merge {journal.onto} into {journal.branch}"
         args = [*config, "merge", "--no-ff", "--no-edit", "--no-verify", "--no-autostash", "-m", message]
     else:
-        args = [*config, "rebase", "--no-autostash", "--no-fork-point"]
+        args = [*config, "rebase", "--merge", "--no-autostash", "--no-autosquash", "--no-fork-point"]
         if step.rebase_merges:
             args.append("--rebase-merges")
         if step.update_refs:
@@ -100,17 +111,20 @@ def _start(context: Context, step: Rebase) -> str | None:
 
 def _outcome(context: Context, step: Rebase, stopped: str | None) -> StepResult:
     """Turn where git stopped into a step result, continuing past conflicts rerere resolved."""
-    git = context.git
+    git = _acting(context)
+    rounds = 0
     while stopped is not None:
         files = git.unmerged()
         in_progress = (context.git_dir / ("MERGE_HEAD" if step.strategy == "merge" else "rebase-merge")).exists()
         if not in_progress:
             detail = stopped.strip().splitlines()[-1] if stopped.strip() else "git stopped"
             return StepResult(status="failed", detail=f"{step.strategy} failed: {detail}")
-        if files or not step.rerere:
+        resolved = conflict.rerere_paths(stopped)
+        rounds += 1
+        if files or not step.rerere or not resolved or rounds > MAX_AUTO_CONTINUE:
             recorded = conflict.record(context, files)
             return StepResult(status="conflict", detail=f"conflict in {recorded.commit} {recorded.subject}")
-        conflict.record(context, conflict.rerere_paths(stopped), resolution="auto-resolved (rerere)")
+        conflict.record(context, resolved, resolution="auto-resolved (rerere)")
         if step.strategy == "merge":
             result = git.run("commit", "--quiet", "--no-edit", "--no-verify", ok=(0, 1))
         else:
@@ -119,11 +133,38 @@ def _outcome(context: Context, step: Rebase, stopped: str | None) -> StepResult:
     return _finish(context)
 
 
+def _acting(context: Context) -> Git:
+    """Return git whose rebase and merge name this run in the reflog (``align RUN_ID (finish): ...``)."""
+    return context.git.with_env(GIT_REFLOG_ACTION=f"align {context.journal.run_id}")
+
+
+def _refuse_overwriting_ignored(context: Context) -> None:
+    """Refuse when the target adds files that exist here as ignored files: checkout would overwrite them."""
+    git, journal = context.git, context.journal
+    if not journal.base:
+        return
+    ignored = git.run("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory").stdout
+    if not ignored:
+        return
+    incoming = git.run("diff", "--name-only", "-z", "--no-renames", "--diff-filter=A", journal.base, journal.onto_sha)
+    paths = set(incoming.stdout.split("\0")) - {""}
+    folders = [name for name in ignored.split("\0") if name.endswith("/")]
+    clash = sorted(path for path in paths if path in ignored.split("\0") or path.startswith(tuple(folders)))
+    if clash:
+        shown = ", ".join(clash[:5]) + (" ..." if len(clash) > 5 else "")
+        raise Refusal(
+            f"{journal.onto} adds {len(clash)} file(s) that exist here as ignored files, which the rebase "
+            f"would overwrite: {shown}",
+            hint="move them aside (or commit them), then run align again",
+        )
+
+
 def _save_stacked(context: Context) -> None:
     """Back up the other branches inside the rebased range, which ``--update-refs`` moves too."""
     git, journal = context.git, context.journal
     fields = "--format=%(refname)%00%(objectname)"
-    listed = git.run("for-each-ref", fields, "--no-contains", journal.onto_sha, "--merged", journal.original_tip)
+    inside = ("--merged", journal.original_tip, "--no-merged", journal.base or journal.onto_sha)
+    listed = git.run("for-each-ref", fields, *inside, "refs/heads/")
     for line in listed.stdout.splitlines():
         ref, sha = line.split("\0")
         if ref.startswith("refs/heads/") and ref != journal.ref:

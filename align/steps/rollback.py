@@ -57,14 +57,15 @@ def _restore_branch(context: Context) -> str:
     git, journal = context.git, context.journal
     current = git.commit_of(journal.ref) or ""
     if current == journal.original_tip:
+        _keep_leftovers(context)
         return f"{journal.branch} is at {journal.original_tip[:12]} as before the run"
-    last = git.last_reflog(journal.ref)
-    ours = current == journal.new_tip or (last is not None and last[0] == current and journal.run_id in last[1])
+    ours = current == journal.new_tip or _moved_by_this_run(context, current)
     if not ours:
         head = git.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1)).stdout.strip()
         if head == journal.ref and journal.new_tip:
             # The index and tree hold align's result: detach there (files untouched) before HEAD moves on.
             git.run("update-ref", "--no-deref", "-m", f"align {journal.run_id}: detach", "HEAD", journal.new_tip)
+        _keep_leftovers(context)
         journal.branch_restored = False
         context.warnings.append(
             f"{journal.branch} was moved by someone else during the run (now {current[:12]}); align left it there. "
@@ -72,6 +73,7 @@ def _restore_branch(context: Context) -> str:
             f"compare with `git log {journal.original_tip[:12]}..{current[:12]}`"
         )
         return f"{journal.branch} not restored: it moved to {current[:12]} outside align"
+    _keep_leftovers(context)
     message = f"align {journal.run_id}: rollback to the pre-run tip"
     if not git.move_branch(journal.ref, journal.original_tip, current, message):
         journal.branch_restored = False
@@ -79,6 +81,30 @@ def _restore_branch(context: Context) -> str:
         return f"{journal.branch} not restored: it moved during the rollback"
     journal.new_tip = ""
     return f"{journal.branch} restored to {journal.original_tip[:12]}"
+
+
+def _moved_by_this_run(context: Context, current: str) -> bool:
+    """Tell whether this run's rebase or merge made ``current`` (after a kill before the journal said so)."""
+    git, journal = context.git, context.journal
+    last = git.last_reflog(journal.ref)
+    if last is not None and last[0] == current and last[1].startswith(f"align {journal.run_id} (finish)"):
+        return True  # git rebase's last ref update, named by GIT_REFLOG_ACTION
+    parents = git.run("log", "-n1", "--format=%P", current, "--").stdout.split()
+    return bool(journal.onto_sha) and parents == [journal.original_tip, journal.onto_sha]  # align's merge
+
+
+def _keep_leftovers(context: Context) -> None:
+    """Stash what the run itself left in the working tree (a validate command, a hook), so HEAD can move.
+
+    The user's own uncommitted work is in align's stash by then; before the rebase started there is
+    nothing of the run's in the tree, and nothing is touched.
+    """
+    git, journal = context.git, context.journal
+    if not (journal.started_rebase or "rebase" in journal.done) or not git.changes():
+        return
+    message = f"align {journal.run_id}: changes made in the working tree during the run"
+    git.run("stash", "push", "--quiet", "--include-untracked", "--message", message)
+    context.warnings.append(f"changes made during the run (by validate or a hook) are kept in the stash: {message}")
 
 
 def _restore_stacked(context: Context) -> None:

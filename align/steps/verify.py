@@ -14,6 +14,7 @@ from align.engine import Context, StepResult
 from align.plan import operation_in_progress
 from align.recipe.model import Verify
 
+MAX_PATHS = 1000  # files named on one command line, at most
 Check = Callable[[Context], str | None]  # None: passed; text: why it failed
 
 
@@ -74,12 +75,16 @@ def _backup_reachable(context: Context) -> str | None:
 
 def _no_conflict_markers(context: Context) -> str | None:
     journal = context.journal
-    changed = context.git.run("diff", "--name-only", "-z", "--no-renames", journal.onto_sha, journal.new_tip, "--")
-    paths = [path for path in changed.stdout.split("\0") if path]
+    pattern = "^(<<<<<<<|>>>>>>>)( |$)"
+    # Files whose changes add (or remove) a marker line; then which of them still hold one.
+    changed = context.git.run(
+        "diff", "--name-only", "-z", "--no-renames", "-G", pattern, journal.onto_sha, journal.new_tip
+    )
+    paths = [path for path in changed.stdout.split("\0") if path][:MAX_PATHS]
     if not paths:
         return None
-    pattern = "^(<<<<<<<|>>>>>>>)( |$)"
-    result = context.git.run("grep", "-l", "-E", "-e", pattern, journal.new_tip, "--", *paths, ok=(0, 1))
+    literal = ("--literal-pathspecs", "grep", "-l", "-E", "-e", pattern, journal.new_tip, "--", *paths)
+    result = context.git.run(*literal, ok=(0, 1))
     files = [line.split(":", 1)[1] for line in result.stdout.splitlines() if ":" in line]
     return f"conflict markers in {', '.join(files)}" if files else None
 

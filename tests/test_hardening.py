@@ -1,0 +1,146 @@
+"""Cases a review found: commits made during a run, other worktrees, user config, ignored files, leftovers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from align.cli import main
+from tests.helpers import Repo, write
+from tests.scenarios import (
+    ALIGN_STEPS,
+    BRANCH,
+    REF,
+    REPORT,
+    backups,
+    fetched_feature,
+    head,
+    make_dirty,
+    moved_upstream,
+    rev,
+    snapshot,
+    stashes,
+    steps_recipe,
+    three_commits,
+    upstream,
+)
+
+Capture = pytest.CaptureFixture[str]
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(repo.path)
+
+
+def out(capsys: Capture) -> str:
+    captured = capsys.readouterr()
+    return captured.out + captured.err
+
+
+def test_a_commit_made_during_the_run_is_never_lost(repo: Repo, tmp_path: Path, capsys: Capture) -> None:
+    three_commits(repo)
+    moved_upstream(repo)
+    # origin's upload-pack commits on feature/x in this clone while align fetches: someone else's commit.
+    late = tmp_path / "late.sh"
+    write(late, f'#!/bin/sh\ngit -C "{repo.path}" commit --quiet --allow-empty -m late\nexec git-upload-pack "$@"\n')
+    late.chmod(0o755)
+    repo.git("config", "remote.origin.uploadpack", str(late))
+
+    assert main([BRANCH]) == 4
+
+    assert "feature/x moved since align read it" in out(capsys)
+    assert repo.git("log", "-1", "--format=%s", REF) == "late"  # the late commit is still the tip
+    assert head(repo) == REF
+    assert not (repo.path / ".git" / "rebase-merge").exists()
+
+
+def test_continue_or_abort_from_another_worktree_is_refused(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Capture
+) -> None:
+    three_commits(repo)
+    repo.git("switch", "--quiet", "-c", "clash", "main")
+    repo.commit("README.md", "from clash\n", "clash: readme")
+    upstream(repo, "README.md", "from upstream\n", "upstream: readme")
+    assert main(["clash"]) == 3
+    other = tmp_path / "other-tree"
+    repo.git("worktree", "add", "--quiet", str(other), "main")
+    before = snapshot(repo)
+    capsys.readouterr()
+
+    monkeypatch.chdir(other)
+    for action in ("continue", "skip", "abort"):
+        assert main([action]) == 4
+        assert f"belongs to the working tree {repo.path}" in out(capsys)
+    monkeypatch.chdir(repo.path)
+    assert snapshot(repo) == before  # still paused, untouched
+    assert main(["abort"]) == 1
+    assert head(repo) == "refs/heads/clash"
+
+
+def test_the_users_update_refs_config_does_not_move_other_branches(repo: Repo, capsys: Capture) -> None:
+    old = fetched_feature(repo)
+    repo.git("branch", "feature/part", old[0])
+    repo.git("config", "rebase.updateRefs", "true")
+
+    assert main([BRANCH]) == 0
+
+    assert rev(repo, REF) != old[-1]
+    assert rev(repo, "refs/heads/feature/part") == old[0]  # the recipe says update_refs: false
+
+
+def test_an_ignored_file_the_target_adds_is_not_overwritten(repo: Repo, capsys: Capture) -> None:
+    old = three_commits(repo)
+    write(repo.path / ".git" / "info" / "exclude", "secret.env\n")
+    write(repo.path / "secret.env", "API_KEY=mine\n")
+    upstream(repo, "secret.env", "TEMPLATE=1\n", "upstream: add a template")
+
+    assert main([BRANCH]) == 4
+
+    assert "adds 1 file(s) that exist here as ignored files" in out(capsys)
+    assert (repo.path / "secret.env").read_text() == "API_KEY=mine\n"
+    assert rev(repo, REF) == old[-1]
+
+
+def test_a_validate_command_that_edits_files_still_rolls_back(repo: Repo, tmp_path: Path, capsys: Capture) -> None:
+    old = fetched_feature(repo)
+    make_dirty(repo)
+    before = snapshot(repo)
+    validate = 'validate: {run: [["sh", "-c", "echo formatted >> a.txt; echo new > made.txt; exit 1"]]}'
+    path = steps_recipe(tmp_path, *ALIGN_STEPS, validate, REPORT)
+
+    assert main([BRANCH, "--recipe", path]) == 1
+
+    text = out(capsys)
+    assert "failed: everything rolled back" in text
+    assert "changes made during the run (by validate or a hook) are kept in the stash" in text
+    assert rev(repo, REF) == old[-1]
+    after = snapshot(repo)
+    assert after.files == before.files
+    assert after.status == before.status
+    assert len(stashes(repo)) == len(before.stashes) + 1  # the run's own leftovers, named, on top
+
+
+def test_a_branch_checked_out_in_another_worktree_is_refused(repo: Repo, tmp_path: Path, capsys: Capture) -> None:
+    old = fetched_feature(repo)
+    repo.git("switch", "--quiet", "main")
+    other = tmp_path / "feature-tree"
+    repo.git("worktree", "add", "--quiet", str(other), BRANCH)
+
+    assert main([BRANCH]) == 4
+
+    assert f"feature/x is checked out in another working tree: {other}" in out(capsys)
+    assert rev(repo, REF) == old[-1]
+    assert backups(repo) == {}
+    assert main(["backups", "restore", BRANCH]) == 2  # no backup was made
+
+
+def test_a_bad_branch_among_several_refuses_before_any_is_aligned(repo: Repo, capsys: Capture) -> None:
+    old = fetched_feature(repo)
+
+    assert main([BRANCH, "no-such-branch"]) == 4
+
+    assert "no branch 'no-such-branch'" in out(capsys)
+    assert rev(repo, REF) == old[-1]
+    assert backups(repo) == {}
