@@ -144,3 +144,19 @@ def test_a_bad_branch_among_several_refuses_before_any_is_aligned(repo: Repo, ca
     assert "no branch 'no-such-branch'" in out(capsys)
     assert rev(repo, REF) == old[-1]
     assert backups(repo) == {}
+
+
+def test_a_commit_dropped_outside_align_skip_is_named_in_a_warning(repo: Repo, capsys: Capture) -> None:
+    three_commits(repo)
+    repo.git("switch", "--quiet", "-c", "clash", "main")
+    repo.commit("README.md", "from clash\n", "clash: readme")
+    upstream(repo, "README.md", "from upstream\n", "upstream: readme")
+    assert main(["clash"]) == 3
+    repo.git("-c", "core.editor=true", "rebase", "--skip")  # the user skips with plain git
+    capsys.readouterr()
+
+    assert main(["continue"]) == 0
+
+    text = out(capsys)
+    assert "1 commit(s) of clash are not in the new branch and were not dropped with `align skip`" in text
+    assert "git range-diff" in text

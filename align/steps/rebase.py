@@ -133,6 +133,11 @@ def _outcome(context: Context, step: Rebase, stopped: str | None) -> StepResult:
     return _finish(context)
 
 
+def _rebasing(context: Context) -> bool:
+    """Tell whether the run rebases (rather than merges)."""
+    return bool(context.step("rebase").strategy == "rebase")
+
+
 def _acting(context: Context) -> Git:
     """Return git whose rebase and merge name this run in the reflog (``align RUN_ID (finish): ...``)."""
     return context.git.with_env(GIT_REFLOG_ACTION=f"align {context.journal.run_id}")
@@ -185,6 +190,15 @@ def _finish(context: Context) -> StepResult:
         return StepResult(status="failed", detail="the branch did not change (was git's rebase aborted by hand?)")
     after = git.run("rev-list", "--count", f"{journal.onto_sha}..{journal.new_tip}", "--").stdout.strip()
     journal.commits_after = int(after or 0)
+    if _rebasing(context):
+        unexplained = journal.commits_before - len(journal.dropped) - journal.commits_after
+        if unexplained > 0:
+            context.warnings.append(
+                f"{unexplained} commit(s) of {journal.branch} are not in the new branch "
+                "and were not dropped with `align skip`: "
+                "already upstream, emptied by a resolution, or skipped with plain git (compare with "
+                f"`git range-diff {journal.onto_sha[:12]} {journal.original_tip[:12]} {journal.new_tip[:12]}`)"
+            )
     context.save()
     detail = f"{journal.original_tip[:12]} -> {journal.new_tip[:12]}, {journal.commits_after} commit(s) on top"
     return StepResult(status="ok", detail=detail)
