@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
-from align.errors import AlignError, RecipeError
+from align.errors import AlignError, RecipeError, UsageError
 from align.parser import COMMANDS, RUN_VALUE_OPTIONS, build_parser
 
 
@@ -19,6 +20,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 2
     _configure_logging(verbose=args.verbose, quiet=args.quiet)
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 prints escaped, never crashes
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        _print_error(UsageError("the current directory no longer exists", hint="cd to the repository's root"))
+        return 2
     try:
         code: int = args.handler(args)
     except RecipeError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import logging
 import os
@@ -81,6 +82,7 @@ class Git:
             _cwd=str(cwd),
             _env=environment(env),
             _tty_out=False,
+            _encoding=_FS_CODEC,
             _truncate_exc=False,
         )
 
@@ -177,7 +179,11 @@ class Git:
             ok=(0, 128),
         )  # fmt: skip
         lines = result.stdout.splitlines()
-        if result.code != 0 or len(lines) != 4:
+        if result.code != 0:  # outside a repository, or HEAD is unborn (no commit yet)
+            places = self.run("rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir", ok=(0, 128))
+            symbolic = self.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1, 128)).stdout.strip()
+            lines = [*places.stdout.splitlines(), symbolic] if places.code == 0 else []
+        if len(lines) != 4:
             return None
         root, git_dir, common, head = lines
         common_dir = (self.cwd / common).resolve()
@@ -306,6 +312,26 @@ class Ref:
 
 
 _ANY_CODE = list(range(-64, 256))
+# Arguments are encoded like file names: a path git printed in bytes that are not UTF-8 (decoded
+# with surrogateescape) goes back to git as the same bytes.
+_FS_CODEC = "align-fs"
+
+
+def _find_codec(name: str) -> codecs.CodecInfo | None:
+    if name != _FS_CODEC.replace("-", "_"):
+        return None
+    utf8 = codecs.lookup("utf-8")
+
+    def encode(text: str, errors: str = "strict") -> tuple[bytes, int]:
+        return utf8.encode(text, "surrogateescape")
+
+    def decode(data: Any, errors: str = "strict") -> tuple[str, int]:
+        return utf8.decode(data, "surrogateescape")
+
+    return codecs.CodecInfo(encode, decode, name=_FS_CODEC)
+
+
+codecs.register(_find_codec)
 
 
 def _stop(process: Any, *, group: bool) -> None:

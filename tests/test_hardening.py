@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -98,7 +100,7 @@ def test_an_ignored_file_the_target_adds_is_not_overwritten(repo: Repo, capsys: 
 
     assert main([BRANCH]) == 4
 
-    assert "adds 1 file(s) that exist here as ignored files" in out(capsys)
+    assert "adds 1 file(s) that exist here untracked or ignored" in out(capsys)
     assert (repo.path / "secret.env").read_text() == "API_KEY=mine\n"
     assert rev(repo, REF) == old[-1]
 
@@ -160,3 +162,61 @@ def test_a_commit_dropped_outside_align_skip_is_named_in_a_warning(repo: Repo, c
     text = out(capsys)
     assert "1 commit(s) of clash are not in the new branch and were not dropped with `align skip`" in text
     assert "git range-diff" in text
+
+
+def test_an_untracked_file_the_target_adds_is_refused_before_stashing(repo: Repo, capsys: Capture) -> None:
+    old = three_commits(repo)
+    write(repo.path / "notes.txt", "my notes\n")
+    upstream(repo, "notes.txt", "their notes\n", "upstream: add notes")
+
+    assert main([BRANCH]) == 4
+
+    assert "adds 1 file(s) that exist here untracked or ignored" in out(capsys)
+    assert (repo.path / "notes.txt").read_text() == "my notes\n"
+    assert repo.git("status", "--porcelain") == "?? notes.txt"
+    assert rev(repo, REF) == old[-1]
+
+
+def test_a_conflict_in_a_file_whose_name_is_not_utf8(repo: Repo, capsys: Capture) -> None:
+    name = os.fsdecode(b"caf\xe9.txt")
+    three_commits(repo)
+    write(repo.path / name, "feature\n")
+    repo.git("add", "--", name)
+    repo.git("commit", "--quiet", "-m", "feature: cafe")
+    other = repo.origin.parent / "other"
+    repo.git("clone", "--quiet", str(repo.origin), str(other))
+    write(other / name, "upstream\n")
+    subprocess.run(["git", "add", "--", name], cwd=other, check=True)
+    subprocess.run(["git", "commit", "--quiet", "-m", "upstream: cafe"], cwd=other, check=True)
+    subprocess.run(["git", "push", "--quiet", "origin", "main"], cwd=other, check=True)
+
+    assert main([BRANCH]) == 3
+
+    text = out(capsys)
+    assert "caf\\udce9.txt" in text or "caf\\xe9.txt" in text  # escaped, not a crash
+    assert main(["abort"]) == 1
+
+
+def test_a_repository_without_commits_is_refused_clearly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Capture
+) -> None:
+    empty = tmp_path / "empty"
+    subprocess.run(["git", "init", "--quiet", str(empty)], check=True)
+    monkeypatch.chdir(empty)
+
+    assert main(["run"]) == 4
+
+    assert "no branch 'main' in this repository" in out(capsys)
+
+
+def test_a_current_directory_that_vanished_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Capture
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+
+    assert main(["status"]) == 2
+
+    assert "the current directory no longer exists" in out(capsys)

@@ -31,7 +31,7 @@ def run(context: Context, step: Rebase) -> StepResult:
         )
     if step.update_refs and git.version()[:2] < UPDATE_REFS_VERSION:
         raise Refusal("`update_refs: true` needs git 2.38 or newer", hint="upgrade git or set `update_refs: false`")
-    _refuse_overwriting_ignored(context)
+    _refuse_overwriting_local_files(context)
     if not journal.backup_ref:  # promise 1: a backup before any ref moves, even without a backup step
         backup.run(context, step)
     if step.update_refs:
@@ -143,23 +143,25 @@ def _acting(context: Context) -> Git:
     return context.git.with_env(GIT_REFLOG_ACTION=f"align {context.journal.run_id}")
 
 
-def _refuse_overwriting_ignored(context: Context) -> None:
-    """Refuse when the target adds files that exist here as ignored files: checkout would overwrite them."""
+def _refuse_overwriting_local_files(context: Context) -> None:
+    """Refuse when the target adds files that exist here untracked or ignored (checkout would clobber them)."""
     git, journal = context.git, context.journal
     if not journal.base:
         return
-    ignored = git.run("ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory").stdout
-    if not ignored:
+    status = git.run("status", "--porcelain=v1", "-z", "--ignored", "--untracked-files=normal", "--no-renames")
+    local = [entry[3:] for entry in status.stdout.split("\0") if entry[:3] in ("?? ", "!! ")]
+    if not local:
         return
     incoming = git.run("diff", "--name-only", "-z", "--no-renames", "--diff-filter=A", journal.base, journal.onto_sha)
-    paths = set(incoming.stdout.split("\0")) - {""}
-    folders = [name for name in ignored.split("\0") if name.endswith("/")]
-    clash = sorted(path for path in paths if path in ignored.split("\0") or path.startswith(tuple(folders)))
+    folders = tuple(name for name in local if name.endswith("/"))
+    clash = sorted(
+        path for path in set(incoming.stdout.split("\0")) - {""} if path in local or path.startswith(folders)
+    )
     if clash:
         shown = ", ".join(clash[:5]) + (" ..." if len(clash) > 5 else "")
         raise Refusal(
-            f"{journal.onto} adds {len(clash)} file(s) that exist here as ignored files, which the rebase "
-            f"would overwrite: {shown}",
+            f"{journal.onto} adds {len(clash)} file(s) that exist here untracked or ignored, which the rebase "
+            f"would overwrite or could not put back: {shown}",
             hint="move them aside (or commit them), then run align again",
         )
 
