@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 from typing import Any
 
 from align import __version__
@@ -28,7 +29,6 @@ Docs: docs/branch_alignment_guide.md, docs/recipes.md
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser for every subcommand."""
-    from align.commands import check, recipes
 
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_parser.add_argument(
         "recipes", nargs="*", metavar="RECIPE", help="a path, a built-in name, package:NAME or git+URL@SHA#PATH"
     )
-    check_parser.set_defaults(handler=check.run)
+    check_parser.set_defaults(handler=_handler("check", "run"))
 
     recipes_parser = commands.add_parser(
         "recipes",
@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  align recipes list",
         formatter_class=formatter,
     )
-    list_parser.set_defaults(handler=recipes.run_list)
+    list_parser.set_defaults(handler=_handler("recipes", "run_list"))
     show_parser = recipe_commands.add_parser(
         "show",
         help="print a recipe as written, or resolved",
@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a variable (text, or a list written [a,b]); with --resolved",
     )
-    show_parser.set_defaults(handler=recipes.run_show)
+    show_parser.set_defaults(handler=_handler("recipes", "run_show"))
     schema_parser = recipe_commands.add_parser(
         "schema",
         help="print the recipe JSON schema (for editors)",
@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  align recipes schema > .align.schema.json",
         formatter_class=formatter,
     )
-    schema_parser.set_defaults(handler=recipes.run_schema)
+    schema_parser.set_defaults(handler=_handler("recipes", "run_schema"))
     _add_backups(commands, formatter)
     return parser
 
@@ -135,8 +135,6 @@ def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatter]) -> None:
-    from align.commands import plan, resume, run, status, undo
-
     run_parser = commands.add_parser(
         "run",
         help="align branches (the default command: `align BRANCH` is `align run BRANCH`)",
@@ -151,7 +149,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
     run_parser.add_argument("branches", nargs="*", metavar="BRANCH", help="a local branch (default: the current one)")
     _add_recipe_options(run_parser)
     run_parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
-    run_parser.set_defaults(handler=run.run)
+    run_parser.set_defaults(handler=_handler("run", "run"))
 
     plan_parser = commands.add_parser(
         "plan",
@@ -163,7 +161,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
     )
     plan_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="a local branch (default: the current one)")
     _add_recipe_options(plan_parser)
-    plan_parser.set_defaults(handler=plan.run)
+    plan_parser.set_defaults(handler=_handler("plan", "run"))
 
     for name, text in (
         ("continue", "go on after resolving a conflict (`git add` the files first)"),
@@ -177,7 +175,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
             "paused (or was interrupted or killed) has exited.",
             formatter_class=formatter,
         )
-        resume_parser.set_defaults(handler=resume.run)
+        resume_parser.set_defaults(handler=_handler("resume", "run"))
 
     undo_parser = commands.add_parser(
         "undo",
@@ -189,7 +187,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
     )
     undo_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="default: the current branch")
     undo_parser.add_argument("--force", action="store_true", help="undo even if the branch moved since the run")
-    undo_parser.set_defaults(handler=undo.run)
+    undo_parser.set_defaults(handler=_handler("undo", "run"))
 
     status_parser = commands.add_parser(
         "status",
@@ -197,12 +195,10 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
         description="Show the run in progress (paused, interrupted), the lock holder and the last finished run.",
         formatter_class=formatter,
     )
-    status_parser.set_defaults(handler=status.run)
+    status_parser.set_defaults(handler=_handler("status", "run"))
 
 
 def _add_backups(commands: _Commands, formatter: type[argparse.HelpFormatter]) -> None:
-    from align.commands import backups
-
     backups_parser = commands.add_parser(
         "backups",
         help="list, restore or prune the backups align keeps",
@@ -216,7 +212,7 @@ def _add_backups(commands: _Commands, formatter: type[argparse.HelpFormatter]) -
     )
     list_parser = backup_commands.add_parser("list", help="one line per backup: branch, time, commit, ref")
     list_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="only this branch's backups")
-    list_parser.set_defaults(handler=backups.run_list)
+    list_parser.set_defaults(handler=_handler("backups", "run_list"))
     restore_parser = backup_commands.add_parser(
         "restore",
         help="put a branch back at a backup (the newest by default)",
@@ -224,11 +220,21 @@ def _add_backups(commands: _Commands, formatter: type[argparse.HelpFormatter]) -
     )
     restore_parser.add_argument("branch", metavar="BRANCH")
     restore_parser.add_argument("stamp", nargs="?", metavar="TIMESTAMP", help="as `align backups list` shows it")
-    restore_parser.set_defaults(handler=backups.run_restore)
+    restore_parser.set_defaults(handler=_handler("backups", "run_restore"))
     prune_parser = backup_commands.add_parser("prune", help="delete old backups")
     prune_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="only this branch's backups")
     prune_parser.add_argument("--older-than", default="30d", metavar="AGE", help="e.g. 12h, 30d, 2w (default: 30d)")
-    prune_parser.set_defaults(handler=backups.run_prune)
+    prune_parser.set_defaults(handler=_handler("backups", "run_prune"))
+
+
+def _handler(module: str, function: str) -> Any:
+    """Return a handler that imports ``align.commands.MODULE`` only when its command runs (fast start)."""
+
+    def handle(args: argparse.Namespace) -> int:
+        code: int = getattr(importlib.import_module(f"align.commands.{module}"), function)(args)
+        return code
+
+    return handle
 
 
 def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
