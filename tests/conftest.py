@@ -61,3 +61,10 @@ def repo(tmp_path: Path) -> Repo:
 def cache_dir() -> Path:
     """align's cache folder for this test."""
     return Path(os.environ["XDG_CACHE_HOME"]) / "align"
+
+
+@pytest.fixture
+def in_repo(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    """Work inside the ``repo`` clone (the cwd align runs from)."""
+    monkeypatch.chdir(repo.path)
+    return repo

@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from align.cli import main
 from tests.helpers import Repo, git, write
 
@@ -31,6 +33,12 @@ steps:
   - validate: {run: [["false"]]}
   - report: {formats: [console]}
 """
+
+
+def out(capsys: pytest.CaptureFixture[str]) -> str:
+    """Return what was printed (stdout then stderr) since the last call."""
+    captured = capsys.readouterr()
+    return captured.out + captured.err
 
 
 def upstream(repo: Repo, name: str, text: str, message: str, *, fetch: bool = False) -> str:

@@ -28,6 +28,7 @@ from tests.scenarios import (
     make_dirty,
     merged_feature,
     moved_upstream,
+    out,
     refs,
     rev,
     snapshot,
@@ -44,14 +45,7 @@ from tests.scenarios import (
 Capture = pytest.CaptureFixture[str]
 
 
-@pytest.fixture(autouse=True)
-def _in_repo(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(repo.path)
-
-
-def out(capsys: Capture) -> str:
-    captured = capsys.readouterr()
-    return captured.out + captured.err
+pytestmark = pytest.mark.usefixtures("in_repo")
 
 
 # -- run: several branches ---------------------------------------------------------------------------------

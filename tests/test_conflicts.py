@@ -25,6 +25,7 @@ from tests.scenarios import (
     is_ancestor,
     make_dirty,
     moved_upstream,
+    out,
     refs,
     rev,
     snapshot,
@@ -38,14 +39,7 @@ from tests.scenarios import (
 SUBJECT = "feature: reword the readme"
 
 
-@pytest.fixture(autouse=True)
-def _in_repo(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(repo.path)
-
-
-def out(capsys: pytest.CaptureFixture[str]) -> str:
-    captured = capsys.readouterr()
-    return captured.out + captured.err
+pytestmark = pytest.mark.usefixtures("in_repo")
 
 
 def short(repo: Repo, sha: str) -> str:

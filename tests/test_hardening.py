@@ -20,6 +20,7 @@ from tests.scenarios import (
     head,
     make_dirty,
     moved_upstream,
+    out,
     rev,
     snapshot,
     stashes,
@@ -31,14 +32,7 @@ from tests.scenarios import (
 Capture = pytest.CaptureFixture[str]
 
 
-@pytest.fixture(autouse=True)
-def _in_repo(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(repo.path)
-
-
-def out(capsys: Capture) -> str:
-    captured = capsys.readouterr()
-    return captured.out + captured.err
+pytestmark = pytest.mark.usefixtures("in_repo")
 
 
 def test_a_commit_made_during_the_run_is_never_lost(repo: Repo, tmp_path: Path, capsys: Capture) -> None:

@@ -21,6 +21,7 @@ from tests.scenarios import (
     is_ancestor,
     make_dirty,
     moved_upstream,
+    out,
     recipe,
     refs,
     rev,
@@ -35,14 +36,7 @@ from tests.scenarios import (
 STAMP = re.compile(r"refs/align/backups/feature/x/\d{8}T\d{6}Z(-\d+)?")
 
 
-@pytest.fixture(autouse=True)
-def _in_repo(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(repo.path)
-
-
-def out(capsys: pytest.CaptureFixture[str]) -> str:
-    captured = capsys.readouterr()
-    return captured.out + captured.err
+pytestmark = pytest.mark.usefixtures("in_repo")
 
 
 def test_clean_rebase_of_the_checked_out_branch(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
