@@ -13,10 +13,10 @@ def restore(context: Context, *, reason: str) -> str:
     if journal.started_rebase or "rebase" in journal.done:
         operation = operation_in_progress(context.git_dir)
         if operation == "a merge":
-            git.run("merge", "--abort", ok=(0, 128))
+            git.run("merge", "--abort")
         elif operation is not None and operation.startswith("a rebase"):
             if git.commit_of(journal.ref) == journal.original_tip:
-                git.run("rebase", "--abort", ok=(0, 128))
+                git.run("rebase", "--abort")
             else:
                 # Someone moved the branch meanwhile: `rebase --abort` would reset it. Quit instead and
                 # drop align's half-done tree (the user's own work is in align's stash).

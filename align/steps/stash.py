@@ -60,9 +60,16 @@ def restore(context: Context) -> str:
 def _drop_from_list(context: Context, oid: str) -> None:
     """Remove the stash entry whose object id is ``oid`` from the user's stash list."""
     git = context.git
-    listed = git.run("log", "-g", "--format=%H", "refs/stash", "--", ok=(0, 128)).stdout.split()
-    if oid in listed:
-        git.run("stash", "drop", "--quiet", f"stash@{{{listed.index(oid)}}}")
+    listed = git.run("log", "-g", "--format=%H%x00%gs", "refs/stash", "--", ok=(0, 128)).stdout.splitlines()
+    entries = [line.split("\0", 1) for line in listed]
+    position = next((index for index, (sha, _) in enumerate(entries) if sha == oid), None)
+    if position is None:
+        return
+    dropped = git.run("stash", "drop", f"stash@{{{position}}}").stdout
+    if oid not in dropped:  # another tool pushed a stash in between: put back the one dropped by mistake
+        sha = dropped.rsplit("(", 1)[-1].rstrip(")\n ")
+        message = next((text for found, text in entries if found.startswith(sha)), "restored by align")
+        git.run("stash", "store", "--quiet", "--message", message, sha)
 
 
 def _find_unrecorded(context: Context) -> str:
