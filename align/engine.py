@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from align.errors import AlignError, Interrupted, Refusal
 from align.git import Git
 from align.monitor import Monitor
-from align.plan import Plan, onto_commit, operation_in_progress
+from align.plan import Plan, onto_commit, operation_in_progress, refuse_unmovable
 from align.recipe import model
 from align.state import FINAL, Journal, Phase, Store
 
@@ -50,13 +50,13 @@ class Context:
     journal: Journal
     recipe_steps: tuple[model.Step, ...]
     monitor: Monitor
-    git_dir: Any  # Path of this worktree's git dir
+    git_dir: Path  # this worktree's git dir (rebase-merge, MERGE_HEAD...)
     guidance: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     rendered: str = ""
 
     def save(self) -> None:
-        """Write the journal (atomically) with the git statistics so far."""
+        """Write the journal (atomically)."""
         self.store.save(self.journal)
 
     def step(self, kind: str) -> Any:
@@ -110,7 +110,7 @@ def start(git: Git, plan: Plan) -> Outcome:
         return drive(context)
 
 
-def resume(git: Git, store: Store, git_dir: Any, action: str) -> Outcome:
+def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
     """Finish a paused or interrupted run: ``continue``, ``skip`` or ``abort``."""
     from align.steps import rebase, rollback
 
@@ -133,11 +133,9 @@ def resume(git: Git, store: Store, git_dir: Any, action: str) -> Outcome:
             journal.paused_at = 0.0
         if action == "abort":
             started = time.perf_counter()
-            detail = rollback.restore(context, reason="aborted by the user")
+            detail = rollback.restore(context)
             journal.phases.append(Phase(name="abort", status="ok", duration_s=time.perf_counter() - started))
-            for conflict in journal.conflicts:
-                if conflict.resolution == "pending":
-                    conflict.resolution = "aborted"
+            _close_conflicts(journal)
             journal.status = "aborted"
             journal.message = f"aborted by the user; {detail}"
             return _finish(context)
@@ -208,10 +206,8 @@ def _after_step(context: Context, kind: str, result: StepResult, started: float)
             context.save()
             return _outcome(context)
         started = time.perf_counter()
-        for pending in journal.conflicts:
-            if pending.resolution == "pending":
-                pending.resolution = "aborted"
-        detail = rollback.restore(context, reason="a conflict ended the run (on_conflict: abort)")
+        _close_conflicts(journal)
+        detail = rollback.restore(context)
         journal.phases.append(Phase(name="on_conflict", status="aborted", duration_s=time.perf_counter() - started))
         journal.status = "conflict_aborted"
         journal.message = f"a conflict ended the run (on_conflict: abort); {detail}"
@@ -220,7 +216,7 @@ def _after_step(context: Context, kind: str, result: StepResult, started: float)
         journal.message = result.detail
         started = time.perf_counter()
         if context.step("on_fail").action == "rollback":
-            detail = rollback.restore(context, reason=result.detail)
+            detail = rollback.restore(context)
             journal.status = "failed_rolled_back"
             journal.message = f"{result.detail}; {detail}"
         else:
@@ -252,7 +248,7 @@ def _refused(context: Context, error: Refusal) -> Outcome:
     from align.steps import rollback
 
     journal = context.journal
-    rollback.restore(context, reason="refused")
+    rollback.restore(context)
     journal.status = "refused"
     journal.message = error.one_line()
     context.guidance.append(f"refused: {error.message}")
@@ -272,6 +268,13 @@ def _interrupted(context: Context) -> Outcome:
     return _outcome(context)
 
 
+def _close_conflicts(journal: Journal) -> None:
+    """Mark the conflicts still waiting for the user as ended by the rollback."""
+    for conflict in journal.conflicts:
+        if conflict.resolution == "pending":
+            conflict.resolution = "aborted"
+
+
 def _outcome(context: Context) -> Outcome:
     return Outcome(
         journal=context.journal,
@@ -288,7 +291,7 @@ def _record_git(context: Context) -> None:
     context.git.stats.seconds = 0.0
 
 
-def _context(git: Git, store: Store, journal: Journal, git_dir: Any) -> Context:
+def _context(git: Git, store: Store, journal: Journal, git_dir: Path) -> Context:
     steps = tuple(model.step_from_dict(item) for item in journal.recipe["steps"])
     total = sum(1 for step in steps if step.kind in ACTIONS and step.kind not in journal.done)
     return Context(git=git, store=store, journal=journal, recipe_steps=steps, monitor=Monitor(total), git_dir=git_dir)
@@ -313,13 +316,7 @@ def refuse_unsafe(git: Git, store: Store, plan: Plan) -> None:
             f"an align run on {journal.branch!r} is {journal.status} (run {journal.run_id}, step {journal.step})",
             hint="finish it first: `align continue`, `align skip` or `align abort` (`align status` shows it)",
         )
-    if plan.location.head_ref != plan.ref:
-        elsewhere = git.worktree_of(plan.ref)
-        if elsewhere is not None:
-            raise Refusal(
-                f"{plan.branch} is checked out in another working tree: {elsewhere}",
-                hint=f"run align there (cd {elsewhere}), or switch that working tree to another branch",
-            )
+    refuse_unmovable(git, plan.location, plan.ref, need_clean=False)  # align stashes what it must
     operation = operation_in_progress(plan.location.git_dir)
     if operation is not None:
         raise Refusal(
@@ -333,14 +330,12 @@ def refuse_unsafe(git: Git, store: Store, plan: Plan) -> None:
         check_remote(git, plan.remote)
     rebase = plan.recipe.step("rebase")
     if isinstance(rebase, model.Rebase) and rebase.strategy == "rebase" and not rebase.rebase_merges:
+        from align.steps.rebase import refuse_flattening
+
         onto = onto_commit(git, plan.onto)  # as last fetched; the rebase step checks again after the fetch
-        merges = git.run("rev-list", "--count", "--min-parents=2", f"{onto}..{plan.tip}", "--") if onto else None
-        if merges is not None and int(merges.stdout.strip() or 0):
-            raise Refusal(
-                f"{plan.branch} has {merges.stdout.strip()} merge commit(s) since {plan.onto}; "
-                "rebasing would flatten them",
-                hint="set `rebase_merges: true` in the rebase step to keep them, or use the merge recipe",
-            )
+        if onto is not None:
+            merges = git.run("rev-list", "--count", "--min-parents=2", f"{onto}..{plan.tip}", "--").stdout
+            refuse_flattening(plan.branch, int(merges.strip() or 0), plan.onto)
     if rebase is not None and rebase.dirty == "refuse" and git.changes():  # type: ignore[union-attr]
         raise Refusal(
             "the working tree has uncommitted changes and the recipe says `dirty: refuse`",
@@ -361,8 +356,3 @@ def _signals() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
-
-
-def as_dict(outcome: Outcome) -> dict[str, Any]:
-    """Return the outcome's journal as plain data."""
-    return dataclasses.asdict(outcome.journal)

@@ -236,11 +236,6 @@ class Git:
         base = self.run("merge-base", "--end-of-options", onto, tip, ok=(0, 1)).stdout.strip() or None
         return int(sides[0]), int(sides[1]), int(merges), base
 
-    def commits(self, revs: Sequence[str], paths: Sequence[str] = ()) -> list[tuple[str, str]]:
-        """Return (short sha, subject) of the commits ``revs`` select, touching ``paths`` if given."""
-        result = self.run("log", "--format=%h%x00%s", "--end-of-options", *revs, "--", *paths)
-        return [tuple(line.split("\0", 1)) for line in result.stdout.splitlines()]  # type: ignore[misc]
-
     def last_reflog(self, ref: str) -> tuple[str, str] | None:
         """Return (new sha, message) of the newest reflog entry of ``ref``, or None."""
         result = self.run("log", "-g", "-n1", "--format=%H%x00%gs", ref, "--", ok=(0, 128))

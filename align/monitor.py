@@ -39,11 +39,6 @@ class Monitor:
         self._clear()
         log.info("      %s", text)
 
-    def warn(self, text: str) -> None:
-        """Log a warning."""
-        self._clear()
-        log.warning("align: warning: %s", text)
-
     def git_progress(self, chunk: str) -> None:
         """Turn git's ``Rebasing (k/N)`` output into ``applying commit k/N``."""
         for done, total in _REBASING.findall(chunk):

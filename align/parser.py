@@ -141,7 +141,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
         description="Align each BRANCH (default: the checked-out one) onto its up-to-date primary branch, "
         "following the recipe's steps: backup, fetch, rebase or merge, verify, validate, report.",
         epilog="examples:\n  align feature/x\n  align feature/x feature/y --recipe merge\n"
-        "  align --target develop --set sessions=[lint]\n\n"
+        "  align --target develop --recipe validated --set sessions=[lint] feature/x\n\n"
         "exit codes: 0 aligned or up to date, 1 failed (rolled back), 2 usage error or invalid recipe,\n"
         "3 paused at a conflict, 4 refused (unsafe state; nothing touched), 130 interrupted.",
         formatter_class=formatter,

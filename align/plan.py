@@ -97,6 +97,24 @@ def onto_commit(git: Git, onto: str) -> str | None:
     return next((found[name].sha for name in candidates if name in found), None) or git.commit_of(onto)
 
 
+def refuse_unmovable(git: Git, location: Location, ref: str, *, need_clean: bool) -> None:
+    """Refuse to move branch ``ref`` while another working tree has it checked out, or (``need_clean``)
+    while it is checked out here with uncommitted changes."""
+    branch = ref.removeprefix("refs/heads/")
+    if location.head_ref != ref:
+        elsewhere = git.worktree_of(ref)
+        if elsewhere is not None:
+            raise Refusal(
+                f"{branch} is checked out in another working tree: {elsewhere}",
+                hint=f"run align there (cd {elsewhere}), or switch that working tree to another branch",
+            )
+    elif need_clean and git.changes():
+        raise Refusal(
+            f"{branch} is checked out and has uncommitted changes",
+            hint="commit or stash them first, then run the command again",
+        )
+
+
 def make_plan(git: Git, options: Options) -> Plan:
     """Decide the run: check the branch, resolve the recipe, choose the target."""
     location = locate(git)

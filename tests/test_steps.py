@@ -418,11 +418,11 @@ def test_rebase_progress_is_drawn_live_on_a_terminal(
 
     progress.note("3 commit(s) onto 1 new commit(s)")
     assert terminal.written[2:] == ["\r" + " " * len("      applying commit 2/3") + "\r"]
-    progress.warn("careful")
+    progress.note("verified")
     assert len(terminal.written) == 3  # nothing drawn since: nothing to clear
     assert [record.getMessage() for record in caplog.records] == [
         "      3 commit(s) onto 1 new commit(s)",
-        "align: warning: careful",
+        "      verified",
     ]
 
 

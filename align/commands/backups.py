@@ -10,7 +10,7 @@ from pathlib import Path
 
 from align.errors import Refusal, UsageError
 from align.git import Git
-from align.plan import check_branch_name, locate
+from align.plan import check_branch_name, locate, refuse_unmovable
 from align.state import Store
 from align.steps.backup import PREFIX
 from align.steps.backup import save as save_backup
@@ -56,14 +56,7 @@ def run_restore(args: argparse.Namespace) -> int:
         if current == sha:
             print(f"{args.branch} is already at {name}")
             return 0
-        elsewhere = git.worktree_of(ref) if location.head_ref != ref else None
-        if elsewhere is not None:
-            raise Refusal(
-                f"{args.branch} is checked out in another working tree: {elsewhere}",
-                hint=f"run it there: cd {elsewhere}",
-            )
-        if location.head_ref == ref and git.changes():
-            raise Refusal(f"{args.branch} is checked out and has uncommitted changes", hint="commit or stash them")
+        refuse_unmovable(git, location, ref, need_clean=True)
         kept = save_backup(git, args.branch, current, "before align backups restore")
         moved = git.move_branch(ref, sha, current, f"align backups restore {name}")
         if not moved:

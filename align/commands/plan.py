@@ -6,18 +6,16 @@ import argparse
 from pathlib import Path
 
 from align.git import Git
-from align.plan import Options, Plan, make_plan, onto_commit
+from align.plan import Plan, make_plan, onto_commit
 
 MERGE_TREE_VERSION = (2, 38)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the plan for the branch."""
-    options = Options(
-        branch=args.branch, recipe=args.recipe, target=args.target, remote=args.remote,
-        overrides=tuple(args.overrides), cwd=Path.cwd(),
-    )  # fmt: skip
-    plan = make_plan(Git(Path.cwd()), options)
+    from align.commands.run import options
+
+    plan = make_plan(Git(Path.cwd()), options(args, args.branch))
     print(describe(Git(plan.location.root), plan))
     return 0
 

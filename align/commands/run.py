@@ -15,20 +15,8 @@ def run(args: argparse.Namespace) -> int:
     """Align each branch named (the current one when none is); stop at a pause or an interruption."""
     worst = 0
     here = Git(Path.cwd())
-    plans = [  # every branch is checked before any is aligned: a bad name refuses the whole command
-        make_plan(
-            here,
-            Options(
-                branch=branch,
-                recipe=args.recipe,
-                target=args.target,
-                remote=args.remote,
-                overrides=tuple(args.overrides),
-                cwd=Path.cwd(),
-            ),
-        )
-        for branch in args.branches or [None]
-    ]
+    # Every branch is checked before any is aligned: a bad name refuses the whole command.
+    plans = [make_plan(here, options(args, branch)) for branch in args.branches or [None]]
     for plan in plans:
         git = Git(plan.location.root)
         if args.dry_run:
@@ -41,6 +29,18 @@ def run(args: argparse.Namespace) -> int:
             return code
         worst = max(worst, code)
     return worst
+
+
+def options(args: argparse.Namespace, branch: str | None) -> Options:
+    """Return the run options the command line gives for ``branch`` (None: the checked-out one)."""
+    return Options(
+        branch=branch,
+        recipe=args.recipe,
+        target=args.target,
+        remote=args.remote,
+        overrides=tuple(args.overrides),
+        cwd=Path.cwd(),
+    )
 
 
 def show(outcome: engine.Outcome, *, quiet: bool = False) -> int:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from align.errors import Refusal
 from align.git import Git
-from align.plan import check_branch_name, locate
+from align.plan import check_branch_name, locate, refuse_unmovable
 from align.state import Store
 from align.steps.backup import save as save_backup
 
@@ -44,16 +44,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{journal.new_tip[:12]}); undoing would lose those commits",
                 hint=f"`align undo {branch} --force` keeps a backup of {current[:12]} and restores anyway",
             )
-        elsewhere = git.worktree_of(ref) if location.head_ref != ref else None
-        if elsewhere is not None:
-            raise Refusal(
-                f"{branch} is checked out in another working tree: {elsewhere}", hint=f"run it there: cd {elsewhere}"
-            )
-        if location.head_ref == ref and git.changes():
-            raise Refusal(
-                f"{branch} is checked out and has uncommitted changes",
-                hint="commit or stash them first, then run `align undo` again",
-            )
+        refuse_unmovable(git, location, ref, need_clean=True)
         kept = save_backup(git, branch, current, "before align undo") if current != journal.new_tip else ""
         moved = git.move_branch(ref, journal.original_tip, current, f"align undo of run {journal.run_id}")
         if not moved:

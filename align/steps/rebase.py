@@ -24,11 +24,8 @@ def run(context: Context, step: Rebase) -> StepResult:
     journal.commits_before = journal.commits_after = ahead
     if behind == 0:
         return StepResult(status="up_to_date", detail=f"{journal.branch} already contains {journal.onto}")
-    if merges and step.strategy == "rebase" and not step.rebase_merges:
-        raise Refusal(
-            f"{journal.branch} has {merges} merge commit(s) since {journal.onto}; rebasing would flatten them",
-            hint="set `rebase_merges: true` in the rebase step to keep them, or use the merge recipe",
-        )
+    if step.strategy == "rebase" and not step.rebase_merges:
+        refuse_flattening(journal.branch, merges, journal.onto)
     if step.update_refs and git.version()[:2] < UPDATE_REFS_VERSION:
         raise Refusal("`update_refs: true` needs git 2.38 or newer", hint="upgrade git or set `update_refs: false`")
     _refuse_overwriting_local_files(context)
@@ -54,8 +51,7 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
     """Continue or skip after a conflict (or after an interruption), from the journal."""
     git, journal = _acting(context), context.journal
     merging = step.strategy == "merge"
-    in_progress = (context.git_dir / ("MERGE_HEAD" if merging else "rebase-merge")).exists()
-    if not in_progress:
+    if not _in_progress(context, step):
         return _finish(context)  # git finished (or the user finished it with git)
     if action == "skip":
         if merging:
@@ -69,11 +65,16 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
     conflict.require_resolved(context)
     if journal.conflicts and journal.conflicts[-1].resolution == "pending":
         journal.conflicts[-1].resolution = "resolved by the user"
-    if merging:
-        result = git.run("commit", "--quiet", "--no-edit", "--no-verify", ok=(0, 1))
-    else:
-        result = git.run("rebase", "--continue", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
-    return _outcome(context, step, result.stderr if result.code else None)
+    return _outcome(context, step, _continue(context, step))
+
+
+def refuse_flattening(branch: str, merges: int, onto: str) -> None:
+    """Refuse to rebase a branch with merge commits (``rebase_merges`` keeps them)."""
+    if merges:
+        raise Refusal(
+            f"{branch} has {merges} merge commit(s) since {onto}; rebasing would flatten them",
+            hint="set `rebase_merges: true` in the rebase step to keep them, or use the merge recipe",
+        )
 
 
 def resolve_onto(context: Context, onto: str) -> str:
@@ -115,8 +116,7 @@ def _outcome(context: Context, step: Rebase, stopped: str | None) -> StepResult:
     rounds = 0
     while stopped is not None:
         files = git.unmerged()
-        in_progress = (context.git_dir / ("MERGE_HEAD" if step.strategy == "merge" else "rebase-merge")).exists()
-        if not in_progress:
+        if not _in_progress(context, step):
             detail = stopped.strip().splitlines()[-1] if stopped.strip() else "git stopped"
             return StepResult(status="failed", detail=f"{step.strategy} failed: {detail}")
         resolved = conflict.rerere_paths(stopped)
@@ -125,12 +125,23 @@ def _outcome(context: Context, step: Rebase, stopped: str | None) -> StepResult:
             recorded = conflict.record(context, files)
             return StepResult(status="conflict", detail=f"conflict in {recorded.commit} {recorded.subject}")
         conflict.record(context, resolved, resolution="auto-resolved (rerere)")
-        if step.strategy == "merge":
-            result = git.run("commit", "--quiet", "--no-edit", "--no-verify", ok=(0, 1))
-        else:
-            result = git.run("rebase", "--continue", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
-        stopped = result.stderr if result.code else None
+        stopped = _continue(context, step)
     return _finish(context)
+
+
+def _in_progress(context: Context, step: Rebase) -> bool:
+    """Tell whether git's merge or rebase that align started is still in progress."""
+    return (context.git_dir / ("MERGE_HEAD" if step.strategy == "merge" else "rebase-merge")).exists()
+
+
+def _continue(context: Context, step: Rebase) -> str | None:
+    """Go on after a resolved conflict; return git's stderr when it stopped again, None when it finished."""
+    git = _acting(context)
+    if step.strategy == "merge":
+        result = git.run("commit", "--quiet", "--no-edit", "--no-verify", ok=(0, 1))
+    else:
+        result = git.run("rebase", "--continue", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
+    return result.stderr if result.code else None
 
 
 def _rebasing(context: Context) -> bool:

@@ -7,7 +7,7 @@ from align.plan import operation_in_progress
 from align.steps import stash
 
 
-def restore(context: Context, *, reason: str) -> str:
+def restore(context: Context) -> str:
     """Undo the run so far; return a sentence saying what was restored (or why the branch was not)."""
     git, journal = context.git, context.journal
     if journal.started_rebase or "rebase" in journal.done:
@@ -28,8 +28,7 @@ def restore(context: Context, *, reason: str) -> str:
     restored = stash.restore(context)
     journal.started_rebase = False
     context.save()
-    parts = [moved, restored] if restored else [moved]
-    return "; ".join(part for part in parts if part) or f"nothing to roll back ({reason})"
+    return f"{moved}; {restored}" if restored else moved
 
 
 def settle(context: Context) -> None:

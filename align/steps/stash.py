@@ -18,11 +18,12 @@ def save(context: Context) -> bool:
         return False
     message = f"align {journal.run_id}: uncommitted changes on {journal.original_head}"
     git.run("stash", "push", "--quiet", "--include-untracked", "--message", message)
-    oid = _find_unrecorded(context)
+    entries = _stash_list(context)
+    oid = _find_unrecorded(context, entries)
     journal.stash, journal.stash_ref = oid, f"refs/align/stash/{journal.run_id}"
     git.update_ref(journal.stash_ref, oid, ZERO, message)
     context.save()
-    _drop_from_list(context, oid)
+    _drop_from_list(context, oid, entries)
     return True
 
 
@@ -32,11 +33,11 @@ def restore(context: Context) -> str:
     if not journal.stash:
         if "rebase" in journal.done or journal.step != "rebase":
             return ""
-        journal.stash = _find_unrecorded(context)
+        journal.stash = _find_unrecorded(context, _stash_list(context))
         if not journal.stash:
             return ""
     oid = journal.stash
-    _drop_from_list(context, oid)  # in case a kill came before align took it out of the list
+    _drop_from_list(context, oid, _stash_list(context))  # in case a kill came before align took it out
     applied = git.run("stash", "apply", "--quiet", "--index", oid, ok=(0, 1, 128))
     if applied.code == 0:
         if journal.stash_ref:
@@ -57,11 +58,15 @@ def restore(context: Context) -> str:
     return f"uncommitted changes kept in the stash as {oid[:12]}"
 
 
-def _drop_from_list(context: Context, oid: str) -> None:
+def _stash_list(context: Context) -> list[tuple[str, str]]:
+    """Return the stash list as (object id, message), newest first."""
+    listed = context.git.run("log", "-g", "--format=%H%x00%gs", "refs/stash", "--", ok=(0, 128)).stdout
+    return [(sha, text) for sha, _, text in (line.partition("\0") for line in listed.splitlines())]
+
+
+def _drop_from_list(context: Context, oid: str, entries: list[tuple[str, str]]) -> None:
     """Remove the stash entry whose object id is ``oid`` from the user's stash list."""
     git = context.git
-    listed = git.run("log", "-g", "--format=%H%x00%gs", "refs/stash", "--", ok=(0, 128)).stdout.splitlines()
-    entries = [line.split("\0", 1) for line in listed]
     position = next((index for index, (sha, _) in enumerate(entries) if sha == oid), None)
     if position is None:
         return
@@ -72,9 +77,7 @@ def _drop_from_list(context: Context, oid: str) -> None:
         git.run("stash", "store", "--quiet", "--message", message, sha)
 
 
-def _find_unrecorded(context: Context) -> str:
+def _find_unrecorded(context: Context, entries: list[tuple[str, str]]) -> str:
     """Find this run's stash in the stash list by its message (after a push, or a kill right after one)."""
-    git, journal = context.git, context.journal
-    listed = git.run("log", "-g", "--format=%H%x00%gs", "refs/stash", "--", ok=(0, 128)).stdout.splitlines()
-    marker = f"align {journal.run_id}:"
-    return next((line.split("\0")[0] for line in listed if marker in line), "")
+    marker = f"align {context.journal.run_id}:"
+    return next((sha for sha, text in entries if marker in text), "")
