@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Sequence
 
 from align.errors import AlignError, RecipeError, UsageError
-from align.parser import COMMANDS, RUN_VALUE_OPTIONS, build_parser
+from align.parser import COMMANDS, GLOBAL_VALUE_OPTIONS, RUN_VALUE_OPTIONS, build_parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -19,7 +18,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(words)
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 2
-    _configure_logging(verbose=args.verbose, quiet=args.quiet)
+    from align.monitor import configure
+
+    try:
+        configure(verbose=args.verbose, quiet=args.quiet, log_file=args.log_file)
+    except OSError as error:
+        _print_error(UsageError(f"cannot write the log file {args.log_file}: {error.strerror}"))
+        return 2
     for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 prints escaped, never crashes
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
@@ -49,7 +54,7 @@ def _with_command(words: list[str]) -> list[str]:
         word = words[index]
         if word == "--" or not word.startswith("-"):
             return words if word in COMMANDS else ["run", *words]
-        index += 2 if word in RUN_VALUE_OPTIONS else 1
+        index += 2 if word in RUN_VALUE_OPTIONS or word in GLOBAL_VALUE_OPTIONS else 1
     if any(word.split("=")[0] in (*RUN_VALUE_OPTIONS, "--dry-run") for word in words):
         return ["run", *words]
     return words
@@ -59,12 +64,6 @@ def _print_error(error: AlignError) -> None:
     print(f"align: error: {error.message}", file=sys.stderr)
     if error.hint:
         print(f"align: hint: {error.hint}", file=sys.stderr)
-
-
-def _configure_logging(*, verbose: bool, quiet: bool) -> None:
-    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
-    logging.getLogger("sh").setLevel(logging.WARNING)
 
 
 def console() -> None:

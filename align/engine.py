@@ -54,6 +54,7 @@ class Context:
     guidance: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     rendered: str = ""
+    cache: dict[str, Any] = field(default_factory=dict)  # what one step computes once for several checks
 
     def save(self) -> None:
         """Write the journal (atomically)."""
@@ -80,8 +81,8 @@ class Outcome:
         return EXIT_CODES.get(self.journal.status, 1)
 
 
-def start(git: Git, plan: Plan) -> Outcome:
-    """Run ``plan`` from the beginning (``align BRANCH``)."""
+def start(git: Git, plan: Plan, *, report_json: str = "") -> Outcome:
+    """Run ``plan`` from the beginning (``align BRANCH``); also write the JSON report to ``report_json``."""
     store = Store(plan.location.common_dir)
     with store.lock(f"run {plan.branch}"), _signals():
         refuse_unsafe(git, store, plan)
@@ -104,6 +105,7 @@ def start(git: Git, plan: Plan) -> Outcome:
             remote=plan.remote,
             worktree=str(plan.location.root),
             onto=plan.onto,
+            report_json=report_json,
         )
         context = _context(git, store, journal, plan.location.git_dir)
         store.save(journal)
@@ -194,7 +196,7 @@ def _after_step(context: Context, kind: str, result: StepResult, started: float)
     from align.steps import conflict, report, rollback
 
     journal = context.journal
-    elapsed = context.monitor.done(started, result.detail or result.status)
+    elapsed = context.monitor.done(started, result.detail, result.status)
     journal.phases.append(Phase(name=kind, status=result.status, duration_s=elapsed, detail=result.detail))
     if result.status == "conflict":
         if context.step("on_conflict").action == "pause":
@@ -294,7 +296,15 @@ def _record_git(context: Context) -> None:
 def _context(git: Git, store: Store, journal: Journal, git_dir: Path) -> Context:
     steps = tuple(model.step_from_dict(item) for item in journal.recipe["steps"])
     total = sum(1 for step in steps if step.kind in ACTIONS and step.kind not in journal.done)
-    return Context(git=git, store=store, journal=journal, recipe_steps=steps, monitor=Monitor(total), git_dir=git_dir)
+    return Context(
+        git=git,
+        store=store,
+        journal=journal,
+        recipe_steps=steps,
+        monitor=Monitor(total),
+        git_dir=git_dir,
+        warnings=journal.warnings,  # the same list: warnings survive a pause
+    )
 
 
 def _title(step: model.Step, journal: Journal) -> str:

@@ -1,56 +1,161 @@
-"""Progress and timings: what the run is doing, through ``logging`` (steps never print)."""
+"""Progress and timings: what the run is doing, through ``logging`` (steps never print).
+
+A step shows as one line, ``[3/8] rebase onto origin/main … 12/50 commits … done in 0.42 s``. On a
+terminal the line is updated in place while the step runs; elsewhere (CI, a pipe) only whole lines
+are written. ``-q`` keeps errors only, ``-v`` adds each git command with its duration, ``--log-file``
+writes everything (with times) to a file as well. Colour only on a terminal, and never with ``NO_COLOR``.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
+from typing import TextIO
 
 log = logging.getLogger("align")
 
 _REBASING = re.compile(r"Rebasing \((\d+)/(\d+)\)")
+_TONES = {"ok": "32", "fail": "31", "warn": "33"}  # green, red, yellow
+_FAILED = {"failed": "failed", "conflict": "stopped at a conflict", "refused": "refused"}
+
+
+def colour_allowed(stream: TextIO) -> bool:
+    """Tell whether ``stream`` may get ANSI colours: a terminal, and ``NO_COLOR`` unset or empty."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+class _ConsoleFormatter(logging.Formatter):
+    """Plain messages; coloured by their ``tone`` when colour is allowed."""
+
+    def __init__(self, *, colour: bool) -> None:
+        super().__init__("%(message)s")
+        self.colour = colour
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        tone = getattr(record, "tone", None)
+        if self.colour and tone in _TONES:
+            return f"\033[{_TONES[tone]}m{text}\033[0m"
+        return text
+
+
+def configure(*, verbose: bool, quiet: bool, log_file: str | None = None) -> None:
+    """Set up the console handler (stderr) and, when asked, a log file that gets everything."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.INFO)
+    console.setFormatter(_ConsoleFormatter(colour=colour_allowed(sys.stderr)))
+    root.addHandler(console)
+    root.setLevel(console.level)
+    if log_file:
+        to_file = logging.FileHandler(log_file, encoding="utf-8")
+        to_file.setLevel(logging.DEBUG)
+        to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(to_file)
+        root.setLevel(logging.DEBUG)
+    logging.getLogger("sh").setLevel(logging.WARNING)
+
+
+def _console_level() -> int:
+    """Return the level of the console handler (INFO when logging was not configured by align)."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and getattr(handler, "stream", None) is sys.stderr:
+            return handler.level
+    return logging.INFO
 
 
 class Monitor:
-    """Report step starts, live rebase progress and step durations."""
+    """Report step starts, live progress, output of validation sessions and step durations."""
 
     def __init__(self, total: int) -> None:
         self.total = total
         self.index = 0
-        self._live = sys.stderr.isatty() and log.isEnabledFor(logging.INFO)
-        self._shown = ""
+        self._title = ""
+        self._progress = ""
+        self._live = sys.stderr.isatty() and _console_level() <= logging.INFO
+        self._shown = 0  # characters of the live line on screen
+        self._running = False
+        self._pending = ""  # an unfinished line of git's stderr
 
     def step(self, text: str) -> float:
         """Announce the next step; return its start time."""
         self.index += 1
-        log.info("[%d/%d] %s", self.index, self.total, text)
+        self._title = f"[{self.index}/{self.total}] {text}"
+        self._progress = ""
+        self._running = True
+        if self._live:
+            self._show(f"{self._title} …")
+        else:
+            log.info("%s …", self._title)
         return time.perf_counter()
 
-    def done(self, started: float, detail: str) -> float:
-        """Log how a step ended and return its duration in seconds."""
+    def progress(self, done: int, total: int, unit: str = "commits") -> None:
+        """Show how far the step is: ``12/50 commits`` (live on a terminal, at ``-v`` elsewhere)."""
+        self._progress = f"{done}/{total} {unit}"
+        if self._live:
+            self._show(f"{self._title} … {self._progress}")
+        else:
+            log.debug("%s … %s", self._title, self._progress)
+
+    def done(self, started: float, detail: str, status: str = "ok") -> float:
+        """Write the step's line with how it ended and its duration; return the duration in seconds."""
         elapsed = time.perf_counter() - started
         self._clear()
-        log.info("      %s (%.2f s)", detail, elapsed)
+        self._running = False
+        verb = _FAILED.get(status, "done")
+        middle = f" … {self._progress}" if self._progress else ""
+        line = f"{self._title}{middle} … {verb} in {elapsed:.2f} s"
+        tone = "fail" if status in ("failed", "refused") else "warn" if status == "conflict" else "ok"
+        log.info("%s%s", line, f": {detail}" if detail else "", extra={"tone": tone})
         return elapsed
 
     def note(self, text: str) -> None:
-        """Log a line of information."""
+        """Log a line of information under the current step."""
         self._clear()
         log.info("      %s", text)
+        self._redraw()
+
+    def warn(self, text: str) -> None:
+        """Log a warning line under the current step."""
+        self._clear()
+        log.warning("      warning: %s", text, extra={"tone": "warn"})
+        self._redraw()
+
+    def output(self, source: str, line: str) -> None:
+        """Log one line of a validation session's or command's output, prefixed with its name."""
+        self._clear()
+        log.info("      %s | %s", source, line)
+        self._redraw()
 
     def git_progress(self, chunk: str) -> None:
-        """Turn git's ``Rebasing (k/N)`` output into ``applying commit k/N``."""
-        for done, total in _REBASING.findall(chunk):
-            text = f"applying commit {done}/{total}"
-            if self._live:
-                sys.stderr.write(f"\r      {text}")
-                sys.stderr.flush()
-                self._shown = text
-            else:
-                log.debug("      %s", text)
+        """Turn git's ``Rebasing (k/N)`` output into the step's ``k/N commits``.
+
+        git's stderr arrives in pieces of any size: only whole lines (ended by CR or LF) are read.
+        """
+        *lines, self._pending = re.split(r"[\r\n]", self._pending + chunk)
+        for line in lines:
+            found = _REBASING.search(line)
+            if found:
+                self.progress(int(found.group(1)), int(found.group(2)))
+
+    def _show(self, text: str) -> None:
+        pad = " " * max(0, self._shown - len(text))
+        sys.stderr.write(f"\r{text}{pad}")
+        sys.stderr.flush()
+        self._shown = len(text)
 
     def _clear(self) -> None:
         if self._shown:
-            sys.stderr.write("\r" + " " * (len(self._shown) + 6) + "\r")
-            self._shown = ""
+            sys.stderr.write("\r" + " " * self._shown + "\r")
+            sys.stderr.flush()
+            self._shown = 0
+
+    def _redraw(self) -> None:
+        if self._live and self._running:
+            self._show(f"{self._title} …" + (f" {self._progress}" if self._progress else ""))

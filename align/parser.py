@@ -8,8 +8,11 @@ from typing import Any
 
 from align import __version__
 
-RUN_VALUE_OPTIONS = ("--recipe", "--target", "--remote", "--set")
-COMMANDS = ("run", "continue", "skip", "abort", "undo", "status", "plan", "check", "recipes", "backups")
+RUN_VALUE_OPTIONS = ("--recipe", "--target", "--remote", "--set", "--report-json")
+GLOBAL_VALUE_OPTIONS = ("--log-file",)  # accepted by every command
+COMMANDS = (
+    "run", "continue", "skip", "abort", "undo", "status", "plan", "check", "recipes", "backups", "report", "history",
+)  # fmt: skip
 EPILOG = """\
 examples:
   align feature/x                   align feature/x onto its up-to-date primary branch
@@ -20,6 +23,8 @@ examples:
   align check .align.yaml ci        check a file and a built-in recipe
   align recipes list                the recipes you can use
   align recipes show default --resolved
+  align history                     the last runs: outcome and duration
+  align report --format markdown    the last run's report again, as Markdown
 
 exit codes: 0 ok, 1 failed, 2 usage error or invalid recipe, 3 paused at a conflict,
 4 refused (unsafe state), 130 interrupted.
@@ -39,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"align {__version__}")
     _add_verbosity(parser, default=False)
-    parser.set_defaults(verbose=False, quiet=False)
+    parser.set_defaults(verbose=False, quiet=False, log_file=None)
     # -v/-q are accepted after the command too; SUPPRESS keeps a value given before it.
     common = argparse.ArgumentParser(add_help=False)
     _add_verbosity(common, default=argparse.SUPPRESS)
@@ -149,6 +154,11 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
     run_parser.add_argument("branches", nargs="*", metavar="BRANCH", help="a local branch (default: the current one)")
     _add_recipe_options(run_parser)
     run_parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
+    run_parser.add_argument(
+        "--report-json",
+        metavar="PATH",
+        help="also write the JSON report to PATH (it is always kept under .git/align/runs/RUN_ID/)",
+    )
     run_parser.set_defaults(handler=_handler("run", "run"))
 
     plan_parser = commands.add_parser(
@@ -196,6 +206,36 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
         formatter_class=formatter,
     )
     status_parser.set_defaults(handler=_handler("status", "run"))
+    _add_report_commands(commands, formatter)
+
+
+def _add_report_commands(commands: _Commands, formatter: type[argparse.HelpFormatter]) -> None:
+    report_parser = commands.add_parser(
+        "report",
+        help="show a run's report again (the last run by default), in any format",
+        description="Render the report of a past run (or of the run paused now) from what align kept under "
+        "the git dir (.git/align/runs/RUN_ID/). Prints to stdout.",
+        epilog="examples:\n  align report\n  align report --format json > report.json\n"
+        "  align report 20261124T101500Z-1a2b --format junit > align.xml",
+        formatter_class=formatter,
+    )
+    report_parser.add_argument("run_id", nargs="?", metavar="RUN_ID", help="as `align history` shows it")
+    report_parser.add_argument(
+        "--format",
+        choices=("console", "json", "markdown", "junit"),
+        default="console",
+        help="console (default), json (schemas/report.schema.json), markdown, junit (XML)",
+    )
+    report_parser.set_defaults(handler=_handler("report", "run"))
+    history_parser = commands.add_parser(
+        "history",
+        help="the recent runs: when, branch, outcome, duration",
+        description="List the recent runs of this repository, newest last, from .git/align/runs.jsonl.",
+        epilog="examples:\n  align history\n  align history --limit 50",
+        formatter_class=formatter,
+    )
+    history_parser.add_argument("--limit", type=int, default=20, metavar="N", help="how many runs (default: 20)")
+    history_parser.set_defaults(handler=_handler("history", "run"))
 
 
 def _add_backups(commands: _Commands, formatter: type[argparse.HelpFormatter]) -> None:
@@ -242,6 +282,9 @@ def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
         "-v", "--verbose", action="store_true", default=default, help="show each git command and its duration"
     )
     parser.add_argument("-q", "--quiet", action="store_true", default=default, help="print only errors and problems")
+    parser.add_argument(
+        "--log-file", default=default, metavar="PATH", help="also write every progress line and git command to PATH"
+    )
 
 
 class _Commands:

@@ -105,6 +105,15 @@ class Journal:
     git_calls: int = 0
     git_seconds: float = 0.0
     duration_s: float = 0.0
+    # verify: one entry per check: check, ok, status (passed | failed | warning), detail, duration_s
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    # verify's patches_preserved: preserved/changed [{old, new, subject, reason}], upstream/dropped/lost/added
+    patches: dict[str, Any] = field(default_factory=dict)
+    # validate: one entry per session or command: session, kind (nox | command), ok,
+    # status (passed | failed | error | timeout), duration_s, exit_code, tail [lines]
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # kept across a pause, shown in every report
+    report_json: str = ""  # --report-json PATH: where to write the JSON report as well
 
     def to_json(self) -> str:
         """Return the journal as JSON text."""
@@ -145,7 +154,20 @@ class Store:
 
     def finish(self, journal: Journal) -> None:
         """Move a finished run's journal to ``runs/<run_id>/`` and add it to the history."""
-        write_atomic(self.runs / journal.run_id / "journal.json", journal.to_json())
+        self.archive(journal)
+        self.journal_path.unlink(missing_ok=True)
+
+    def run_dir(self, run_id: str) -> Path:
+        """Return the folder that keeps a run's journal and reports."""
+        return self.runs / run_id
+
+    def archive(self, journal: Journal) -> None:
+        """Keep a finished (or refused) run's journal under ``runs/<run_id>/`` and add it to the history.
+
+        Unlike ``finish`` this leaves ``journal.json`` alone: a refused run must not touch the journal
+        of the run that made it refuse.
+        """
+        write_atomic(self.run_dir(journal.run_id) / "journal.json", journal.to_json())
         line = {
             "run_id": journal.run_id,
             "branch": journal.branch,
@@ -156,7 +178,6 @@ class Store:
         }
         with open(self.history, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(line, sort_keys=True) + "\n")
-        self.journal_path.unlink(missing_ok=True)
 
     def past_runs(self) -> list[dict[str, Any]]:
         """Return the history, oldest first."""

@@ -142,12 +142,15 @@ def test_a_bad_branch_among_several_refuses_before_any_is_aligned(repo: Repo, ca
     assert backups(repo) == {}
 
 
-def test_a_commit_dropped_outside_align_skip_is_named_in_a_warning(repo: Repo, capsys: Capture) -> None:
+def test_without_patches_preserved_a_commit_dropped_outside_align_skip_is_a_warning(
+    repo: Repo, tmp_path: Path, capsys: Capture
+) -> None:
     three_commits(repo)
     repo.git("switch", "--quiet", "-c", "clash", "main")
     repo.commit("README.md", "from clash\n", "clash: readme")
     upstream(repo, "README.md", "from upstream\n", "upstream: readme")
-    assert main(["clash"]) == 3
+    recipe = steps_recipe(tmp_path, *ALIGN_STEPS, "verify: {checks: [linear]}", REPORT)
+    assert main(["clash", "--recipe", recipe]) == 3
     repo.git("-c", "core.editor=true", "rebase", "--skip")  # the user skips with plain git
     capsys.readouterr()
 

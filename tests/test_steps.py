@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 import sys
 from pathlib import Path
 
 import pytest
 
-from align import monitor
 from align.cli import main
 from tests.helpers import Repo, git, write
 from tests.scenarios import (
@@ -19,7 +17,6 @@ from tests.scenarios import (
     NOXFILE,
     REF,
     REPORT,
-    Terminal,
     assert_untouched,
     backups,
     calls,
@@ -231,8 +228,7 @@ def test_every_check_passes_on_a_good_alignment(repo: Repo, tmp_path: Path, shap
     assert main([BRANCH, "--recipe", steps_recipe(tmp_path, *ALIGN_STEPS, verify, REPORT)]) == 0
 
     text = out(capsys)
-    assert f"5 check(s) passed: {', '.join(CHECKS)}" in text
-    assert "warning: verify: not run yet by this version of align: patches_preserved" in text
+    assert f"6 check(s) passed: {', '.join(CHECKS)}, patches_preserved" in text
     assert is_ancestor(repo, "origin/main", REF)
     if shape == "empty commit":
         assert subjects(repo, "origin/main..feature/x") == ["feature: empty"]
@@ -250,7 +246,6 @@ def test_conflict_markers_fail_verify_and_roll_back(repo: Repo, tmp_path: Path, 
 
     text = out(capsys)
     assert "verify failed: no_conflict_markers: conflict markers in notes/marks.txt" in text
-    assert "not run yet" not in text
     assert "failed: everything rolled back" in text
     assert_untouched(repo, before, old)
     assert list(backups(repo).values()) == [old]
@@ -394,45 +389,3 @@ def test_undo_also_puts_back_the_branches_update_refs_moved(repo: Repo, tmp_path
     assert "feature/part restored to" in out(capsys)
     assert rev(repo, REF) == old[-1]
     assert rev(repo, "refs/heads/feature/part") == old[0]
-
-
-# -- live progress ----------------------------------------------------------------------------------------
-
-
-def test_rebase_progress_is_drawn_live_on_a_terminal(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    root = logging.getLogger()  # without the handler an earlier main() left on a stream that is closed now
-    monkeypatch.setattr(
-        root, "handlers", [handler for handler in root.handlers if type(handler) is not logging.StreamHandler]
-    )
-    terminal = Terminal()
-    monkeypatch.setattr(sys, "stderr", terminal)
-    caplog.set_level(logging.INFO, logger="align")
-    progress = monitor.Monitor(2)
-
-    progress.git_progress("Rebasing (1/3)\rRebasing (2/3)\r")
-    progress.git_progress("Successfully rebased and updated refs/heads/feature/x.\n")
-    assert terminal.written == ["\r      applying commit 1/3", "\r      applying commit 2/3"]
-    assert not caplog.records
-
-    progress.note("3 commit(s) onto 1 new commit(s)")
-    assert terminal.written[2:] == ["\r" + " " * len("      applying commit 2/3") + "\r"]
-    progress.note("verified")
-    assert len(terminal.written) == 3  # nothing drawn since: nothing to clear
-    assert [record.getMessage() for record in caplog.records] == [
-        "      3 commit(s) onto 1 new commit(s)",
-        "      verified",
-    ]
-
-
-def test_rebase_progress_is_logged_at_debug_elsewhere(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="align")
-    progress = monitor.Monitor(1)
-
-    progress.git_progress("Rebasing (1/2)\rRebasing (2/2)\r")
-
-    assert [(record.levelno, record.getMessage()) for record in caplog.records] == [
-        (logging.DEBUG, "      applying commit 1/2"),
-        (logging.DEBUG, "      applying commit 2/2"),
-    ]

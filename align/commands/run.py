@@ -24,11 +24,16 @@ def run(args: argparse.Namespace) -> int:
 
             print(describe(git, plan))
             continue
-        code = show(engine.start(git, plan), quiet=args.quiet)
+        code = show(engine.start(git, plan, report_json=_absolute(args.report_json)), quiet=args.quiet)
         if code in (3, 130):
             return code
         worst = max(worst, code)
     return worst
+
+
+def _absolute(path: str | None) -> str:
+    """Return ``path`` made absolute against the directory align was started in ("" when not given)."""
+    return str(Path.cwd() / path) if path else ""
 
 
 def options(args: argparse.Namespace, branch: str | None) -> Options:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from align.engine import Context, StepResult
 from align.errors import Refusal
 from align.git import Git
 from align.plan import onto_commit
-from align.recipe.model import Rebase
+from align.recipe.model import Rebase, Verify
 from align.steps import backup, conflict, stash
 
 UPDATE_REFS_VERSION = (2, 38)
 MAX_AUTO_CONTINUE = 1000  # rerere resolutions continued in one go, at most
+# git's sequencer drops a commit that has nothing left to apply (``--empty=drop``) and says so.
+_EMPTIED = re.compile(r"dropping ([0-9a-f]{40,64}) ([^\r\n]*) -- patch contents already upstream")
 
 
 def run(context: Context, step: Rebase) -> StepResult:
@@ -59,12 +63,16 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
         current = conflict.current_commit(context)
         result = git.run("rebase", "--skip", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
         journal.dropped.append({**current, "reason": "skipped by the user"})
+        _record_emptied(context, result.stderr)
         if journal.conflicts and journal.conflicts[-1].resolution == "pending":
             journal.conflicts[-1].resolution = "skipped"
         return _outcome(context, step, result.stderr if result.code else None)
     conflict.require_resolved(context)
     if journal.conflicts and journal.conflicts[-1].resolution == "pending":
         journal.conflicts[-1].resolution = "resolved by the user"
+    if not merging and git.run("diff", "--cached", "--quiet", "HEAD", "--", ok=(0, 1)).code == 0:
+        # Nothing is staged: git's rebase --continue drops the commit; the report says why.
+        journal.dropped.append({**conflict.current_commit(context), "reason": "emptied by the conflict resolution"})
     return _outcome(context, step, _continue(context, step))
 
 
@@ -107,6 +115,7 @@ def _start(context: Context, step: Rebase) -> str | None:
     result = git.run(
         *args, "--end-of-options", journal.onto_sha, ok=(0, 1, 128), on_stderr=context.monitor.git_progress
     )
+    _record_emptied(context, result.stderr)
     return result.stderr if result.code else None
 
 
@@ -141,7 +150,17 @@ def _continue(context: Context, step: Rebase) -> str | None:
         result = git.run("commit", "--quiet", "--no-edit", "--no-verify", ok=(0, 1))
     else:
         result = git.run("rebase", "--continue", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
+        _record_emptied(context, result.stderr)
     return result.stderr if result.code else None
+
+
+def _record_emptied(context: Context, stderr: str) -> None:
+    """Note each commit git dropped because it had nothing left to apply (its changes are upstream)."""
+    known = {item.get("commit") for item in context.journal.dropped}
+    for sha, subject in _EMPTIED.findall(stderr):
+        if sha not in known:
+            item = {"commit": sha, "short": sha[:12], "subject": subject, "reason": "became empty (already upstream)"}
+            context.journal.dropped.append(item)
 
 
 def _rebasing(context: Context) -> bool:
@@ -203,7 +222,8 @@ def _finish(context: Context) -> StepResult:
         return StepResult(status="failed", detail="the branch did not change (was git's rebase aborted by hand?)")
     after = git.run("rev-list", "--count", f"{journal.onto_sha}..{journal.new_tip}", "--").stdout.strip()
     journal.commits_after = int(after or 0)
-    if _rebasing(context):
+    checked = any(isinstance(item, Verify) and "patches_preserved" in item.checks for item in context.recipe_steps)
+    if _rebasing(context) and not checked:
         unexplained = journal.commits_before - len(journal.dropped) - journal.commits_after
         if unexplained > 0:
             context.warnings.append(

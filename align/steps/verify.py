@@ -1,47 +1,70 @@
-"""``verify``: check the aligned branch; a failed check goes to ``on_fail``.
+"""``verify``: prove the aligned branch is what it should be; a failed check goes to ``on_fail``.
 
-This module has the checks that need only the refs: ``clean_state``, ``contains_target``,
-``linear``, ``backup_reachable`` and ``no_conflict_markers``. The history checks
-(``patches_preserved``, ``metadata_preserved``, ``tree_matches_merge``) come with the
-verification work and are reported as not run until then.
+Each check is named, timed and kept in the journal (``journal.checks``) for the report:
+
+- ``no_conflict_markers``: no ``<<<<<<<``/``>>>>>>>`` line in the files the alignment changed;
+- ``clean_state``: no unmerged path, no rebase or merge in progress;
+- ``contains_target``: the target's tip is an ancestor of the new tip;
+- ``linear``: no merge commit between the target and the new tip (unless merges were kept);
+- ``backup_reachable``: the backup ref points at the pre-run tip;
+- ``patches_preserved``: every old commit is in the new branch, upstream, or dropped with a reason
+  (see ``align.steps.patches``);
+- ``metadata_preserved``: each rewritten commit keeps its author, author date and message;
+- ``tree_matches_merge``: the new tree equals ``git merge-tree --write-tree TARGET BACKUP``; a
+  difference is a warning naming the paths, or a failure with ``strict: true``.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from align.engine import Context, StepResult
 from align.plan import operation_in_progress
 from align.recipe.model import Verify
+from align.steps import patches
 
 MAX_PATHS = 1000  # files named on one command line, at most
-Check = Callable[[Context], str | None]  # None: passed; text: why it failed
+MERGE_TREE_VERSION = (2, 38)
+SHOWN = 5  # commits or paths named in a check's one-line detail, at most
+Verdict = tuple[str, str]  # (passed | failed | warning | skipped, detail)
+Check = Callable[[Context, Verify], Verdict | str | None]  # None: passed; text: why it failed
 
 
 def run(context: Context, step: Verify) -> StepResult:
-    """Run each check the recipe names; fail with every failed check's reason."""
+    """Run each check the recipe names, timing each; fail with every failed check's reason."""
     journal = context.journal
     if not journal.new_tip or journal.new_tip == journal.original_tip:
         return StepResult(status="skipped", detail="nothing was rewritten")
-    failed, passed, pending = [], [], []
+    journal.checks = []
+    failed, passed = [], []
     for name in step.checks:
-        check = CHECKS.get(name)
-        if check is None:
-            pending.append(name)
-            continue
-        problem = check(context)
-        if problem is None:
-            passed.append(name)
+        started = time.perf_counter()
+        verdict = CHECKS[name](context, step)
+        status, detail = verdict if isinstance(verdict, tuple) else ("failed", verdict) if verdict else ("passed", "")
+        journal.checks.append(
+            {
+                "check": name,
+                "ok": status != "failed",
+                "status": status,
+                "detail": detail,
+                "duration_s": round(time.perf_counter() - started, 4),
+            }
+        )
+        if status == "failed":
+            failed.append(f"{name}: {detail}")
         else:
-            failed.append(f"{name}: {problem}")
-    if pending:
-        context.warnings.append(f"verify: not run yet by this version of align: {', '.join(pending)}")
+            passed.append(name)
+        if status == "warning":
+            context.warnings.append(f"verify: {name}: {detail}")
+            context.monitor.warn(f"{name}: {detail}")
+    context.save()
     if failed:
         return StepResult(status="failed", detail="verify failed: " + "; ".join(failed))
     return StepResult(status="ok", detail=f"{len(passed)} check(s) passed: {', '.join(passed)}")
 
 
-def _clean_state(context: Context) -> str | None:
+def _clean_state(context: Context, step: Verify) -> str | None:
     operation = operation_in_progress(context.git_dir)
     if operation is not None:
         return f"{operation} is still in progress"
@@ -49,13 +72,13 @@ def _clean_state(context: Context) -> str | None:
     return f"unmerged paths: {', '.join(path for path, _ in unmerged)}" if unmerged else None
 
 
-def _contains_target(context: Context) -> str | None:
+def _contains_target(context: Context, step: Verify) -> str | None:
     journal = context.journal
     result = context.git.run("merge-base", "--is-ancestor", journal.onto_sha, journal.new_tip, ok=(0, 1))
     return None if result.code == 0 else f"{journal.onto} ({journal.onto_sha[:12]}) is not in the new branch"
 
 
-def _linear(context: Context) -> str | None:
+def _linear(context: Context, step: Verify) -> str | None:
     journal = context.journal
     rebase = context.step("rebase")
     if rebase.strategy == "merge" or rebase.rebase_merges:
@@ -65,7 +88,7 @@ def _linear(context: Context) -> str | None:
     return f"{count} merge commit(s) between {journal.onto} and the new tip" if count else None
 
 
-def _backup_reachable(context: Context) -> str | None:
+def _backup_reachable(context: Context, step: Verify) -> str | None:
     journal = context.journal
     if not journal.backup_ref:
         return "no backup was made"
@@ -73,7 +96,7 @@ def _backup_reachable(context: Context) -> str | None:
     return None if sha == journal.original_tip else f"{journal.backup_ref} does not point at the pre-run tip"
 
 
-def _no_conflict_markers(context: Context) -> str | None:
+def _no_conflict_markers(context: Context, step: Verify) -> str | None:
     journal = context.journal
     pattern = "^(<<<<<<<|>>>>>>>)( |$)"
     # Files whose changes add (or remove) a marker line; then which of them still hold one.
@@ -89,10 +112,67 @@ def _no_conflict_markers(context: Context) -> str | None:
     return f"conflict markers in {', '.join(files)}" if files else None
 
 
+def _patches_preserved(context: Context, step: Verify) -> Verdict:
+    found = _accounting(context)
+    parts = [f"{len(found.preserved) + found.unchanged} preserved"]
+    for name, items in (
+        ("changed", found.changed),
+        ("already upstream", found.upstream),
+        ("dropped", found.dropped),
+        ("added by hand", found.added),
+    ):
+        if items:
+            parts.append(f"{len(items)} {name}")
+    if found.lost:
+        lost = ", ".join(f"{item['sha'][:12]} {item['subject']}" for item in found.lost[:SHOWN])
+        more = f" and {len(found.lost) - SHOWN} more" if len(found.lost) > SHOWN else ""
+        return "failed", f"{len(found.lost)} commit(s) lost: {lost}{more} ({', '.join(parts)})"
+    return "passed", ", ".join(parts)
+
+
+def _metadata_preserved(context: Context, step: Verify) -> Verdict:
+    found = _accounting(context)
+    if found.metadata:
+        shown = "; ".join(found.metadata[:SHOWN]) + (" ..." if len(found.metadata) > SHOWN else "")
+        return "failed", shown
+    rewritten = len(found.preserved) + len(found.changed)
+    return "passed", f"author, author date and message kept in {rewritten} rewritten commit(s)"
+
+
+def _tree_matches_merge(context: Context, step: Verify) -> Verdict:
+    journal, git = context.journal, context.git
+    if git.version()[:2] < MERGE_TREE_VERSION:
+        return "skipped", "needs git 2.38 or newer (git merge-tree --write-tree)"
+    merged = git.run("merge-tree", "--write-tree", "--no-messages", journal.onto_sha, journal.original_tip, ok=(0, 1))
+    if merged.code == 1:
+        return "skipped", "merging the target and the backup conflicts: the trees are not comparable"
+    tree = merged.stdout.split("\n", 1)[0].strip()
+    differ = git.run("diff", "--name-only", "-z", "--no-renames", tree, journal.new_tip, "--").stdout
+    paths = [path for path in differ.split("\0") if path]
+    if not paths:
+        return "passed", "the new tree is the merge of the target and the backup"
+    shown = ", ".join(paths[:SHOWN]) + (f" and {len(paths) - SHOWN} more" if len(paths) > SHOWN else "")
+    detail = f"the new tree differs from the merge of the target and the backup in {len(paths)} path(s): {shown}"
+    return ("failed" if step.strict else "warning"), detail
+
+
+def _accounting(context: Context) -> patches.Accounting:
+    """Return where each old commit went, computed once per verify step and kept in the journal."""
+    found = context.cache.get("patches")
+    if not isinstance(found, patches.Accounting):
+        found = patches.account(context.git, context.journal)
+        context.cache["patches"] = found
+        context.journal.patches = found.as_dict()
+    return found
+
+
 CHECKS: dict[str, Check] = {
     "clean_state": _clean_state,
     "contains_target": _contains_target,
     "linear": _linear,
     "backup_reachable": _backup_reachable,
     "no_conflict_markers": _no_conflict_markers,
+    "patches_preserved": _patches_preserved,
+    "metadata_preserved": _metadata_preserved,
+    "tree_matches_merge": _tree_matches_merge,
 }
