@@ -78,7 +78,8 @@ def test_every_check_passes_on_a_clean_rebase_and_is_timed(in_repo: Repo, tmp_pa
     assert [pair["old"] for pair in journal.patches["preserved"]] == old
     new = in_repo.git("rev-list", "--reverse", f"origin/main..{REF}").splitlines()
     assert [pair["new"] for pair in journal.patches["preserved"]] == new
-    assert journal.patches["lost"] == [] and journal.patches["metadata"] == []
+    assert journal.patches["lost"] == []
+    assert journal.patches["metadata"] == []
     assert "3 check(s) passed: patches_preserved, metadata_preserved, tree_matches_merge" in out(capsys)
 
 
@@ -153,7 +154,12 @@ def test_a_resolution_that_changes_a_patch_is_listed_old_and_new(in_repo: Repo, 
     journal = last_run(in_repo)
     new = in_repo.git("rev-list", "--reverse", f"origin/main..{REF}").splitlines()
     assert journal.patches["changed"] == [
-        {"old": old[1], "new": new[1], "subject": "feature: reword the readme", "reason": "changed by conflict resolution"}
+        {
+            "old": old[1],
+            "new": new[1],
+            "subject": "feature: reword the readme",
+            "reason": "changed by conflict resolution",
+        }
     ]
     found = checks(journal)
     assert found["patches_preserved"]["detail"] == "2 preserved, 1 changed"

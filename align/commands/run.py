@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from align import engine
+from align.errors import AlignError, Refusal
 from align.git import Git
-from align.plan import Options, make_plan
+from align.plan import Options, Plan, locate, make_plan, new_run_id
+from align.state import Journal, Store
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,7 +19,13 @@ def run(args: argparse.Namespace) -> int:
     worst = 0
     here = Git(Path.cwd())
     # Every branch is checked before any is aligned: a bad name refuses the whole command.
-    plans = [make_plan(here, options(args, branch)) for branch in args.branches or [None]]
+    plans = []
+    for branch in args.branches or [None]:
+        try:
+            plans.append(make_plan(here, options(args, branch)))
+        except Refusal as error:
+            _report_refusal(args, error, here, branch=branch or "")
+            raise
     for plan in plans:
         git = Git(plan.location.root)
         if args.dry_run:
@@ -24,11 +33,59 @@ def run(args: argparse.Namespace) -> int:
 
             print(describe(git, plan))
             continue
-        code = show(engine.start(git, plan, report_json=_absolute(args.report_json)), quiet=args.quiet)
+        try:
+            outcome = engine.start(git, plan, report_json=_absolute(args.report_json))
+        except Refusal as error:
+            _report_refusal(args, error, git, plan=plan)
+            raise
+        code = show(outcome, quiet=args.quiet)
         if code in (3, 130):
             return code
         worst = max(worst, code)
     return worst
+
+
+def _report_refusal(
+    args: argparse.Namespace, error: Refusal, git: Git, *, plan: Plan | None = None, branch: str = ""
+) -> None:
+    """Write the report of a run refused before it started (DESIGN §5: exit 4, nothing touched).
+
+    It goes where every report goes (``runs/<run_id>/``, ``runs.jsonl``, ``--report-json``, the job
+    summary), but the journal of a run in progress, if any, is left alone.
+    """
+    from align.steps import report
+
+    if args.dry_run:
+        return
+    try:
+        store: Store | None = Store((plan.location if plan else locate(git)).common_dir)
+    except AlignError:  # not a repository, or git too old: only --report-json can be written
+        store = None
+    journal = Journal(
+        run_id=plan.run_id if plan else new_run_id(),
+        started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        started_ts=time.time(),
+        pid=0,
+        recipe={"name": plan.recipe.name, "source": plan.recipe.source, "sha256": plan.recipe.sha256}
+        if plan
+        else {"name": args.recipe or "", "source": "", "sha256": ""},
+        branch=plan.branch if plan else branch,
+        ref=plan.ref if plan else "",
+        original_tip=plan.tip if plan else "",
+        original_head=plan.original_head if plan else "",
+        target=plan.target if plan else (args.target or ""),
+        remote=plan.remote if plan else (args.remote or ""),
+        onto=plan.onto if plan else "",
+        status="refused",
+        exit_code=error.exit_code,
+        message=error.one_line(),
+        report_json=_absolute(args.report_json),
+    )
+    step = plan.recipe.step("report") if plan else None
+    formats = tuple(getattr(step, "formats", ("console", "json")))
+    report.write(store, journal, tuple(name for name in formats if name != "console"))
+    if store is not None:
+        store.archive(journal)
 
 
 def _absolute(path: str | None) -> str:
