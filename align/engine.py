@@ -351,6 +351,11 @@ def refuse_unsafe(git: Git, store: Store, plan: Plan) -> None:
             "the working tree has uncommitted changes and the recipe says `dirty: refuse`",
             hint="commit or stash them first (`git stash push --include-untracked`), or use `dirty: stash`",
         )
+    validate = plan.recipe.step("validate")
+    if isinstance(validate, model.Validate):
+        from align.steps.validate import preflight
+
+        preflight(plan.location.root, validate)  # unknown sessions, no noxfile: exit 2 before anything moves
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ log = logging.getLogger("align.git")
 
 # Variables that a git hook or a parent git process may leak into our
 # environment and that would point our git calls at another repository.
-_LEAKED = (
+LEAKED = (
     "GIT_ALTERNATE_OBJECT_DIRECTORIES",
     "GIT_COMMON_DIR",
     "GIT_CONFIG_COUNT",
@@ -60,7 +60,7 @@ class Stats:
 
 def environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Return a hardened environment for git: no leaked repository, no prompts, C locale."""
-    env = {key: value for key, value in os.environ.items() if key not in _LEAKED}
+    env = {key: value for key, value in os.environ.items() if key not in LEAKED}
     env.update(
         GIT_EDITOR="true",
         GIT_TERMINAL_PROMPT="0",

@@ -374,4 +374,6 @@ def test_a_detached_head_without_a_branch_is_refused(
 
     assert "HEAD is detached" in capsys.readouterr().err
     assert snapshot(repo) == before
-    assert not (git_dir(repo) / "align").exists()
+    kept = git_dir(repo) / "align"  # only the refused run's report and its line in the history
+    assert sorted(path.name for path in kept.iterdir()) == ["runs", "runs.jsonl"]
+    assert '"status": "refused"' in (kept / "runs.jsonl").read_text(encoding="utf-8")
