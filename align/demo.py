@@ -141,7 +141,7 @@ def scenes(demo: Demo) -> list[Scene]:
         Scene(title="Give up: abort puts everything back", argv=("abort",), expected=1, check=restored),
         Scene(
             title="The same conflict with the ci recipe: abort and roll back, no questions",
-            argv=("feature/clash", "--recipe", "ci"),
+            argv=("feature/clash", "--recipe", "ci", "--set", "sessions=[]"),
             expected=1,
             check=restored,
         ),
@@ -153,8 +153,8 @@ def scenes(demo: Demo) -> list[Scene]:
 EPILOGUE = """\
 What happened:
   1. feature/x was backed up under refs/align/backups/, origin/main was fetched (the teammate's two
-     commits), feature/x was rebased onto it and checked; HEAD stayed on main all along. The warning
-     names checks of the default recipe that come with the next release ("not run yet").
+     commits), feature/x was rebased onto it and verified (every commit accounted for, authors, dates
+     and messages kept); HEAD stayed on main all along.
   2. feature/clash changes the line the teammate changed: align stopped at that commit with git's
      rebase in progress, saved its journal under .git/align/ and exited 3, saying what to do next:
      edit app.py, `git add -- app.py`, then `align continue` (or `align skip`, or `align abort`).
@@ -162,7 +162,7 @@ What happened:
      git's rebase was aborted and feature/clash, HEAD and the working tree are as before (exit 1:
      the branch was not aligned).
   4. The ci recipe says `on_conflict: abort`: the same conflict rolled everything back at once,
-     exit 1, as a CI job wants.
+     exit 1, as a CI job wants (`--set sessions=[]`: this demo has no noxfile for ci's validation).
   5. `align status` shows the last run. Every run starts with a backup; `align undo BRANCH` or
      `align backups restore BRANCH` puts a branch back from one.
 """

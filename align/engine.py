@@ -84,12 +84,13 @@ class Outcome:
 def start(git: Git, plan: Plan, *, report_json: str = "") -> Outcome:
     """Run ``plan`` from the beginning (``align BRANCH``); also write the JSON report to ``report_json``."""
     store = Store(plan.location.common_dir)
+    begun = time.time()  # the run's clock includes its safety checks, as the git time does
     with store.lock(f"run {plan.branch}"), _signals():
         refuse_unsafe(git, store, plan)
         journal = Journal(
             run_id=plan.run_id,
-            started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            started_ts=time.time(),
+            started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(begun)),
+            started_ts=begun,
             pid=os.getpid(),
             recipe={
                 "name": plan.recipe.name,
@@ -202,6 +203,7 @@ def _after_step(context: Context, kind: str, result: StepResult, started: float)
         if context.step("on_conflict").action == "pause":
             journal.status = "paused"
             journal.paused_at = time.time()
+            _stop_clock(journal)
             context.guidance.extend(conflict.guidance(context))
             _record_git(context)
             report.run(context)
@@ -234,8 +236,7 @@ def _finish(context: Context) -> Outcome:
     from align.steps import report
 
     journal = context.journal
-    journal.exit_code = EXIT_CODES.get(journal.status, 1)
-    journal.duration_s = max(0.0, time.time() - journal.started_ts - journal.paused_s)
+    _stop_clock(journal)
     _record_git(context)
     report.run(context)
     if journal.status in FINAL:
@@ -264,6 +265,7 @@ def _interrupted(context: Context) -> Outcome:
 
     context.journal.status = "interrupted"
     context.journal.message = "interrupted by a signal; run `align continue` to finish or `align abort` to undo"
+    _stop_clock(context.journal)
     _record_git(context)
     report.run(context)
     context.save()
@@ -284,6 +286,12 @@ def _outcome(context: Context) -> Outcome:
         warnings=tuple(context.warnings),
         rendered=context.rendered,
     )
+
+
+def _stop_clock(journal: Journal) -> None:
+    """Set the exit code of the journal's status and the run's duration so far (pauses left out)."""
+    journal.exit_code = EXIT_CODES.get(journal.status, 1)
+    journal.duration_s = max(0.0, time.time() - journal.started_ts - journal.paused_s)
 
 
 def _record_git(context: Context) -> None:

@@ -105,12 +105,12 @@ class Journal:
     git_calls: int = 0
     git_seconds: float = 0.0
     duration_s: float = 0.0
-    # verify: one entry per check: check, ok, status (passed | failed | warning), detail, duration_s
+    # verify: one entry per check: check, ok, status (passed | failed | warning | skipped), detail, duration_s
     checks: list[dict[str, Any]] = field(default_factory=list)
     # verify's patches_preserved: preserved/changed [{old, new, subject, reason}], upstream/dropped/lost/added
     patches: dict[str, Any] = field(default_factory=dict)
     # validate: one entry per session or command: session, kind (nox | command), ok,
-    # status (passed | failed | error | timeout), duration_s, exit_code, tail [lines]
+    # status (passed | failed | error | timeout | skipped), duration_s, exit_code, tail [lines], argv, reason
     sessions: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # kept across a pause, shown in every report
     report_json: str = ""  # --report-json PATH: where to write the JSON report as well

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
+from align.resources import schema
 from tests.helpers import Repo
 
 FIXED_DATE = "2026-01-01T12:00:00+0000"
@@ -68,3 +73,36 @@ def in_repo(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> Repo:
     """Work inside the ``repo`` clone (the cwd align runs from)."""
     monkeypatch.chdir(repo.path)
     return repo
+
+
+@functools.cache
+def _report_validator() -> Draft202012Validator:
+    """The validator of schemas/report.schema.json, built once per worker."""
+    return Draft202012Validator(schema("report"))
+
+
+@pytest.fixture(autouse=True)
+def reports_follow_the_schema(tmp_path: Path) -> Iterator[None]:
+    """After the test, check every report it produced: ``align/runs/*/report.json``, ``*.report.json``, and any
+    other ``report.json`` that says it is one (has a ``schema_version``)."""
+    yield
+    for folder, dirs, names in os.walk(tmp_path):
+        dirs[:] = [name for name in dirs if name != "objects"]  # git's object store holds no report
+        for name in names:
+            path = Path(folder, name)
+            if name != "report.json" and not name.endswith(".report.json"):
+                continue
+            strict = name.endswith(".report.json") or path.parent.parent.name == "runs"
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError:
+                if strict:
+                    raise
+                continue  # another tool's report.json
+            if not strict and not (isinstance(data, dict) and "schema_version" in data):
+                continue
+            errors = [
+                f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}"
+                for error in _report_validator().iter_errors(data)
+            ]
+            assert errors == [], f"{path} does not follow schemas/report.schema.json: {errors}"

@@ -210,7 +210,8 @@ def test_a_recipe_that_aborts_at_a_conflict(
     old, _, before = conflicting(repo, dirty=name == "aborting")
     chosen = name if name == "ci" else str(write(tmp_path / "recipes" / "aborting.yaml", ABORTING))
 
-    assert main([BRANCH, "--recipe", chosen]) == 1
+    no_sessions = ["--set", "sessions=[]"] if name == "ci" else []  # no noxfile here: ci validates nothing
+    assert main([BRANCH, "--recipe", chosen, *no_sessions]) == 1
 
     text = out(capsys)
     assert "conflict: run aborted, everything rolled back" in text

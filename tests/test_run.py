@@ -339,7 +339,7 @@ def test_status_with_nothing_in_progress_then_after_a_run(repo: Repo, capsys: py
     assert out(capsys).strip() == "nothing in progress"
 
     aligned(repo)
-    run_id = re.search(r"; run (\S+)", out(capsys)).group(1)  # type: ignore[union-attr]
+    run_id = re.search(r"; run ([^\s,]+)", out(capsys)).group(1)  # type: ignore[union-attr]
 
     assert main(["status"]) == 0
     text = out(capsys)

@@ -1,1 +1,188 @@
-"""Reports of a run: renderers turn a run's journal into text."""
+"""The report of a run: one plain object built from the journal, rendered as console, json, markdown or junit.
+
+``build`` is the only place that reads a ``Journal`` for reporting; every renderer works from its result,
+so ``align report`` can render a past run from the ``report.json`` kept under the git dir. The object
+follows ``schemas/report.schema.json`` (``schema_version`` 1); keys are only ever added, with a default.
+
+Keys, in the order a reader meets them:
+
+- ``schema_version`` (1), ``run_id``, ``tool_version``, ``recipe`` {name, source, sha256}
+- ``branch``, ``target``, ``remote``, ``onto`` (the ref aligned onto, e.g. ``origin/main``)
+- ``status`` (see ``STATUSES``), ``exit_code`` (DESIGN §5), ``message`` (why, when not successful)
+- ``started_at`` (UTC, ISO 8601), ``duration_s`` (pauses at conflicts excluded), ``paused_s`` (waiting for the user)
+- ``phases`` [{name, status, duration_s, detail}], one per step as it ran (``on_fail``, ``abort`` too)
+- ``commits`` {before, after, onto, base (shas; "" when unknown), count_before, count_after,
+  patches_checked (whether ``patches_preserved`` ran), preserved (count), dropped_upstream [{sha, subject,
+  upstream}], dropped [{sha, subject, reason}], changed [{old, new, subject, reason}], lost [{sha, subject}],
+  added [{sha, subject}]}
+- ``conflicts`` [{commit, subject, files [{path, kind}], resolution}]
+- ``backup_ref``, ``stacked`` [{ref, before, after}] (branches ``update_refs`` moved), ``branch_restored``
+- ``verify`` [{check, ok, status, detail, duration_s}], ``validate`` [{session, kind, ok, status, duration_s,
+  exit_code, tail, argv, reason}]
+- ``git`` {calls, seconds}, ``warnings`` [text], ``guidance`` [lines: what to do next]
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from align import __version__
+from align.state import Journal
+
+SCHEMA_VERSION = 1
+FORMATS = ("console", "json", "markdown", "junit")
+# Every status a run can end (or stop) with; ``running`` only when a report is built while a run is under way.
+STATUSES = (
+    "aligned", "up_to_date", "paused", "conflict_aborted", "failed_rolled_back", "failed_kept",
+    "aborted", "interrupted", "refused", "error", "running",
+)  # fmt: skip
+SUCCESS = ("aligned", "up_to_date")
+# Statuses after which the branch is back where it was (unless ``branch_restored`` says otherwise).
+ROLLED_BACK = ("conflict_aborted", "failed_rolled_back", "aborted", "refused")
+# File names of the reports kept under ``<git dir>/align/runs/<run_id>/``, per format.
+FILE_NAMES = {"json": "report.json", "markdown": "report.md", "junit": "junit.xml"}
+
+
+def build(journal: Journal, guidance: Sequence[str] = ()) -> dict[str, Any]:
+    """Return the report object of ``journal`` (see the module docstring and ``schemas/report.schema.json``)."""
+    from align.engine import EXIT_CODES
+
+    moved = bool(journal.new_tip) and journal.new_tip != journal.original_tip
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": journal.run_id,
+        "tool_version": __version__,
+        "recipe": {key: str(journal.recipe.get(key, "")) for key in ("name", "source", "sha256")},
+        "branch": journal.branch,
+        "target": journal.target,
+        "remote": journal.remote,
+        "onto": journal.onto,
+        "status": journal.status,
+        "exit_code": EXIT_CODES.get(journal.status, journal.exit_code),
+        "message": journal.message,
+        "started_at": journal.started_at,
+        "duration_s": _seconds(_duration(journal)),
+        "paused_s": _seconds(journal.paused_s),
+        "phases": [
+            {
+                "name": phase.name,
+                "status": phase.status,
+                "duration_s": _seconds(phase.duration_s),
+                "detail": phase.detail,
+            }
+            for phase in journal.phases
+        ],
+        "commits": _commits(journal, moved=moved),
+        "conflicts": [
+            {
+                "commit": conflict.commit,
+                "subject": conflict.subject,
+                "files": [{"path": path, "kind": kind} for path, kind in conflict.files],
+                "resolution": conflict.resolution,
+            }
+            for conflict in journal.conflicts
+        ],
+        "backup_ref": journal.backup_ref,
+        "stacked": [
+            {"ref": ref, "before": before, "after": journal.stacked_new.get(ref, "")}
+            for ref, before in sorted(journal.stacked.items())
+        ],
+        "branch_restored": journal.branch_restored,
+        "verify": [_check(item) for item in journal.checks],
+        "validate": [_session(item) for item in journal.sessions],
+        "git": {"calls": journal.git_calls, "seconds": _seconds(journal.git_seconds)},
+        "warnings": list(journal.warnings),
+        "guidance": list(guidance),
+    }
+
+
+def render(report: dict[str, Any], fmt: str) -> str:
+    """Return ``report`` rendered in ``fmt`` (one of ``FORMATS``); the renderer is imported only when used."""
+    if fmt == "json":
+        import json
+
+        return json.dumps(report, indent=2, sort_keys=True)
+    if fmt == "console":
+        from align.report import console
+
+        return console.render(report)
+    if fmt == "markdown":
+        from align.report import markdown
+
+        return markdown.render(report)
+    if fmt == "junit":
+        from align.report import junit
+
+        return junit.render(report)
+    raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def _duration(journal: Journal) -> float:
+    """Return the run's duration; a run stopped at a pause or an interruption is measured up to now."""
+    if journal.duration_s or journal.status not in ("paused", "interrupted", "running") or not journal.started_ts:
+        return journal.duration_s
+    end = journal.paused_at or time.time()
+    return max(0.0, end - journal.started_ts - journal.paused_s)
+
+
+def _commits(journal: Journal, *, moved: bool) -> dict[str, Any]:
+    patches = journal.patches
+    dropped = [_entry(item, "sha", "subject", "reason") for item in patches.get("dropped", [])]
+    listed = {item["sha"] for item in dropped}
+    for item in journal.dropped:  # skipped with `align skip`: known before (or without) the patch check
+        sha = item.get("commit") or item.get("short", "")
+        if sha and any(known.startswith(sha) for known in listed):
+            continue
+        dropped.append({"sha": sha, "subject": item.get("subject", ""), "reason": item.get("reason", "")})
+    return {
+        "before": journal.original_tip,
+        "after": journal.new_tip if moved else journal.original_tip,
+        "onto": journal.onto_sha,
+        "base": journal.base,
+        "count_before": journal.commits_before,
+        "count_after": journal.commits_after if moved else journal.commits_before,
+        "patches_checked": bool(patches),
+        "preserved": len(patches.get("preserved", [])),
+        "dropped_upstream": [_entry(item, "sha", "subject", "upstream") for item in patches.get("upstream", [])],
+        "dropped": dropped,
+        "changed": [_entry(item, "old", "new", "subject", "reason") for item in patches.get("changed", [])],
+        "lost": [_entry(item, "sha", "subject") for item in patches.get("lost", [])],
+        "added": [_entry(item, "sha", "subject") for item in patches.get("added", [])],
+    }
+
+
+def _entry(item: dict[str, Any], *keys: str) -> dict[str, str]:
+    return {key: str(item.get(key) or "") for key in keys}
+
+
+def _check(item: dict[str, Any]) -> dict[str, Any]:
+    ok = bool(item.get("ok"))
+    return {
+        "check": str(item.get("check", "")),
+        "ok": ok,
+        "status": str(item.get("status") or ("passed" if ok else "failed")),
+        "detail": str(item.get("detail") or ""),
+        "duration_s": _seconds(item.get("duration_s") or 0.0),
+    }
+
+
+def _session(item: dict[str, Any]) -> dict[str, Any]:
+    ok = bool(item.get("ok"))
+    code = item.get("exit_code")
+    return {
+        "session": str(item.get("session", "")),
+        "kind": str(item.get("kind") or "command"),
+        "ok": ok,
+        "status": str(item.get("status") or ("passed" if ok else "failed")),
+        "duration_s": _seconds(item.get("duration_s") or 0.0),
+        "exit_code": code if isinstance(code, int) else None,
+        "tail": [str(line) for line in item.get("tail") or []],
+        "argv": [str(word) for word in item.get("argv") or []],
+        "reason": str(item.get("reason") or ""),
+    }
+
+
+def _seconds(value: float) -> float:
+    return round(float(value), 3)

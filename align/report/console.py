@@ -1,10 +1,8 @@
-"""The console report: a compact summary a person reads at the end of a run."""
+"""The console report: a compact summary a person reads at the end of a run (plain ASCII labels)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from align.state import Journal
+from typing import Any
 
 HEADLINES = {
     "aligned": "aligned",
@@ -17,34 +15,115 @@ HEADLINES = {
     "interrupted": "interrupted",
     "refused": "refused",
     "error": "error",
+    "running": "running",
 }
+SESSION_RESULTS = {"passed": "ok", "failed": "FAILED", "error": "ERROR", "timeout": "TIMEOUT", "skipped": "skipped"}
+TAIL_LINES = 10  # of a failed session's output, at most
+QUIET = ("aligned", "up_to_date", "paused")  # statuses whose message is not a reason to show
 
 
-def render(journal: Journal, guidance: Sequence[str] = (), warnings: Sequence[str] = ()) -> str:
-    """Return the summary: outcome, commits before -> after, conflicts, phases, git use, next steps."""
-    onto = f"{journal.onto} ({journal.onto_sha[:12]})" if journal.onto_sha else journal.onto
-    headline = HEADLINES.get(journal.status, journal.status)
-    if not journal.branch_restored:
-        headline = headline.replace("everything rolled back", f"rolled back, except {journal.branch}, moved meanwhile")
-    lines = [f"align: {journal.branch} onto {onto}: {headline}"]
-    if journal.new_tip and journal.new_tip != journal.original_tip:
-        lines.append(
-            f"  commits: {journal.original_tip[:12]} ({journal.commits_before}) -> "
-            f"{journal.new_tip[:12]} ({journal.commits_after})"
+def render(report: dict[str, Any]) -> str:
+    """Return the summary: outcome, commits, conflicts, phases, checks, sessions, git use, warnings, next steps."""
+    lines = [headline(report)]
+    lines += _commits(report)
+    if report["backup_ref"]:
+        lines.append(f"  backup:  {report['backup_ref']}")
+    if report["message"] and report["status"] not in QUIET:
+        lines.append(f"  why:     {report['message']}")
+    for conflict in report["conflicts"]:
+        files = ", ".join(f"{item['path']} ({item['kind']})" for item in conflict["files"])
+        lines.append(f"  conflict {conflict['commit']} {conflict['subject']}: {files} [{conflict['resolution']}]")
+    lines += _commit_lists(report)
+    if report["phases"]:
+        phases = ", ".join(
+            f"{phase['name']} {phase['status']} {phase['duration_s']:.2f}s" for phase in report["phases"]
         )
-    if journal.backup_ref:
-        lines.append(f"  backup:  {journal.backup_ref}")
-    if journal.message and journal.status not in ("aligned", "up_to_date", "paused"):
-        lines.append(f"  why:     {journal.message}")
-    for conflict in journal.conflicts:
-        files = ", ".join(f"{path} ({kind})" for path, kind in conflict.files)
-        lines.append(f"  conflict {conflict.commit} {conflict.subject}: {files} [{conflict.resolution}]")
-    for dropped in journal.dropped:
-        lines.append(f"  dropped {dropped.get('short', '?')} {dropped.get('subject', '')} ({dropped.get('reason')})")
-    if journal.phases:
-        phases = ", ".join(f"{phase.name} {phase.status} {phase.duration_s:.2f}s" for phase in journal.phases)
         lines.append(f"  phases:  {phases}")
-    lines.append(f"  git:     {journal.git_calls} calls, {journal.git_seconds:.2f} s; run {journal.run_id}")
-    lines += [f"  warning: {text}" for text in warnings]
-    lines += guidance
+    lines += _checks(report["verify"])
+    lines += _sessions(report["validate"])
+    lines.append(_timing(report))
+    lines += [f"  warning: {text}" for text in report["warnings"]]
+    lines += report["guidance"]
     return "\n".join(lines)
+
+
+def headline(report: dict[str, Any]) -> str:
+    """Return the first line: ``align: BRANCH onto ONTO (sha): outcome``."""
+    onto_sha = report["commits"]["onto"]
+    onto = f"{report['onto']} ({onto_sha[:12]})" if onto_sha else report["onto"]
+    return f"align: {report['branch']} onto {onto}: {outcome(report)}"
+
+
+def outcome(report: dict[str, Any]) -> str:
+    """Return how the run ended, in words (``conflict: run aborted, everything rolled back``...)."""
+    text = str(HEADLINES.get(report["status"], report["status"]))
+    if not report["branch_restored"]:
+        text = text.replace("everything rolled back", f"rolled back, except {report['branch']}, moved meanwhile")
+    return text
+
+
+def short(sha: str) -> str:
+    """Return a commit of a list (dropped, changed...) as ``git log --oneline`` shows it in a small repository."""
+    return sha[:7] if sha else "?"
+
+
+def _commits(report: dict[str, Any]) -> list[str]:
+    commits = report["commits"]
+    if commits["after"] and commits["after"] != commits["before"]:
+        return [
+            f"  commits: {commits['before'][:12]} ({commits['count_before']}) -> "
+            f"{commits['after'][:12]} ({commits['count_after']})"
+        ]
+    if commits["onto"] and commits["before"] and report["status"] != "refused":
+        return [f"  commits: {commits['before'][:12]} ({commits['count_before']}), unchanged"]
+    return []
+
+
+def _commit_lists(report: dict[str, Any]) -> list[str]:
+    commits, onto = report["commits"], report["onto"]
+    lines = [
+        f"  upstream {short(item['sha'])} {item['subject']} (already in {onto} as {short(item['upstream'])})"
+        for item in commits["dropped_upstream"]
+    ]
+    lines += [f"  dropped {short(item['sha'])} {item['subject']} ({item['reason']})" for item in commits["dropped"]]
+    lines += [
+        f"  changed {short(item['old'])} -> {short(item['new'])} {item['subject']}"
+        + (f" ({item['reason']})" if item["reason"] else "")
+        for item in commits["changed"]
+    ]
+    lines += [f"  LOST    {short(item['sha'])} {item['subject']}" for item in commits["lost"]]
+    return lines
+
+
+def _checks(checks: list[dict[str, Any]]) -> list[str]:
+    passed = [check["check"] for check in checks if check["status"] == "passed"]
+    lines = [f"  checks:  {len(passed)} passed: {', '.join(passed)}"] if passed else []
+    for check in checks:
+        if check["status"] != "passed":
+            label = "FAILED" if check["status"] == "failed" else check["status"]
+            detail = f": {check['detail']}" if check["detail"] else ""
+            lines.append(f"  check:   {label} {check['check']}{detail}")
+    return lines
+
+
+def _sessions(sessions: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for session in sessions:
+        result = SESSION_RESULTS.get(session["status"], session["status"])
+        name = f"nox:{session['session']}" if session["kind"] == "nox" else session["session"]
+        code = f"exit {session['exit_code']}, " if session["exit_code"] not in (None, 0) else ""
+        reason = f": {session['reason']}" if session["reason"] and not session["ok"] else ""
+        lines.append(f"  session: {result} {name} ({code}{session['duration_s']:.2f} s){reason}")
+        if not session["ok"]:
+            lines += [f"           | {line}" for line in session["tail"][-TAIL_LINES:]]
+    return lines
+
+
+def _timing(report: dict[str, Any]) -> str:
+    git = report["git"]
+    line = (
+        f"  git:     {git['calls']} calls, {git['seconds']:.2f} s; run {report['run_id']}, {report['duration_s']:.2f} s"
+    )
+    if report["paused_s"] > 0:
+        line += f" (plus {report['paused_s']:.2f} s paused at conflicts)"
+    return line

@@ -1,20 +1,79 @@
-"""``report``: always last, whatever happened; renders the run for a person (``console``).
+"""``report``: always last, whatever happened (also at a pause, an interruption or a refusal).
 
-Machine formats (json, markdown, junit) and the run archive come with the reporting work; the
-journal of every finished run is already kept under ``<git dir>/align/runs/<run_id>/``.
+Where the reports go:
+
+- ``<git dir>/align/runs/<run_id>/report.json``, always (``align report`` and ``align history`` read it),
+  plus ``report.md`` and ``junit.xml`` when the recipe asks for markdown or junit;
+- ``--report-json PATH`` (``journal.report_json``), written atomically; a failure becomes a warning;
+- ``$GITHUB_STEP_SUMMARY``: when that variable names a file and the recipe asks for ``markdown``, the
+  Markdown report is appended to it (GitHub's job summary; every run of the job adds its own section);
+- the console summary is returned (and put in ``context.rendered``) when the recipe asks for ``console``.
+
+Writing a report never fails a run: a file that cannot be written becomes a warning.
 """
 
 from __future__ import annotations
 
-from align.engine import Context
-from align.report import console
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from align.report import FILE_NAMES, build, render
+from align.state import Journal, Store, write_atomic
+
+if TYPE_CHECKING:
+    from align.engine import Context
+
+SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
 
 
 def run(context: Context) -> None:
-    """Render the run in each format the recipe asks for that this version knows."""
+    """Write the run's reports in the formats the recipe asks for; keep the console summary to print."""
     formats = context.step("report").formats
-    later = [name for name in formats if name != "console"]
-    if later and not any(text.startswith("report:") for text in context.warnings):
-        context.warnings.append(f"report: not written yet by this version of align: {', '.join(later)}")
-    if "console" in formats:
-        context.rendered = console.render(context.journal, context.guidance, context.warnings)
+    context.rendered = write(context.store, context.journal, formats, context.guidance)
+
+
+def write(store: Store | None, journal: Journal, formats: Sequence[str], guidance: Sequence[str] = ()) -> str:
+    """Write the reports of ``journal`` and return its console summary ("" when ``console`` is not in ``formats``).
+
+    Args:
+        store: where the run's reports are kept (``runs/<run_id>/``); None keeps nothing there.
+        journal: the run; a failure to write a file is added to ``journal.warnings`` (and so to the report).
+        formats: the recipe's report formats (console, json, markdown, junit); json is kept whatever they are.
+        guidance: what to tell the user next, kept in the report.
+    """
+    if "markdown" in formats and os.environ.get(SUMMARY_VARIABLE):
+        summary = Path(os.environ[SUMMARY_VARIABLE])
+        _attempt(journal, f"${SUMMARY_VARIABLE} ({summary})", _append, summary, _markdown(journal, guidance))
+    if journal.report_json:
+        target = Path(journal.report_json)
+        _attempt(journal, str(target), write_atomic, target, render(build(journal, guidance), "json") + "\n")
+    report = build(journal, guidance)
+    if store is not None:
+        folder = store.run_dir(journal.run_id)
+        for fmt in ("json", *(name for name in formats if name in FILE_NAMES and name != "json")):
+            path = folder / FILE_NAMES[fmt]
+            _attempt(journal, str(path), write_atomic, path, render(report, fmt) + "\n")
+        report = build(journal, guidance)  # with any warning just added
+    return render(report, "console") if "console" in formats else ""
+
+
+def _markdown(journal: Journal, guidance: Sequence[str]) -> str:
+    return render(build(journal, guidance), "markdown")
+
+
+def _append(path: Path, text: str) -> None:
+    """Append ``text`` to ``path`` followed by a blank line, so the next run's section starts apart."""
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text.rstrip("\n") + "\n\n")
+
+
+def _attempt(journal: Journal, where: str, action: Callable[[Path, str], None], path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` with ``action``; turn an OS error into a warning of the run."""
+    try:
+        action(path, text)
+    except OSError as error:
+        warning = f"report: could not write {where}: {error.strerror or error}"
+        if warning not in journal.warnings:  # the same file again after a pause: say it once
+            journal.warnings.append(warning)
