@@ -231,6 +231,9 @@ def test_a_reworded_commit_fails_metadata_preserved(in_repo: Repo, tmp_path: Pat
     assert f"metadata_preserved: {old[1][:12]} -> " in text
     assert ": message changed" in text
     assert rev(in_repo, REF) == old[-1]
+    journal = last_run(in_repo)
+    assert [item["old"] for item in journal.patches["changed"]] == [old[1]]
+    assert journal.patches["dropped"] == []  # committed by hand, not emptied: changed, and not listed as dropped
 
 
 def test_strict_makes_a_tree_difference_a_failure(in_repo: Repo, tmp_path: Path, capsys: Capture) -> None:

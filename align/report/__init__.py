@@ -129,13 +129,14 @@ def _duration(journal: Journal) -> float:
 
 def _commits(journal: Journal, *, moved: bool) -> dict[str, Any]:
     patches = journal.patches
-    dropped = [_entry(item, "sha", "subject", "reason") for item in patches.get("dropped", [])]
-    listed = {item["sha"] for item in dropped}
-    for item in journal.dropped:  # skipped with `align skip`: known before (or without) the patch check
-        sha = item.get("commit") or item.get("short", "")
-        if sha and any(known.startswith(sha) for known in listed):
-            continue
-        dropped.append({"sha": sha, "subject": item.get("subject", ""), "reason": item.get("reason", "")})
+    if patches:  # the patch check placed every commit: its list is the truth
+        dropped = [_entry(item, "sha", "subject", "reason") for item in patches.get("dropped", [])]
+    else:  # what the run recorded (`align skip`, commits git dropped as empty)
+        dropped = [
+            {"sha": item.get("commit") or item.get("short", ""), "subject": item.get("subject", ""),
+             "reason": item.get("reason", "")}
+            for item in journal.dropped
+        ]  # fmt: skip
     return {
         "before": journal.original_tip,
         "after": journal.new_tip if moved else journal.original_tip,
@@ -144,7 +145,7 @@ def _commits(journal: Journal, *, moved: bool) -> dict[str, Any]:
         "count_before": journal.commits_before,
         "count_after": journal.commits_after if moved else journal.commits_before,
         "patches_checked": bool(patches),
-        "preserved": len(patches.get("preserved", [])),
+        "preserved": len(patches.get("preserved", [])) + int(patches.get("unchanged", 0)),
         "dropped_upstream": [_entry(item, "sha", "subject", "upstream") for item in patches.get("upstream", [])],
         "dropped": dropped,
         "changed": [_entry(item, "old", "new", "subject", "reason") for item in patches.get("changed", [])],
