@@ -131,6 +131,7 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
             )
         journal.pid = os.getpid()
         context = _context(git, store, journal, git_dir)
+        _warn_leftover_validation(context)
         if journal.paused_at:
             journal.paused_s += time.time() - journal.paused_at
             journal.paused_at = 0.0
@@ -285,6 +286,23 @@ def _outcome(context: Context) -> Outcome:
         guidance=tuple(context.guidance),
         warnings=tuple(context.warnings),
         rendered=context.rendered,
+    )
+
+
+def _warn_leftover_validation(context: Context) -> None:
+    """Say so when a validation command of a killed run may still be running (align never kills a
+    process group it cannot prove is its own: the id may have been reused)."""
+    group = context.journal.validating_group
+    if not group:
+        return
+    context.journal.validating_group = 0
+    try:
+        os.killpg(group, 0)
+    except (ProcessLookupError, PermissionError):
+        return
+    context.warnings.append(
+        f"a validation command of this run may still be running (process group {group}); "
+        f"if so, stop it with `kill -- -{group}`"
     )
 
 

@@ -114,6 +114,7 @@ class Journal:
     sessions: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # kept across a pause, shown in every report
     report_json: str = ""  # --report-json PATH: where to write the JSON report as well
+    validating_group: int = 0  # process group of the validation command running now (0: none)
 
     def to_json(self) -> str:
         """Return the journal as JSON text."""

@@ -171,10 +171,17 @@ def test_kill_9_during_validation_then_abort_restores_everything(
     assert main(["status"]) == 0
     assert "gone (killed?)" in capsys.readouterr().out
 
+    group = json.loads(journal_file(repo).read_text(encoding="utf-8"))["validating_group"]
+    assert group > 0
+    os.killpg(group, 0)  # the validation command has its own process group: align's kill did not reach it
+
     assert main(["abort"]) == 1
 
-    assert "aborted" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "aborted" in text
+    assert f"may still be running (process group {group}); if so, stop it with `kill -- -{group}`" in text
     assert_restored(repo, before, original)
+    os.killpg(group, signal.SIGKILL)
 
 
 def test_a_lock_held_by_a_live_run_refuses_a_second_run(

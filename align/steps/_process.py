@@ -47,8 +47,13 @@ def stream(
     timeout: float,
     on_line: Callable[[str], None],
     env: Mapping[str, str] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> Finished:
-    """Run ``argv`` in ``cwd``, pass each line of its output to ``on_line``; end it after ``timeout`` seconds."""
+    """Run ``argv`` in ``cwd``, pass each line of its output to ``on_line``; end it after ``timeout`` seconds.
+
+    ``on_start`` gets the process group id as soon as the command runs (the journal keeps it, so that
+    after a ``kill -9`` of align the next command can say what may still be running).
+    """
     started = time.monotonic()
     try:
         process = subprocess.Popen(
@@ -65,6 +70,8 @@ def stream(
     assert process.stdout is not None
     with process.stdout as pipe:
         try:
+            if on_start is not None:
+                on_start(process.pid)
             finished = _read(process, pipe.fileno(), started + timeout, on_line)
         except BaseException:
             _stop(process)

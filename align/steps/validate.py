@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,7 @@ def run(context: Context, step: Validate) -> StepResult:
         else:
             entries = [_command(context, step.run[index - len(step.nox)], step.timeout, root, env)]
         journal.sessions.extend(entries)
+        journal.validating_group = 0
         context.save()
         failed = next((entry for entry in entries if not entry["ok"]), None)
         if failed is not None:
@@ -147,7 +148,9 @@ def _nox_session(context: Context, step: Validate, name: str, root: Path, env: d
         report = Path(folder) / "report.json"
         argv = [*command, "--no-color", f"--noxfile={step.noxfile}", f"--sessions={name}", "--report", str(report)]
         argv += ["--", *step.args] if step.args else []
-        done = _process.stream(argv, cwd=root, timeout=step.timeout, on_line=on_line, env=env)
+        done = _process.stream(
+            argv, cwd=root, timeout=step.timeout, on_line=on_line, env=env, on_start=_started(context)
+        )
         results = _results(report)
     if done.timed_out or done.error:
         status, reason = ("timeout", "") if done.timed_out else ("error", f"could not start: {done.error}")
@@ -167,6 +170,16 @@ def _nox_session(context: Context, step: Validate, name: str, root: Path, env: d
     return entries
 
 
+def _started(context: Context) -> Callable[[int], None]:
+    """Return a callback that keeps a started command's process group in the journal."""
+
+    def keep(group: int) -> None:
+        context.journal.validating_group = group
+        context.save()
+
+    return keep
+
+
 def _command(context: Context, argv: Sequence[str], timeout: int, root: Path, env: dict[str, str]) -> Entry:
     """Run one ``run:`` command; return its entry."""
     prefix = Path(argv[0]).name
@@ -176,7 +189,7 @@ def _command(context: Context, argv: Sequence[str], timeout: int, root: Path, en
         context.monitor.output(prefix, line)
         tail.append(line)
 
-    done = _process.stream(argv, cwd=root, timeout=timeout, on_line=on_line, env=env)
+    done = _process.stream(argv, cwd=root, timeout=timeout, on_line=on_line, env=env, on_start=_started(context))
     if done.error:
         status, reason = "error", f"could not start: {done.error}"
     else:
