@@ -1,4 +1,4 @@
-"""Development sessions: tests (default), lint, typecheck, docs, demo; and align, to align a branch."""
+"""Development sessions: tests (default), lint, typecheck, docs, demo; align, to align a branch; bench (DESIGN §9)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """Type-check align/ with mypy in strict mode."""
+    """Type-check align/ and bench/ with mypy in strict mode."""
     session.install("-e", ".", *MYPY)
     session.run("mypy")
 
@@ -62,3 +62,10 @@ def align(session: nox.Session) -> None:
     session.install(".")
     session.chdir(session.invoked_from)
     session.run("align", *(session.posargs or ["run"]), interrupt_timeout=10.0)  # no posargs: the current branch
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Time align against a plain script and `git machete update` (DESIGN §9): nox -s bench -- [--reps N] [--json F]."""
+    session.install("-e", ".", "git-machete")
+    session.run("python", "bench/bench.py", *session.posargs)
