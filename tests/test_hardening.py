@@ -217,3 +217,26 @@ def test_a_current_directory_that_vanished_is_a_clear_error(
     assert main(["status"]) == 2
 
     assert "the current directory no longer exists" in out(capsys)
+
+
+def test_an_untracked_folder_the_target_adds_other_files_to_is_no_clash(repo: Repo, capsys: Capture) -> None:
+    old = three_commits(repo)
+    write(repo.path / "docs" / "notes.md", "mine\n")
+    upstream(repo, "docs/guide.md", "theirs\n", "upstream: add a guide")
+
+    assert main([BRANCH]) == 0
+
+    assert (repo.path / "docs" / "notes.md").read_text() == "mine\n"
+    assert rev(repo, REF) != old[-1]
+
+
+def test_an_untracked_file_where_the_target_adds_a_folder_is_refused(repo: Repo, capsys: Capture) -> None:
+    old = three_commits(repo)
+    write(repo.path / "tools", "a file, not a folder\n")
+    upstream(repo, "tools/run.sh", "echo run\n", "upstream: add tools")
+
+    assert main([BRANCH]) == 4
+
+    assert "adds 1 file(s) that exist here untracked or ignored, which the rebase would overwrite" in out(capsys)
+    assert (repo.path / "tools").read_text() == "a file, not a folder\n"
+    assert rev(repo, REF) == old[-1]

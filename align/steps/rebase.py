@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from align.engine import Context, StepResult
 from align.errors import Refusal
@@ -174,19 +176,20 @@ def _acting(context: Context) -> Git:
 
 
 def _refuse_overwriting_local_files(context: Context) -> None:
-    """Refuse when the target adds files that exist here untracked or ignored (checkout would clobber them)."""
+    """Refuse when the target adds files that exist here untracked or ignored (checkout would clobber them).
+
+    The files the target adds come first (one ``git diff``); the disk is looked at only for those, and
+    the index only when one of them is there: no walk of the whole working tree.
+    """
     git, journal = context.git, context.journal
     if not journal.base:
         return
-    status = git.run("status", "--porcelain=v1", "-z", "--ignored", "--untracked-files=normal", "--no-renames")
-    local = [entry[3:] for entry in status.stdout.split("\0") if entry[:3] in ("?? ", "!! ")]
-    if not local:
-        return
     incoming = git.run("diff", "--name-only", "-z", "--no-renames", "--diff-filter=A", journal.base, journal.onto_sha)
-    folders = tuple(name for name in local if name.endswith("/"))
-    clash = sorted(
-        path for path in set(incoming.stdout.split("\0")) - {""} if path in local or path.startswith(folders)
-    )
+    present = [path for path in incoming.stdout.split("\0") if path and _occupied(git.cwd, path)]
+    if not present:
+        return
+    tracked = set(git.run("ls-files", "-z", "--cached").stdout.split("\0"))
+    clash = sorted(path for path in present if path not in tracked)
     if clash:
         shown = ", ".join(clash[:5]) + (" ..." if len(clash) > 5 else "")
         raise Refusal(
@@ -194,6 +197,18 @@ def _refuse_overwriting_local_files(context: Context) -> None:
             f"would overwrite or could not put back: {shown}",
             hint="move them aside (or commit them), then run align again",
         )
+
+
+def _occupied(root: Path, path: str) -> bool:
+    """Tell whether ``path`` exists under ``root``, or one of its folders is a file or a link there."""
+    parts = path.split("/")
+    for depth in range(1, len(parts)):
+        folder = root.joinpath(*parts[:depth])
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            return True
+        if not folder.exists():
+            return False
+    return os.path.lexists(root / path)
 
 
 def _save_stacked(context: Context) -> None:
