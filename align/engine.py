@@ -144,11 +144,12 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
             journal.message = f"aborted by the user; {detail}"
             return _finish(context)
         if journal.started_rebase and "rebase" not in journal.done:
+            started = context.monitor.step(_title(context.step("rebase"), journal))
             try:
                 result = rebase.resume(context, context.step("rebase"), action)
             except Interrupted:
                 return _interrupted(context)
-            outcome = _after_step(context, "rebase", result, time.perf_counter())
+            outcome = _after_step(context, "rebase", result, started)
             if outcome is not None:
                 return outcome
             journal.done.append("rebase")
@@ -176,6 +177,9 @@ def drive(context: Context) -> Outcome:
                 raise
             except AlignError as error:
                 result = StepResult(status="failed", detail=error.one_line())
+            except Exception as error:
+                _crashed(context, error)
+                raise
             outcome = _after_step(context, step.kind, result, started)
             if outcome is not None:
                 return outcome
@@ -220,6 +224,7 @@ def _after_step(context: Context, kind: str, result: StepResult, started: float)
     if result.status == "failed":
         journal.message = result.detail
         started = time.perf_counter()
+        _close_conflicts(journal)
         if context.step("on_fail").action == "rollback":
             detail = rollback.restore(context)
             journal.status = "failed_rolled_back"
@@ -271,6 +276,22 @@ def _interrupted(context: Context) -> Outcome:
     report.run(context)
     context.save()
     return _outcome(context)
+
+
+def _crashed(context: Context, error: Exception) -> None:
+    """A bug in align: keep the journal (``align abort`` undoes the run) and report status ``error``."""
+    from align.steps import report
+
+    journal = context.journal
+    journal.status = "error"
+    journal.message = (
+        f"align stopped on an unexpected error ({type(error).__name__}: {error}); nothing more was changed: "
+        "`align abort` puts everything back, `align continue` tries again; please report this"
+    )
+    _stop_clock(journal)
+    _record_git(context)
+    report.run(context)
+    context.save()
 
 
 def _close_conflicts(journal: Journal) -> None:

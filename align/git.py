@@ -194,6 +194,10 @@ class Git:
             head_ref=head if head.startswith("refs/") else None,
         )
 
+    def ignored(self, path: Path) -> bool:
+        """Tell whether git ignores ``path`` (a file under this working tree, which need not exist)."""
+        return self.run("check-ignore", "--quiet", "--", str(path), ok=(0, 1)).code == 0
+
     def branch_name_ok(self, name: str) -> bool:
         """Tell whether git accepts ``name`` as a branch name, as written (no ``@{-1}`` expansion)."""
         result = self.run("check-ref-format", "--branch", name, ok=(0, 1, 128))

@@ -8,6 +8,7 @@ writes everything (with times) to a file as well. Colour only on a terminal, and
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -53,13 +54,32 @@ def configure(*, verbose: bool, quiet: bool, log_file: str | None = None) -> Non
     console.setFormatter(_ConsoleFormatter(colour=colour_allowed(sys.stderr)))
     root.addHandler(console)
     root.setLevel(console.level)
+    global _created_log  # noqa: PLW0603 - one log file per process
+    _created_log = None
     if log_file:
+        if not os.path.lexists(log_file):
+            _created_log = log_file
         to_file = logging.FileHandler(log_file, encoding="utf-8")
         to_file.setLevel(logging.DEBUG)
         to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(to_file)
         root.setLevel(logging.DEBUG)
     logging.getLogger("sh").setLevel(logging.WARNING)
+
+
+_created_log: str | None = None  # the --log-file this process created (None: none, or it existed)
+
+
+def drop_log_file() -> None:
+    """Stop writing the log file; delete it when this process created it (a refused ``--log-file``)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.FileHandler):
+            root.removeHandler(handler)
+            handler.close()
+    if _created_log:
+        with contextlib.suppress(OSError):
+            os.unlink(_created_log)
 
 
 def _console_level() -> int:

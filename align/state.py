@@ -186,7 +186,13 @@ class Store:
             lines = self.history.read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:
             return []
-        return [json.loads(line) for line in lines if line.strip()]
+        runs = []
+        for line in lines:
+            try:
+                runs.append(json.loads(line))
+            except ValueError:  # a line cut short (a full disk, a kill mid-write): skip it
+                continue
+        return [run for run in runs if isinstance(run, dict) and "run_id" in run]
 
     def past_journal(self, run_id: str) -> Journal | None:
         """Return the journal of a finished run."""

@@ -235,22 +235,23 @@ def test_history_shows_the_duration_kept_of_each_run(repo: Repo, capsys: Capture
     assert capsys.readouterr().out.rstrip().endswith(f"{line['duration_s']:.2f} s")
 
 
-def test_report_json_option_writes_the_same_report(repo: Repo, capsys: Capture) -> None:
+def test_report_json_option_writes_the_same_report(repo: Repo, tmp_path: Path, capsys: Capture) -> None:
     fetched_feature(repo)
+    (tmp_path / "out").mkdir()
 
-    assert main([BRANCH, "--report-json", "out/align.report.json"]) == 0
+    assert main([BRANCH, "--report-json", str(tmp_path / "out" / "align.report.json")]) == 0
 
-    written = json.loads((repo.path / "out" / "align.report.json").read_text(encoding="utf-8"))
+    written = json.loads((tmp_path / "out" / "align.report.json").read_text(encoding="utf-8"))
     assert written == last(repo)
     assert written["status"] == "aligned"
     assert written["schema_version"] == 1
 
 
-def test_a_report_json_that_cannot_be_written_is_a_warning(repo: Repo, capsys: Capture) -> None:
+def test_a_report_json_that_cannot_be_written_is_a_warning(repo: Repo, tmp_path: Path, capsys: Capture) -> None:
     fetched_feature(repo)
-    write(repo.path / "taken", "a file, not a folder\n")
+    write(tmp_path / "taken", "a file, not a folder\n")
 
-    assert main([BRANCH, "--report-json", "taken/align.report.json"]) == 0
+    assert main([BRANCH, "--report-json", str(tmp_path / "taken" / "align.report.json")]) == 0
 
     text = out(capsys)
     assert re.search(r"^  warning: report: could not write \S+/taken/align\.report\.json: .+$", text, re.M)

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from align import engine
-from align.errors import AlignError, Refusal
+from align.errors import AlignError, Refusal, UsageError
 from align.git import Git
 from align.plan import Options, Plan, locate, make_plan, new_run_id
 from align.state import Journal, Store
@@ -27,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
             _report_refusal(args, error, here, branch=branch or "")
             raise
     for plan in plans:
+        _refuse_outputs_in_tree(args, plan)
+    for plan in plans:
         git = Git(plan.location.root)
         if args.dry_run:
             from align.commands.plan import describe
@@ -43,6 +45,30 @@ def run(args: argparse.Namespace) -> int:
             return code
         worst = max(worst, code)
     return worst
+
+
+def _refuse_outputs_in_tree(args: argparse.Namespace, plan: Plan) -> None:
+    """Refuse (exit 2) a --log-file or --report-json in the working tree that git does not ignore.
+
+    align would see its own file as uncommitted work: refused under ``dirty: refuse``, stashed away
+    while it is being written under ``dirty: stash``.
+    """
+    from align.monitor import drop_log_file
+
+    root = plan.location.root.resolve()
+    for option, path in (("--log-file", args.log_file), ("--report-json", args.report_json)):
+        if not path:
+            continue
+        where = (Path.cwd() / path).resolve()
+        in_git_dir = any(where.is_relative_to(folder.resolve()) for folder in (plan.location.git_dir, root / ".git"))
+        if where.is_relative_to(root) and not in_git_dir and not Git(root).ignored(where):
+            if option == "--log-file":
+                drop_log_file()
+            raise UsageError(
+                f"{option} {path} is inside the working tree of {root} and not ignored by git: "
+                "align would take it for uncommitted work",
+                hint=f"write it outside the working tree, or ignore it (add its name to {root / '.gitignore'})",
+            )
 
 
 def _report_refusal(

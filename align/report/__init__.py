@@ -8,7 +8,8 @@ Keys, in the order a reader meets them:
 
 - ``schema_version`` (1), ``run_id``, ``tool_version``, ``recipe`` {name, source, sha256}
 - ``branch``, ``target``, ``remote``, ``onto`` (the ref aligned onto, e.g. ``origin/main``)
-- ``status`` (see ``STATUSES``), ``exit_code`` (DESIGN §5), ``message`` (why, when not successful)
+- ``status`` (an enum of ``schemas/report.schema.json``), ``exit_code`` (DESIGN §5), ``message`` (why, when
+  not successful)
 - ``started_at`` (UTC, ISO 8601), ``duration_s`` (pauses at conflicts excluded), ``paused_s`` (waiting for the user)
 - ``phases`` [{name, status, duration_s, detail}], one per step as it ran (``on_fail``, ``abort`` too)
 - ``commits`` {before, after, onto, base (shas; "" when unknown), count_before, count_after,
@@ -33,14 +34,6 @@ from align.state import Journal
 
 SCHEMA_VERSION = 1
 FORMATS = ("console", "json", "markdown", "junit")
-# Every status a run can end (or stop) with; ``running`` only when a report is built while a run is under way.
-STATUSES = (
-    "aligned", "up_to_date", "paused", "conflict_aborted", "failed_rolled_back", "failed_kept",
-    "aborted", "interrupted", "refused", "error", "running",
-)  # fmt: skip
-SUCCESS = ("aligned", "up_to_date")
-# Statuses after which the branch is back where it was (unless ``branch_restored`` says otherwise).
-ROLLED_BACK = ("conflict_aborted", "failed_rolled_back", "aborted", "refused")
 # File names of the reports kept under ``<git dir>/align/runs/<run_id>/``, per format.
 FILE_NAMES = {"json": "report.json", "markdown": "report.md", "junit": "junit.xml"}
 
@@ -144,7 +137,7 @@ def _commits(journal: Journal, *, moved: bool) -> dict[str, Any]:
         "base": journal.base,
         "count_before": journal.commits_before,
         "count_after": journal.commits_after if moved else journal.commits_before,
-        "patches_checked": bool(patches),
+        "patches_checked": bool(patches) and any(item.get("check") == "patches_preserved" for item in journal.checks),
         "preserved": len(patches.get("preserved", [])) + int(patches.get("unchanged", 0)),
         "dropped_upstream": [_entry(item, "sha", "subject", "upstream") for item in patches.get("upstream", [])],
         "dropped": dropped,

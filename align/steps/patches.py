@@ -22,6 +22,7 @@ New commits with no old counterpart (made by hand during a pause) are listed as 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ _DIFF = (
     "-p", "-U0", "--no-renames", "--binary", "--full-index", "--no-ext-diff", "--no-textconv", "--no-color",
 )  # fmt: skip
 MAX_PATHS = 1000  # paths named on one command line, at most
+# Where a record starts: NUL NUL, the side, a full sha, NUL (a diff may hold NULs: binary ``diff`` attribute).
+_RECORD = re.compile(r"\0\0(?=[<>][0-9a-f]{40,64}\0)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,14 +172,19 @@ def _upstream(git: Git, journal: Journal, result: Accounting, old: list[Commit])
     quoted = any(path.startswith('"') for path in paths)  # a name git quoted: look at every path
     limit = ("--", *(f":(literal){path}" for path in paths)) if paths and not quoted and len(paths) <= MAX_PATHS else ()
     upstream = _log(git, f"{journal.base}..{journal.onto_sha}", limit=limit)
-    by_patch = {commit.patch_id: commit for commit in upstream if commit.patch_id}
+    by_patch: dict[str, list[Commit]] = defaultdict(list)
+    for commit in reversed(upstream):  # oldest first
+        if commit.patch_id:
+            by_patch[commit.patch_id].append(commit)
     rest = []
     for commit in old:
-        there = by_patch.get(commit.patch_id) if commit.patch_id else None
-        if there is None:
-            rest.append(commit)
+        # One upstream commit stands for one old commit: "add X, revert it, add X again" over an
+        # upstream "add X" leaves one add unaccounted for (git dropped both; X is gone).
+        twins = by_patch.get(commit.patch_id) if commit.patch_id else None
+        if twins:
+            result.upstream.append({"sha": commit.sha, "subject": commit.subject, "upstream": twins.pop(0).sha})
         else:
-            result.upstream.append({"sha": commit.sha, "subject": commit.subject, "upstream": there.sha})
+            rest.append(commit)
     return rest
 
 
@@ -186,7 +194,7 @@ def _log(git: Git, *revisions: str, limit: tuple[str, ...] = ()) -> list[Commit]
         "log", "--left-right", "--no-merges", "--date=raw", f"--format={_FORMAT}", *_DIFF, *revisions, *limit
     ).stdout
     found: list[tuple[Commit, str]] = []
-    for record in output.split("\0\0")[1:]:
+    for record in _RECORD.split(output)[1:]:
         head, author, date, message, diff = record.split("\0", 4)
         paths = _paths(diff)
         commit = Commit(
@@ -218,7 +226,8 @@ def _paths(diff: str) -> tuple[str, ...]:
     paths: list[str] = []
     for section in ("\n" + diff).split("\ndiff --git ")[1:]:
         names = [line[4:] for line in section.splitlines() if line.startswith(("--- ", "+++ "))]
-        names = [name[2:] for name in names if name.startswith(("a/", "b/"))]
+        # git ends a name that holds a space with a TAB on these lines
+        names = [name[2:].removesuffix("\t") for name in names if name.startswith(("a/", "b/"))]
         if not names:
             return ('"',)
         paths.extend(names)

@@ -72,9 +72,6 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
     conflict.require_resolved(context)
     if journal.conflicts and journal.conflicts[-1].resolution == "pending":
         journal.conflicts[-1].resolution = "resolved by the user"
-    if not merging and git.run("diff", "--cached", "--quiet", "HEAD", "--", ok=(0, 1)).code == 0:
-        # Nothing is staged: git's rebase --continue drops the commit; the report says why.
-        journal.dropped.append({**conflict.current_commit(context), "reason": "emptied by the conflict resolution"})
     return _outcome(context, step, _continue(context, step))
 
 
@@ -151,9 +148,27 @@ def _continue(context: Context, step: Rebase) -> str | None:
     if step.strategy == "merge":
         result = git.run("commit", "--quiet", "--no-edit", "--no-verify", ok=(0, 1))
     else:
+        _commit_resolution(context, git)
         result = git.run("rebase", "--continue", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
         _record_emptied(context, result.stderr)
     return result.stderr if result.code else None
+
+
+def _commit_resolution(context: Context, git: Git) -> None:
+    """Commit a resolved pick with its message, author and date exactly as they were.
+
+    Left to ``rebase --continue``, the message would go through an editor's clean-up, which drops
+    lines starting with ``#`` ("#123 is fixed"). When nothing is staged, git drops the commit: the
+    report says it was emptied by the resolution.
+    """
+    if not (context.git_dir / "REBASE_HEAD").exists():
+        return
+    if git.run("diff", "--cached", "--quiet", "HEAD", "--", ok=(0, 1)).code == 0:
+        # (or the user committed it by hand: then verify finds the commit, and this reason is not used)
+        emptied = {**conflict.current_commit(context), "reason": "emptied by the conflict resolution"}
+        context.journal.dropped.append(emptied)
+        return
+    git.run("commit", "--quiet", "--no-verify", "--cleanup=verbatim", "--allow-empty-message", "-C", "REBASE_HEAD")
 
 
 def _record_emptied(context: Context, stderr: str) -> None:

@@ -24,7 +24,6 @@ from align.plan import operation_in_progress
 from align.recipe.model import Verify
 from align.steps import patches
 
-MAX_PATHS = 1000  # files named on one command line, at most
 MERGE_TREE_VERSION = (2, 38)
 SHOWN = 5  # commits or paths named in a check's one-line detail, at most
 Verdict = tuple[str, str]  # (passed | failed | warning | skipped, detail)
@@ -61,7 +60,9 @@ def run(context: Context, step: Verify) -> StepResult:
     context.save()
     if failed:
         return StepResult(status="failed", detail="verify failed: " + "; ".join(failed))
-    return StepResult(status="ok", detail=f"{len(passed)} check(s) passed: {', '.join(passed)}")
+    others = [f"{item['check']} {item['status']}" for item in journal.checks if item["status"] != "passed"]
+    detail = f"{len(passed) - len(others)} check(s) passed: {', '.join(passed)}"
+    return StepResult(status="ok", detail=detail + (f" ({', '.join(others)})" if others else ""))
 
 
 def _clean_state(context: Context, step: Verify) -> str | None:
@@ -103,7 +104,7 @@ def _no_conflict_markers(context: Context, step: Verify) -> str | None:
     changed = context.git.run(
         "diff", "--name-only", "-z", "--no-renames", "-G", pattern, journal.onto_sha, journal.new_tip
     )
-    paths = [path for path in changed.stdout.split("\0") if path][:MAX_PATHS]
+    paths = [path for path in changed.stdout.split("\0") if path][: patches.MAX_PATHS]
     if not paths:
         return None
     literal = ("--literal-pathspecs", "grep", "-l", "-E", "-e", pattern, journal.new_tip, "--", *paths)
