@@ -215,7 +215,7 @@ def test_a_session_that_times_out_is_killed_and_rolled_back(
 def test_an_unknown_session_is_refused_before_anything_is_touched(
     team: tuple[Repo, str], tmp_path: Path, capsys: Capture
 ) -> None:
-    """Needs engine.refuse_unsafe to call validate.preflight."""
+    """align.safety.refuse_unsafe calls validate.preflight before anything moves."""
     repo, old = team
     before = snapshot(repo)
 
