@@ -40,8 +40,6 @@ FILE_NAMES = {"json": "report.json", "markdown": "report.md", "junit": "junit.xm
 
 def build(journal: Journal, guidance: Sequence[str] = ()) -> dict[str, Any]:
     """Return the report object of ``journal`` (see the module docstring and ``schemas/report.schema.json``)."""
-    from align.engine import EXIT_CODES
-
     moved = bool(journal.new_tip) and journal.new_tip != journal.original_tip
     return {
         "schema_version": SCHEMA_VERSION,
@@ -53,7 +51,7 @@ def build(journal: Journal, guidance: Sequence[str] = ()) -> dict[str, Any]:
         "remote": journal.remote,
         "onto": journal.onto,
         "status": journal.status,
-        "exit_code": EXIT_CODES.get(journal.status, journal.exit_code),
+        "exit_code": journal.exit_code,  # set by the engine at every end, pause and interruption
         "message": journal.message,
         "started_at": journal.started_at,
         "duration_s": _seconds(_duration(journal)),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from align.report import FILE_NAMES, build, render
 from align.state import Journal, Store, write_atomic
@@ -43,24 +43,27 @@ def write(store: Store | None, journal: Journal, formats: Sequence[str], guidanc
         formats: the recipe's report formats (console, json, markdown, junit); json is kept whatever they are.
         guidance: what to tell the user next, kept in the report.
     """
+    built: dict[str, Any] = {}
+
+    def current() -> dict[str, Any]:
+        """The report, built again only when a failed write has added a warning since."""
+        if built.get("warnings") != journal.warnings:
+            built.clear()
+            built.update(build(journal, guidance))
+        return built
+
     if "markdown" in formats and os.environ.get(SUMMARY_VARIABLE):
         summary = Path(os.environ[SUMMARY_VARIABLE])
-        _attempt(journal, f"${SUMMARY_VARIABLE} ({summary})", _append, summary, _markdown(journal, guidance))
+        _attempt(journal, f"${SUMMARY_VARIABLE} ({summary})", _append, summary, render(current(), "markdown"))
     if journal.report_json:
         target = Path(journal.report_json)
-        _attempt(journal, str(target), write_atomic, target, render(build(journal, guidance), "json") + "\n")
-    report = build(journal, guidance)
+        _attempt(journal, str(target), write_atomic, target, render(current(), "json") + "\n")
     if store is not None:
         folder = store.run_dir(journal.run_id)
         for fmt in ("json", *(name for name in formats if name in FILE_NAMES and name != "json")):
             path = folder / FILE_NAMES[fmt]
-            _attempt(journal, str(path), write_atomic, path, render(report, fmt) + "\n")
-        report = build(journal, guidance)  # with any warning just added
-    return render(report, "console") if "console" in formats else ""
-
-
-def _markdown(journal: Journal, guidance: Sequence[str]) -> str:
-    return render(build(journal, guidance), "markdown")
+            _attempt(journal, str(path), write_atomic, path, render(current(), fmt) + "\n")
+    return render(current(), "console") if "console" in formats else ""
 
 
 def _append(path: Path, text: str) -> None:
