@@ -21,6 +21,7 @@ from tests.scenarios import (
     make_dirty,
     moved_upstream,
     out,
+    refs,
     rev,
     snapshot,
     stashes,
@@ -94,7 +95,7 @@ def test_an_ignored_file_the_target_adds_is_not_overwritten(repo: Repo, capsys: 
 
     assert main([BRANCH]) == 4
 
-    assert "adds 1 file(s) that exist here untracked or ignored" in out(capsys)
+    assert "1 ignored file(s) here would be overwritten or deleted by the checkouts of this run" in out(capsys)
     assert (repo.path / "secret.env").read_text() == "API_KEY=mine\n"
     assert rev(repo, REF) == old[-1]
 
@@ -110,12 +111,16 @@ def test_a_validate_command_that_edits_files_still_rolls_back(repo: Repo, tmp_pa
 
     text = out(capsys)
     assert "failed: everything rolled back" in text
-    assert "changes made during the run (by validate or a hook) are kept in the stash" in text
+    [leftovers] = refs(repo, "refs/align/leftovers/")
+    assert f"(by validate or a hook) is kept as {leftovers} (not in your stash list)" in text
     assert rev(repo, REF) == old[-1]
     after = snapshot(repo)
     assert after.files == before.files
     assert after.status == before.status
-    assert len(stashes(repo)) == len(before.stashes) + 1  # the run's own leftovers, named, on top
+    assert stashes(repo) == before.stashes  # the user's stash list is theirs alone
+    kept = repo.git("show", "--format=", "--stat", leftovers)
+    assert "a.txt" in kept
+    assert repo.git("show", f"{leftovers}^3:made.txt") == "new"
 
 
 def test_a_branch_checked_out_in_another_worktree_is_refused(repo: Repo, tmp_path: Path, capsys: Capture) -> None:
@@ -168,7 +173,7 @@ def test_an_untracked_file_the_target_adds_is_refused_before_stashing(repo: Repo
 
     assert main([BRANCH]) == 4
 
-    assert "adds 1 file(s) that exist here untracked or ignored" in out(capsys)
+    assert "adds 1 file(s) that exist here untracked, which the rebase would overwrite" in out(capsys)
     assert (repo.path / "notes.txt").read_text() == "my notes\n"
     assert repo.git("status", "--porcelain") == "?? notes.txt"
     assert rev(repo, REF) == old[-1]
@@ -237,6 +242,6 @@ def test_an_untracked_file_where_the_target_adds_a_folder_is_refused(repo: Repo,
 
     assert main([BRANCH]) == 4
 
-    assert "adds 1 file(s) that exist here untracked or ignored, which the rebase would overwrite" in out(capsys)
+    assert "adds 1 file(s) that exist here untracked, which the rebase would overwrite" in out(capsys)
     assert (repo.path / "tools").read_text() == "a file, not a folder\n"
     assert rev(repo, REF) == old[-1]

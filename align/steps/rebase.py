@@ -11,7 +11,7 @@ from align.errors import Refusal
 from align.git import Git
 from align.plan import onto_commit
 from align.recipe.model import Rebase, Verify
-from align.steps import backup, conflict, stash
+from align.steps import backup, conflict, keep, stash
 
 UPDATE_REFS_VERSION = (2, 38)
 MAX_AUTO_CONTINUE = 1000  # rerere resolutions continued in one go, at most
@@ -34,12 +34,13 @@ def run(context: Context, step: Rebase) -> StepResult:
         refuse_flattening(journal.branch, merges, journal.onto)
     if step.update_refs and git.version()[:2] < UPDATE_REFS_VERSION:
         raise Refusal("`update_refs: true` needs git 2.38 or newer", hint="upgrade git or set `update_refs: false`")
-    _refuse_overwriting_local_files(context)
+    head = journal.original_tip if journal.original_head == journal.ref else git.commit_of(journal.original_head)
+    at_risk = _protect_local_files(context, head or "")
     if not journal.backup_ref:  # promise 1: a backup before any ref moves, even without a backup step
         backup.run(context, step)
     if step.update_refs:
         _save_stacked(context)
-    stash.save(context)
+    stash.save(context, head or "", at_risk)
     if journal.original_head != journal.ref:
         git.run("switch", "--quiet", "--no-guess", "--end-of-options", journal.branch)
     if git.commit_of(journal.ref) != journal.original_tip:
@@ -190,28 +191,51 @@ def _acting(context: Context) -> Git:
     return context.git.with_env(GIT_REFLOG_ACTION=f"align {context.journal.run_id}")
 
 
-def _refuse_overwriting_local_files(context: Context) -> None:
-    """Refuse when the target adds files that exist here untracked or ignored (checkout would clobber them).
+def _protect_local_files(context: Context, head: str) -> list[str]:
+    """Refuse what a checkout of the run would destroy; return the tracked files whose raw bytes to keep.
 
-    The files the target adds come first (one ``git diff``); the disk is looked at only for those, and
-    the index only when one of them is there: no walk of the whole working tree.
+    Every path a checkout of the run may write (``keep.at_risk``: the switch to the branch, the
+    rebase's checkout of the target and its picks, the way back) is looked at on disk, and the index
+    is read only when one of them is there: no walk of the whole working tree.
+
+    - An untracked file that git ignores there would be overwritten or deleted without a word: refused.
+    - An untracked file the target adds could not be put back after the run: refused.
+    - A tracked file whose bytes a conversion (filter, eol, autocrlf...) may change, or whose mode is
+      not what a checkout would give it, is kept raw.
     """
     git, journal = context.git, context.journal
-    if not journal.base:
-        return
-    incoming = git.run("diff", "--name-only", "-z", "--no-renames", "--diff-filter=A", journal.base, journal.onto_sha)
-    present = [path for path in incoming.stdout.split("\0") if path and _occupied(git.cwd, path)]
+    paths = keep.at_risk(git, head, journal.original_tip, journal.base, journal.onto_sha)
+    root = Path(journal.worktree)
+    present = [path for path in sorted(paths.everything) if _occupied(root, path)]
     if not present:
-        return
-    tracked = set(git.run("ls-files", "-z", "--cached").stdout.split("\0"))
-    clash = sorted(path for path in present if path not in tracked)
-    if clash:
-        shown = ", ".join(clash[:5]) + (" ..." if len(clash) > 5 else "")
-        raise Refusal(
-            f"{journal.onto} adds {len(clash)} file(s) that exist here untracked or ignored, which the rebase "
-            f"would overwrite or could not put back: {shown}",
-            hint="move them aside (or commit them), then run align again",
-        )
+        return []
+    listed = git.run("ls-files", "-z", "--cached").stdout.split("\0")
+    tracked = set(listed)
+    untracked = [path for path in present if path not in tracked]
+    if untracked:
+        found = git.run("check-ignore", "-z", "--stdin", stdin="".join(f"{path}\0" for path in untracked), ok=(0, 1))
+        ignored = sorted(path for path in found.stdout.split("\0") if path)
+        if ignored:
+            raise Refusal(
+                f"{len(ignored)} ignored file(s) here would be overwritten or deleted by the checkouts of this run "
+                f"(a branch or {journal.onto} tracks them): {_some(ignored)}",
+                hint="move them aside (they are yours: git would not keep them), then run align again",
+            )
+        clash = [path for path in untracked if path in paths.target]
+        if clash:
+            raise Refusal(
+                f"{journal.onto} adds {len(clash)} file(s) that exist here untracked, which the rebase would "
+                f"overwrite or could not put back: {_some(clash)}",
+                hint="move them aside (or commit them), then run align again",
+            )
+    possible = any(path.rpartition("/")[2] == ".gitattributes" for path in tracked)
+    possible = possible or (context.git_dir / "info" / "attributes").exists()
+    mine = [path for path in present if path in tracked]
+    return keep.convertible(git, mine, possible) + keep.unusual_modes(root, mine)
+
+
+def _some(paths: list[str]) -> str:
+    return ", ".join(paths[:5]) + (" ..." if len(paths) > 5 else "")
 
 
 def _occupied(root: Path, path: str) -> bool:

@@ -10,6 +10,7 @@ from align.steps import stash
 def restore(context: Context) -> str:
     """Undo the run so far; return a sentence saying what was restored (or why the branch was not)."""
     git, journal = context.git, context.journal
+    stash.take_back(context)  # the user's work, if it was being applied back, goes back into align's stash
     if journal.started_rebase or "rebase" in journal.done:
         operation = operation_in_progress(context.git_dir)
         if operation == "a merge":
@@ -93,17 +94,15 @@ def _moved_by_this_run(context: Context, current: str) -> bool:
 
 
 def _keep_leftovers(context: Context) -> None:
-    """Stash what the run itself left in the working tree (a validate command, a hook), so HEAD can move.
+    """Move what the run itself left in the working tree (a validate command, a hook) out of the way, so
+    HEAD can move: into ``refs/align/leftovers/<run_id>``, never into the user's stash list.
 
     The user's own uncommitted work is in align's stash by then; before the rebase started there is
     nothing of the run's in the tree, and nothing is touched.
     """
-    git, journal = context.git, context.journal
-    if not (journal.started_rebase or "rebase" in journal.done) or not git.changes():
-        return
-    message = f"align {journal.run_id}: changes made in the working tree during the run"
-    git.run("stash", "push", "--quiet", "--include-untracked", "--message", message)
-    context.warnings.append(f"changes made during the run (by validate or a hook) are kept in the stash: {message}")
+    journal = context.journal
+    if journal.started_rebase or "rebase" in journal.done:
+        stash.keep_leftovers(context, "what the run changed in the working tree (by validate or a hook)")
 
 
 def _restore_stacked(context: Context) -> None:

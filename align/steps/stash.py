@@ -2,60 +2,184 @@
 
 The stash commit is made with ``git stash push --include-untracked`` (so staged, unstaged and
 untracked files are all kept), then taken out of the user's stash list and held by
-``refs/align/stash/<run_id>`` until it is applied back with ``--index``.
+``refs/align/stash/<run_id>`` until it is applied back with ``--index``. The raw bytes of the same
+paths are kept beside it (``steps/keep.py``) and win wherever the stash's round trip through git's
+filters would change them. Every write to the stash list that align makes is in this module.
+
+Each step is recorded in the journal before the next one starts, so a run killed after any git call
+finds its stash again: right after the push by its message, during the apply by ``restoring``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from align.engine import Context
+from align.errors import AlignError
 from align.git import ZERO
+from align.steps import keep
 
 
-def save(context: Context) -> bool:
-    """Stash uncommitted work if there is any; return whether there was."""
+def save(context: Context, head: str, at_risk: Sequence[str] = ()) -> bool:
+    """Stash uncommitted work if there is any (keeping its raw bytes, and those of ``at_risk`` tracked
+    files, aside first, as they are with HEAD at commit ``head``); return whether there was."""
     git, journal = context.git, context.journal
-    if not git.changes():
-        return False
-    message = f"align {journal.run_id}: uncommitted changes on {journal.original_head}"
-    git.run("stash", "push", "--quiet", "--include-untracked", "--message", message)
-    entries = _stash_list(context)
-    oid = _find_unrecorded(context, entries)
-    journal.stash, journal.stash_ref = oid, f"refs/align/stash/{journal.run_id}"
-    git.update_ref(journal.stash_ref, oid, ZERO, message)
-    context.save()
-    _drop_from_list(context, oid, entries)
+    entries: list[tuple[str, str]] = []
+    if not journal.stash:
+        entries = _stash_list(context)
+        oid = _find_unrecorded(context, entries)  # a run killed right after its push finds it here
+        if not oid:
+            changes = git.changes()
+            paths = [entry[3:] for entry in changes] + list(at_risk)
+            keep.save(context, paths, head=head, empty_dirs=bool(changes))
+            if not changes:
+                return False
+            message = f"{_marker(context)} on {journal.original_head}"
+            git.run("stash", "push", "--quiet", "--include-untracked", "--message", message)
+            entries = _stash_list(context)
+            oid = _find_unrecorded(context, entries)
+        journal.stash, journal.stash_ref = oid, f"refs/align/stash/{journal.run_id}"
+        context.save()
+    _hold(context, journal.stash, entries or _stash_list(context))
     return True
 
 
 def restore(context: Context) -> str:
-    """Apply align's stash back exactly (index and working tree); return what happened."""
+    """Apply align's stash back exactly (index and working tree, raw bytes); return what happened."""
     git, journal = context.git, context.journal
     if not journal.stash:
-        if "rebase" in journal.done or journal.step != "rebase":
-            return ""
-        journal.stash = _find_unrecorded(context, _stash_list(context))
-        if not journal.stash:
-            return ""
+        journal.stash = _find_unrecorded(context, _stash_list(context))  # killed right after the push
+        journal.stash_ref = f"refs/align/stash/{journal.run_id}" if journal.stash else ""
     oid = journal.stash
-    _drop_from_list(context, oid, _stash_list(context))  # in case a kill came before align took it out
-    applied = git.run("stash", "apply", "--quiet", "--index", oid, ok=(0, 1, 128))
-    if applied.code == 0:
-        if journal.stash_ref:
-            git.delete_refs({journal.stash_ref: oid}, f"align {journal.run_id}: stash applied")
-        journal.stash = journal.stash_ref = ""
+    if not oid:
+        rewritten = keep.restore(context)
+        keep.forget(context)
+        return f"{rewritten} file(s) given their own bytes back" if rewritten else ""
+    if journal.restoring != "applied":
+        take_back(context)  # a kill during an earlier apply: start it again from a clean tree
+        _drop_from_list(context, oid, _stash_list(context))  # in case a kill came before align took it out
+        journal.restoring, journal.restore_clean = "applying", not git.changes()
         context.save()
-        return "uncommitted changes restored"
-    git.run("stash", "store", "--quiet", "--message", f"align {journal.run_id}: uncommitted changes", oid)
+        applied = git.run("stash", "apply", "--quiet", "--index", oid, ok=(0, 1, 128))
+        if applied.code != 0:
+            return _conflicted(context, oid)
+        journal.restoring = "applied"
+        context.save()
+    keep.restore(context)
+    _release(context, oid)
+    keep.forget(context)
+    return "uncommitted changes restored"
+
+
+def take_back(context: Context) -> None:
+    """Undo an apply of align's stash that a kill interrupted (or that a rollback must undo), so the
+    stash can be applied again: what the apply wrote is copied out of the tree first, and dropped
+    only when every path it holds is one the stash (or the raw keep) holds too."""
+    git, journal = context.git, context.journal
+    if not journal.restoring or not journal.stash:
+        return
+    journal.restoring = ""
+    context.save()
+    if not git.changes():
+        return
+    ours = _paths_of(context, journal.stash) | {entry[0] for entry in journal.keep.get("files", [])}
+    held = keep_leftovers(context, "the working tree as an interrupted restore left it", quiet=True)
+    if held and journal.restore_clean and _paths_of(context, held) <= ours:
+        git.run("update-ref", "-d", _leftovers_ref(context), held)
+    elif held:
+        _warn_leftovers(context, "the working tree as an interrupted restore of your changes left it")
+
+
+def keep_leftovers(context: Context, why: str, *, quiet: bool = False) -> str:
+    """Move what is in the working tree now out of the way (so HEAD can move) into
+    ``refs/align/leftovers/<run_id>``, never into the user's stash list; return its object id."""
+    git = context.git
+    if not git.changes():
+        return ""
+    message = f"align-leftovers {context.journal.run_id}: {why}"
+    git.run("stash", "push", "--quiet", "--include-untracked", "--message", message)
+    entries = _stash_list(context)
+    oid = next((sha for sha, text in entries if message in text), "")
+    if not oid:
+        return ""
+    git.run("update-ref", "-m", message, _leftovers_ref(context), oid)
+    _drop_from_list(context, oid, entries)
+    if not quiet:
+        _warn_leftovers(context, why)
+    return oid
+
+
+def _warn_leftovers(context: Context, why: str) -> None:
+    ref = _leftovers_ref(context)
+    context.warnings.append(
+        f"{why} is kept as {ref} (not in your stash list): `git stash apply {ref}` brings it back, "
+        f"`git update-ref -d {ref}` drops it"
+    )
+
+
+def _leftovers_ref(context: Context) -> str:
+    return f"refs/align/leftovers/{context.journal.run_id}"
+
+
+def _conflicted(context: Context, oid: str) -> str:
+    """The work does not apply cleanly to the new branch: keep it in the stash list, say how to redo it."""
+    git, journal = context.git, context.journal
+    git.run("stash", "store", "--quiet", "--message", f"align {journal.run_id}: your uncommitted changes", oid)
+    keep_note = ""
+    if journal.keep:
+        keep_note = f"; their raw bytes are also kept as {journal.keep['ref']}"
+        journal.keep = {}  # the ref stays for the user
     if journal.stash_ref:
-        git.delete_refs({journal.stash_ref: oid}, f"align {journal.run_id}: stash kept in the stash list")
+        _delete_ref(context, journal.stash_ref, oid)
     context.warnings.append(
         f"your uncommitted changes conflict with the new {journal.branch}: `git status` shows the conflicts left "
         f"in the working tree; your changes are also safe in the stash as {oid[:12]} (stash@{{0}}), "
-        "so `git reset --hard && git stash pop --index` starts over"
+        f"so `git reset --hard && git stash pop --index` starts over{keep_note}"
     )
-    journal.stash = journal.stash_ref = ""
+    journal.stash = journal.stash_ref = journal.restoring = ""
     context.save()
     return f"uncommitted changes kept in the stash as {oid[:12]}"
+
+
+def _release(context: Context, oid: str) -> None:
+    """The work is back: drop align's ref to the stash, then forget it."""
+    journal = context.journal
+    if journal.stash_ref:
+        _delete_ref(context, journal.stash_ref, oid)
+    journal.stash = journal.stash_ref = journal.restoring = ""
+    context.save()
+
+
+def _hold(context: Context, oid: str, entries: list[tuple[str, str]]) -> None:
+    """Hold the stash by align's ref (made if missing) and take it out of the user's stash list."""
+    journal = context.journal
+    # Made unless it is there already (a resumed run); a ref held by anything else stops the run.
+    if not context.git.update_ref(journal.stash_ref, oid, ZERO, f"{_marker(context)} (held by align)"):
+        held = context.git.refs(journal.stash_ref).get(journal.stash_ref)
+        if held is None or held.sha != oid:
+            raise AlignError(f"{journal.stash_ref} holds something else than this run's stash {oid[:12]}")
+    _drop_from_list(context, oid, entries)
+
+
+def _delete_ref(context: Context, ref: str, oid: str) -> None:
+    """Delete ``ref`` if it still points at ``oid`` (gone already, after a kill: nothing to do)."""
+    context.git.run("update-ref", "-d", ref, oid, ok=(0, 1, 128))
+
+
+def _paths_of(context: Context, oid: str) -> set[str]:
+    """Return the paths a stash commit holds: changed in its index or tree, or untracked."""
+    git = context.git
+    paths: set[str] = set()
+    for other in (f"{oid}^2", oid):
+        listed = git.run("diff", "--name-only", "-z", "--no-renames", f"{oid}^1", other, "--", ok=(0, 128))
+        paths.update(path for path in listed.stdout.split("\0") if path)
+    untracked = git.run("ls-tree", "-r", "-z", "--name-only", f"{oid}^3", "--", ok=(0, 128))
+    paths.update(path for path in untracked.stdout.split("\0") if path and untracked.code == 0)
+    return paths
+
+
+def _marker(context: Context) -> str:
+    return f"align {context.journal.run_id}: uncommitted changes"
 
 
 def _stash_list(context: Context) -> list[tuple[str, str]]:
@@ -79,5 +203,5 @@ def _drop_from_list(context: Context, oid: str, entries: list[tuple[str, str]]) 
 
 def _find_unrecorded(context: Context, entries: list[tuple[str, str]]) -> str:
     """Find this run's stash in the stash list by its message (after a push, or a kill right after one)."""
-    marker = f"align {context.journal.run_id}:"
+    marker = f"{_marker(context)} on "
     return next((sha for sha, text in entries if marker in text), "")
