@@ -129,4 +129,6 @@ def keep_guidance(context: Context) -> list[str]:
         lines.append(f"  the pre-run tip is saved as {journal.backup_ref} (`align undo {journal.branch}` restores it)")
     if journal.stash:
         lines.append(f"  your uncommitted changes are in {journal.stash_ref} ({journal.stash[:12]})")
+    if journal.keep:
+        lines.append(f"  their exact bytes (before filters and line-ending conversion) are in {journal.keep['ref']}")
     return lines

@@ -28,6 +28,8 @@ def save(context: Context, head: str, at_risk: Sequence[str] = ()) -> bool:
     if not journal.stash:
         entries = _stash_list(context)
         oid = _find_unrecorded(context, entries)  # a run killed right after its push finds it here
+        if oid and git.changes():  # ... or during it: what the push did not clean up yet is in the stash
+            _clear_copy(context, oid, "the working tree as an interrupted stash left it")
         if not oid:
             changes = git.changes()
             paths = [entry[3:] for entry in changes] + list(at_risk)
@@ -80,14 +82,21 @@ def take_back(context: Context) -> None:
         return
     journal.restoring = ""
     context.save()
-    if not git.changes():
-        return
-    ours = _paths_of(context, journal.stash) | {entry[0] for entry in journal.keep.get("files", [])}
-    held = keep_leftovers(context, "the working tree as an interrupted restore left it", quiet=True)
-    if held and journal.restore_clean and _paths_of(context, held) <= ours:
+    if git.changes():
+        why = "the working tree as an interrupted restore of your changes left it"
+        _clear_copy(context, journal.stash, why, drop=journal.restore_clean)
+
+
+def _clear_copy(context: Context, oid: str, why: str, *, drop: bool = True) -> None:
+    """Move a (maybe partial) copy of stash ``oid`` out of the working tree; forget it when ``drop`` and
+    every path it holds is one the stash (or the raw keep) holds too, else keep it and say so."""
+    git, journal = context.git, context.journal
+    ours = _paths_of(context, oid) | {entry[0] for entry in journal.keep.get("files", [])}
+    held = keep_leftovers(context, why, quiet=True)
+    if held and drop and _paths_of(context, held) <= ours:
         git.run("update-ref", "-d", _leftovers_ref(context), held)
     elif held:
-        _warn_leftovers(context, "the working tree as an interrupted restore of your changes left it")
+        _warn_leftovers(context, why)
 
 
 def keep_leftovers(context: Context, why: str, *, quiet: bool = False) -> str:
