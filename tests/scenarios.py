@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from align.cli import main
 from tests.helpers import Repo, git, write
+from tests.snapshots import BACKUPS, Snapshot, backups, files, head, refs, rev, snapshot, stashes
+
+__all__ = ["BACKUPS", "Snapshot", "backups", "files", "head", "refs", "rev", "snapshot", "stashes"]
 
 BRANCH = "feature/x"
 REF = f"refs/heads/{BRANCH}"
-BACKUPS = "refs/align/backups/"
 
 # A feature commit and an upstream commit that both change README.md ("hello\n" on main).
 FEATURE_EDIT = ("README.md", "hello from the feature\n", "feature: reword the readme")
@@ -81,18 +81,6 @@ def recipe(tmp_path: Path, text: str) -> str:
     return str(write(tmp_path / "recipes" / "r.yaml", text))
 
 
-def rev(repo: Repo, name: str) -> str:
-    """The commit ``name`` points at."""
-    return repo.git("rev-parse", "--verify", name)
-
-
-def head(repo: Repo) -> str:
-    """The branch HEAD points at (refs/heads/...), or '' when detached."""
-    argv = ["git", "symbolic-ref", "-q", "HEAD"]
-    done = subprocess.run(argv, cwd=repo.path, capture_output=True, text=True, check=False)
-    return done.stdout.strip()
-
-
 def subjects(repo: Repo, revs: str) -> list[str]:
     """Subjects of the commits ``revs`` selects, oldest first."""
     return repo.git("log", "--reverse", "--format=%s", revs, "--").splitlines()
@@ -102,59 +90,6 @@ def is_ancestor(repo: Repo, ancestor: str, descendant: str) -> bool:
     """Whether ``ancestor`` is reachable from ``descendant``."""
     done = subprocess.run(["git", "merge-base", "--is-ancestor", ancestor, descendant], cwd=repo.path, check=False)
     return done.returncode == 0
-
-
-def refs(repo: Repo, prefix: str = "") -> dict[str, str]:
-    """Every ref (under ``prefix``) and the object it points at."""
-    lines = repo.git("for-each-ref", "--format=%(refname) %(objectname)", *([prefix] if prefix else []))
-    return dict(line.split(" ") for line in lines.splitlines())
-
-
-def backups(repo: Repo) -> dict[str, str]:
-    """align's backup refs."""
-    return refs(repo, BACKUPS)
-
-
-def files(repo: Repo) -> dict[str, bytes]:
-    """Every file of the working tree (outside .git) and its contents."""
-    found = {}
-    for folder, dirs, names in os.walk(repo.path):
-        dirs[:] = [name for name in dirs if name != ".git"]
-        for name in names:
-            path = Path(folder, name)
-            found[path.relative_to(repo.path).as_posix()] = path.read_bytes()
-    return found
-
-
-def stashes(repo: Repo) -> list[str]:
-    """The stash list as ``sha subject`` lines, newest first."""
-    return repo.git("stash", "list", "--format=%H %gs").splitlines()
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything a run promises to put back: refs (not align's backups), HEAD, index, tree, stashes."""
-
-    refs: dict[str, str]
-    head: str
-    index: str
-    staged: str
-    status: str
-    files: dict[str, bytes]
-    stashes: list[str]
-
-
-def snapshot(repo: Repo) -> Snapshot:
-    """Take a snapshot of the repository's state."""
-    return Snapshot(
-        refs={name: sha for name, sha in refs(repo).items() if not name.startswith(BACKUPS)},
-        head=head(repo) or rev(repo, "HEAD"),
-        index=repo.git("ls-files", "--stage"),
-        staged=repo.git("diff", "--cached", "--name-only"),
-        status=repo.git("status", "--porcelain", "--untracked-files=all"),
-        files=files(repo),
-        stashes=stashes(repo),
-    )
 
 
 def make_dirty(repo: Repo) -> None:
