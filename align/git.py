@@ -8,11 +8,12 @@ import logging
 import os
 import re
 import signal
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from align.errors import AlignError, GitError
 
@@ -107,6 +108,11 @@ class Git:
         """
         extra: dict[str, Any] = {"_in": stdin} if stdin is not None else {}
         pieces: list[str] = []
+        # git writes its output straight into files in memory: sh keeps only the last chunks of what
+        # it reads itself (``_internal_bufsize``) and stops reading 2 s after the process ends, so a
+        # large output read through sh could come back cut, silently.
+        out, err = _capture(), (_capture() if on_stderr is None else None)
+        extra.update(_out=out, _err=err)
         if on_stderr is not None:
 
             def stream(chunk: bytes | str) -> None:
@@ -125,8 +131,8 @@ class Git:
         except BaseException:
             _stop(process, group=session)
             raise
-        stderr = "".join(pieces) if on_stderr is not None else _text(process.stderr)
-        result = Result(code=process.exit_code, stdout=_text(process.stdout), stderr=stderr)
+        stderr = _read(err) if err is not None else "".join(pieces)
+        result = Result(code=process.exit_code, stdout=_read(out), stderr=stderr)
         elapsed = time.perf_counter() - started
         self.stats.calls += 1
         self.stats.seconds += elapsed
@@ -354,6 +360,20 @@ def _git_command() -> Any:
         return sh.Command("git")
     except sh.CommandNotFound:
         raise AlignError("git is not installed or not on PATH", hint="install git 2.30 or newer") from None
+
+
+def _capture() -> BinaryIO:
+    """Return an empty file for a process's output: in memory where the system allows, else a temporary file."""
+    if hasattr(os, "memfd_create"):
+        return os.fdopen(os.memfd_create("align-git", os.MFD_CLOEXEC), "w+b")
+    return tempfile.TemporaryFile()
+
+
+def _read(file: BinaryIO) -> str:
+    """Return all that was written to ``file`` as text, and close it."""
+    with file:
+        file.seek(0)
+        return _text(file.read())
 
 
 def _text(data: bytes) -> str:
