@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ class Result:
     code: int
     stdout: str
     stderr: str
+    timed_out: bool = False  # stopped after ``timeout`` seconds (``code`` is then -15: SIGTERM)
 
 
 @dataclass(kw_only=True)
@@ -98,6 +100,7 @@ class Git:
         stdin: str | None = None,
         on_stderr: Callable[[str], None] | None = None,
         terminal: bool = False,
+        timeout: float | None = None,
     ) -> Result:
         """Run ``git ARGS``; raise ``GitError`` unless its exit code is in ``ok``.
 
@@ -105,6 +108,8 @@ class Git:
             on_stderr: called with each piece of stderr as git writes it (live progress).
             terminal: keep git in align's session, so ssh can still ask for a passphrase on the
                 terminal (fetch); otherwise git gets its own session, and stops when align is interrupted.
+            timeout: stop git (SIGTERM, so that it removes its lock files) after this many seconds; the
+                result then says ``timed_out`` and is returned whatever its exit code.
         """
         extra: dict[str, Any] = {"_in": stdin} if stdin is not None else {}
         pieces: list[str] = []
@@ -126,18 +131,23 @@ class Git:
         # when align is interrupted, git and its hooks are stopped with it rather than left running.
         session = not terminal
         process = self._command(*args, _bg=True, _new_session=session, _ok_code=_ANY_CODE, _return_cmd=True, **extra)
+        deadline = _Deadline(process.pid, timeout) if timeout is not None else None
         try:
             process.wait()
         except BaseException:
             _stop(process, group=session)
             raise
+        finally:
+            if deadline is not None:
+                deadline.cancel()
+        timed_out = deadline is not None and deadline.passed.is_set()
         stderr = _read(err) if err is not None else "".join(pieces)
-        result = Result(code=process.exit_code, stdout=_read(out), stderr=stderr)
+        result = Result(code=process.exit_code, stdout=_read(out), stderr=stderr, timed_out=timed_out)
         elapsed = time.perf_counter() - started
         self.stats.calls += 1
         self.stats.seconds += elapsed
         log.debug("git %s -> %d (%.3f s)", " ".join(args), result.code, elapsed)
-        if result.code not in ok:
+        if result.code not in ok and not timed_out:
             raise GitError(args, result.code, result.stderr)
         return result
 
@@ -360,6 +370,32 @@ def _git_command() -> Any:
         return sh.Command("git")
     except sh.CommandNotFound:
         raise AlignError("git is not installed or not on PATH", hint="install git 2.30 or newer") from None
+
+
+class _Deadline:
+    """Stop a process that is still running after ``seconds``: SIGTERM, then SIGKILL 5 s later."""
+
+    def __init__(self, pid: int, seconds: float) -> None:
+        self.pid = pid
+        self.passed = threading.Event()
+        self.ended = threading.Event()
+        self.timer = threading.Timer(seconds, self._stop)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def cancel(self) -> None:
+        """Tell the deadline that the process ended (it was waited for)."""
+        self.ended.set()
+        self.timer.cancel()
+
+    def _stop(self) -> None:
+        self.passed.set()
+        for number, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 0.0)):
+            if self.ended.is_set():
+                return
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.pid, number)
+            self.ended.wait(grace)
 
 
 def _capture() -> BinaryIO:
