@@ -111,13 +111,14 @@ class Git:
             timeout: stop git (SIGTERM, so that it removes its lock files) after this many seconds; the
                 result then says ``timed_out`` and is returned whatever its exit code.
         """
-        extra: dict[str, Any] = {"_in": stdin} if stdin is not None else {}
+        extra: dict[str, Any] = {}
         pieces: list[str] = []
-        # git writes its output straight into files in memory: sh keeps only the last chunks of what
-        # it reads itself (``_internal_bufsize``) and stops reading 2 s after the process ends, so a
-        # large output read through sh could come back cut, silently.
+        # git reads its input from and writes its output straight into files in memory: sh keeps only
+        # the last chunks of what it reads itself (``_internal_bufsize``) and stops reading 2 s after
+        # the process ends, so a large output read through sh could come back cut, silently; and it
+        # writes input 1 KiB at a time.
         out, err = _capture(), (_capture() if on_stderr is None else None)
-        extra.update(_out=out, _err=err)
+        extra.update(_out=out, _err=err, _in=_input(stdin) if stdin is not None else None)
         if on_stderr is not None:
 
             def stream(chunk: bytes | str) -> None:
@@ -141,6 +142,8 @@ class Git:
             if deadline is not None:
                 deadline.cancel()
         timed_out = deadline is not None and deadline.passed.is_set()
+        if extra["_in"] is not None:
+            extra["_in"].close()
         stderr = _read(err) if err is not None else "".join(pieces)
         result = Result(code=process.exit_code, stdout=_read(out), stderr=stderr, timed_out=timed_out)
         elapsed = time.perf_counter() - started
@@ -403,6 +406,14 @@ def _capture() -> BinaryIO:
     if hasattr(os, "memfd_create"):
         return os.fdopen(os.memfd_create("align-git", os.MFD_CLOEXEC), "w+b")
     return tempfile.TemporaryFile()
+
+
+def _input(text: str) -> BinaryIO:
+    """Return a file holding ``text`` (encoded like arguments), ready to be read from its start."""
+    file = _capture()
+    file.write(text.encode("utf-8", errors="surrogateescape"))
+    file.seek(0)
+    return file
 
 
 def _read(file: BinaryIO) -> str:

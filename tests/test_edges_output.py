@@ -4,6 +4,7 @@ changes taken from their blob ids, not from a diff as large as the files."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import time
 from pathlib import Path
@@ -41,6 +42,18 @@ def test_a_stderr_larger_than_shs_buffer_comes_back_whole(repo: Repo) -> None:
 
     assert result.stdout == ""
     assert result.stderr.splitlines() == [str(number) for number in range(1, lines + 1)]
+
+
+def test_a_large_input_reaches_git_whole_and_fast(repo: Repo) -> None:
+    data = "".join(f"{number}\n" for number in range(SH_CHUNKS))  # 23 MB (sh wrote input 1 KiB at a time: 10 s)
+    blob = f"blob {len(data)}\0{data}".encode()
+
+    started = time.perf_counter()
+    sha = Git(repo.path).run("hash-object", "--stdin", stdin=data).stdout.strip()
+    elapsed = time.perf_counter() - started
+
+    assert sha == hashlib.sha1(blob).hexdigest()
+    assert elapsed < 5, f"took {elapsed:.1f} s"
 
 
 def _binary_commit(repo: Repo, data: bytes, message: str) -> str:
