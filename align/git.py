@@ -111,28 +111,19 @@ class Git:
             timeout: stop git (SIGTERM, so that it removes its lock files) after this many seconds; the
                 result then says ``timed_out`` and is returned whatever its exit code.
         """
-        extra: dict[str, Any] = {}
-        pieces: list[str] = []
         # git reads its input from and writes its output straight into files in memory: sh keeps only
         # the last chunks of what it reads itself (``_internal_bufsize``) and stops reading 2 s after
         # the process ends, so a large output read through sh could come back cut, silently; and it
-        # writes input 1 KiB at a time.
-        out, err = _capture(), (_capture() if on_stderr is None else None)
-        extra.update(_out=out, _err=err, _in=_input(stdin) if stdin is not None else None)
-        if on_stderr is not None:
-
-            def stream(chunk: bytes | str) -> None:
-                text = chunk if isinstance(chunk, str) else _text(chunk)
-                pieces.append(text)
-                on_stderr(text)
-
-            extra.update(_err=stream, _err_bufsize=0)
+        # writes input 1 KiB at a time. Live stderr is read back from its file as it grows.
+        out, err = _capture(), _capture()
+        extra: dict[str, Any] = {"_out": out, "_err": err, "_in": _input(stdin) if stdin is not None else None}
         started = time.perf_counter()
         # Every exit code is accepted here and checked below; git runs in its own session so that,
         # when align is interrupted, git and its hooks are stopped with it rather than left running.
         session = not terminal
         process = self._command(*args, _bg=True, _new_session=session, _ok_code=_ANY_CODE, _return_cmd=True, **extra)
         deadline = _Deadline(process.pid, timeout) if timeout is not None else None
+        tail = _Tail(err, on_stderr) if on_stderr is not None else None
         try:
             process.wait()
         except BaseException:
@@ -141,10 +132,12 @@ class Git:
         finally:
             if deadline is not None:
                 deadline.cancel()
+            if tail is not None:
+                tail.stop()
         timed_out = deadline is not None and deadline.passed.is_set()
         if extra["_in"] is not None:
             extra["_in"].close()
-        stderr = _read(err) if err is not None else "".join(pieces)
+        stderr = _read(err)
         result = Result(code=process.exit_code, stdout=_read(out), stderr=stderr, timed_out=timed_out)
         elapsed = time.perf_counter() - started
         self.stats.calls += 1
@@ -406,6 +399,37 @@ def _capture() -> BinaryIO:
     if hasattr(os, "memfd_create"):
         return os.fdopen(os.memfd_create("align-git", os.MFD_CLOEXEC), "w+b")
     return tempfile.TemporaryFile()
+
+
+class _Tail:
+    """Hand what a process writes to ``file`` to ``callback`` as it comes (looked at every 50 ms), from a thread."""
+
+    def __init__(self, file: BinaryIO, callback: Callable[[str], None]) -> None:
+        self.fd = file.fileno()
+        self.offset = 0
+        self.callback = callback
+        self.decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._follow, name="align-git-stderr", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Hand on the rest, once the process has ended."""
+        self.done.set()
+        self.thread.join()
+        self._hand_on(final=True)
+
+    def _follow(self) -> None:
+        while not self.done.wait(0.05):
+            self._hand_on()
+
+    def _hand_on(self, *, final: bool = False) -> None:
+        while data := os.pread(self.fd, 1 << 16, self.offset):
+            self.offset += len(data)
+            if text := self.decoder.decode(data):
+                self.callback(text)
+        if final and (text := self.decoder.decode(b"", final=True)):
+            self.callback(text)
 
 
 def _input(text: str) -> BinaryIO:

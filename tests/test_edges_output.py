@@ -34,14 +34,20 @@ def test_an_output_larger_than_shs_buffer_comes_back_whole(repo: Repo) -> None:
     assert stdout.encode() == data
 
 
-def test_a_stderr_larger_than_shs_buffer_comes_back_whole(repo: Repo) -> None:
+@pytest.mark.parametrize("live", [False, True])
+def test_a_stderr_larger_than_shs_buffer_comes_back_whole(repo: Repo, live: bool) -> None:
     lines = SH_CHUNKS + 1000
     noisy = f"alias.noisy=!seq 1 {lines} >&2; exit 3"
+    pieces: list[str] = []
 
-    result = Git(repo.path).run("-c", noisy, "noisy", ok=(3,))
+    started = time.perf_counter()
+    result = Git(repo.path).run("-c", noisy, "noisy", ok=(3,), on_stderr=pieces.append if live else None)
+    elapsed = time.perf_counter() - started
 
     assert result.stdout == ""
     assert result.stderr.splitlines() == [str(number) for number in range(1, lines + 1)]
+    assert "".join(pieces) == (result.stderr if live else "")
+    assert elapsed < 10, f"took {elapsed:.1f} s"  # sh read live stderr 1 byte at a time
 
 
 def test_a_large_input_reaches_git_whole_and_fast(repo: Repo) -> None:
