@@ -297,3 +297,19 @@ def test_a_recipe_larger_than_1_mb_is_refused_at_once(in_repo: Repo, tmp_path: P
     assert f"align: error: recipe {huge} {too_big}" in text
     assert elapsed < 2, f"took {elapsed:.1f} s"
     assert_untouched(in_repo, before, old[-1])
+
+
+def test_a_recipe_from_git_larger_than_1_mb_is_neither_read_nor_cached(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: Capture
+) -> None:
+    recipes = Repo.create(tmp_path / "recipes-repo")
+    sha = recipes.commit("huge.yaml", "version: 1\n" + "# padding\n" * 120_000, "a huge recipe")
+    recipes.git("push", "--quiet", "origin", "main")
+    reference = f"git+{recipes.origin.as_uri()}@{sha}#huge.yaml"
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "child.yaml", f"version: 1\nextends: {reference}\n")
+
+    assert main(["check", "child.yaml"]) == 2
+
+    assert f"child.yaml:2:10: $.extends: recipe {reference} is larger than 1 MB" in out(capsys)
+    assert not (cache_dir / "git").exists()

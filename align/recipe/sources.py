@@ -247,6 +247,9 @@ def _fetch(pin: GitPin, cached: Path) -> None:
         present = repo.has_commit(pin.sha) or repo.fetch_commit(pin.url, pin.sha)
         if not present:
             raise SourceError(f"commit {pin.sha} is not in {pin.url}")
+        size = repo.run("cat-file", "-s", f"{pin.sha}:{pin.path}", ok=(0, 128))
+        if size.code == 0 and int(size.stdout) > MAX_BYTES:  # not read, not cached
+            raise SourceError(f"recipe {pin} is larger than {MAX_BYTES // 1024**2} MB: a recipe is a few lines of YAML")
         text = repo.show_file(pin.sha, pin.path)
         if text is None:
             raise SourceError(f"{pin.path} is not a file at commit {pin.sha[:12]} of {pin.url}")
