@@ -8,15 +8,14 @@ import logging
 import os
 import re
 import signal
-import tempfile
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from align.errors import AlignError, GitError
+from align.gitio import Deadline, Tail, capture, feed, read
 
 log = logging.getLogger("align.git")
 
@@ -111,19 +110,16 @@ class Git:
             timeout: stop git (SIGTERM, so that it removes its lock files) after this many seconds; the
                 result then says ``timed_out`` and is returned whatever its exit code.
         """
-        # git reads its input from and writes its output straight into files in memory: sh keeps only
-        # the last chunks of what it reads itself (``_internal_bufsize``) and stops reading 2 s after
-        # the process ends, so a large output read through sh could come back cut, silently; and it
-        # writes input 1 KiB at a time. Live stderr is read back from its file as it grows.
-        out, err = _capture(), _capture()
-        extra: dict[str, Any] = {"_out": out, "_err": err, "_in": _input(stdin) if stdin is not None else None}
+        # Input and output go through files in memory, never through sh's buffers (see align.gitio).
+        out, err = capture(), capture()
+        extra: dict[str, Any] = {"_out": out, "_err": err, "_in": feed(stdin) if stdin is not None else None}
         started = time.perf_counter()
         # Every exit code is accepted here and checked below; git runs in its own session so that,
         # when align is interrupted, git and its hooks are stopped with it rather than left running.
         session = not terminal
         process = self._command(*args, _bg=True, _new_session=session, _ok_code=_ANY_CODE, _return_cmd=True, **extra)
-        deadline = _Deadline(process.pid, timeout) if timeout is not None else None
-        tail = _Tail(err, on_stderr) if on_stderr is not None else None
+        deadline = Deadline(process.pid, timeout) if timeout is not None else None
+        tail = Tail(err, on_stderr) if on_stderr is not None else None
         try:
             process.wait()
         except BaseException:
@@ -137,8 +133,8 @@ class Git:
         timed_out = deadline is not None and deadline.passed.is_set()
         if extra["_in"] is not None:
             extra["_in"].close()
-        stderr = _read(err)
-        result = Result(code=process.exit_code, stdout=_read(out), stderr=stderr, timed_out=timed_out)
+        stderr = read(err)
+        result = Result(code=process.exit_code, stdout=read(out), stderr=stderr, timed_out=timed_out)
         elapsed = time.perf_counter() - started
         self.stats.calls += 1
         self.stats.seconds += elapsed
@@ -366,86 +362,3 @@ def _git_command() -> Any:
         return sh.Command("git")
     except sh.CommandNotFound:
         raise AlignError("git is not installed or not on PATH", hint="install git 2.30 or newer") from None
-
-
-class _Deadline:
-    """Stop a process that is still running after ``seconds``: SIGTERM, then SIGKILL 5 s later."""
-
-    def __init__(self, pid: int, seconds: float) -> None:
-        self.pid = pid
-        self.passed = threading.Event()
-        self.ended = threading.Event()
-        self.timer = threading.Timer(seconds, self._stop)
-        self.timer.daemon = True
-        self.timer.start()
-
-    def cancel(self) -> None:
-        """Tell the deadline that the process ended (it was waited for)."""
-        self.ended.set()
-        self.timer.cancel()
-
-    def _stop(self) -> None:
-        self.passed.set()
-        for number, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 0.0)):
-            if self.ended.is_set():
-                return
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(self.pid, number)
-            self.ended.wait(grace)
-
-
-def _capture() -> BinaryIO:
-    """Return an empty file for a process's output: in memory where the system allows, else a temporary file."""
-    if hasattr(os, "memfd_create"):
-        return os.fdopen(os.memfd_create("align-git", os.MFD_CLOEXEC), "w+b")
-    return tempfile.TemporaryFile()
-
-
-class _Tail:
-    """Hand what a process writes to ``file`` to ``callback`` as it comes (looked at every 50 ms), from a thread."""
-
-    def __init__(self, file: BinaryIO, callback: Callable[[str], None]) -> None:
-        self.fd = file.fileno()
-        self.offset = 0
-        self.callback = callback
-        self.decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._follow, name="align-git-stderr", daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        """Hand on the rest, once the process has ended."""
-        self.done.set()
-        self.thread.join()
-        self._hand_on(final=True)
-
-    def _follow(self) -> None:
-        while not self.done.wait(0.05):
-            self._hand_on()
-
-    def _hand_on(self, *, final: bool = False) -> None:
-        while data := os.pread(self.fd, 1 << 16, self.offset):
-            self.offset += len(data)
-            if text := self.decoder.decode(data):
-                self.callback(text)
-        if final and (text := self.decoder.decode(b"", final=True)):
-            self.callback(text)
-
-
-def _input(text: str) -> BinaryIO:
-    """Return a file holding ``text`` (encoded like arguments), ready to be read from its start."""
-    file = _capture()
-    file.write(text.encode("utf-8", errors="surrogateescape"))
-    file.seek(0)
-    return file
-
-
-def _read(file: BinaryIO) -> str:
-    """Return all that was written to ``file`` as text, and close it."""
-    with file:
-        file.seek(0)
-        return _text(file.read())
-
-
-def _text(data: bytes) -> str:
-    return data.decode("utf-8", errors="surrogateescape")
