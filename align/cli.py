@@ -19,7 +19,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 2
     from align.monitor import configure
+    from align.outputs import refuse_git_owned
 
+    try:  # before the log file is opened: nothing is written where git keeps its own files
+        for option, path in (("--log-file", args.log_file), ("--report-json", getattr(args, "report_json", None))):
+            if path:
+                refuse_git_owned(option, path)
+    except UsageError as error:
+        _print_error(error)
+        return error.exit_code
     try:
         configure(verbose=args.verbose, quiet=args.quiet, log_file=args.log_file)
     except OSError as error:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from align.errors import AlignError, GitError
+from align.gitio import Deadline, Tail, capture, feed, read
 
 log = logging.getLogger("align.git")
 
@@ -48,6 +49,7 @@ class Result:
     code: int
     stdout: str
     stderr: str
+    timed_out: bool = False  # stopped after ``timeout`` seconds (``code`` is then -15: SIGTERM)
 
 
 @dataclass(kw_only=True)
@@ -97,6 +99,7 @@ class Git:
         stdin: str | None = None,
         on_stderr: Callable[[str], None] | None = None,
         terminal: bool = False,
+        timeout: float | None = None,
     ) -> Result:
         """Run ``git ARGS``; raise ``GitError`` unless its exit code is in ``ok``.
 
@@ -104,34 +107,39 @@ class Git:
             on_stderr: called with each piece of stderr as git writes it (live progress).
             terminal: keep git in align's session, so ssh can still ask for a passphrase on the
                 terminal (fetch); otherwise git gets its own session, and stops when align is interrupted.
+            timeout: stop git (SIGTERM, so that it removes its lock files) after this many seconds; the
+                result then says ``timed_out`` and is returned whatever its exit code.
         """
-        extra: dict[str, Any] = {"_in": stdin} if stdin is not None else {}
-        pieces: list[str] = []
-        if on_stderr is not None:
-
-            def stream(chunk: bytes | str) -> None:
-                text = chunk if isinstance(chunk, str) else _text(chunk)
-                pieces.append(text)
-                on_stderr(text)
-
-            extra.update(_err=stream, _err_bufsize=0)
+        # Input and output go through files in memory, never through sh's buffers (see align.gitio).
+        out, err = capture(), capture()
+        extra: dict[str, Any] = {"_out": out, "_err": err, "_in": feed(stdin) if stdin is not None else None}
         started = time.perf_counter()
         # Every exit code is accepted here and checked below; git runs in its own session so that,
         # when align is interrupted, git and its hooks are stopped with it rather than left running.
         session = not terminal
         process = self._command(*args, _bg=True, _new_session=session, _ok_code=_ANY_CODE, _return_cmd=True, **extra)
+        deadline = Deadline(process.pid, timeout) if timeout is not None else None
+        tail = Tail(err, on_stderr) if on_stderr is not None else None
         try:
             process.wait()
         except BaseException:
             _stop(process, group=session)
             raise
-        stderr = "".join(pieces) if on_stderr is not None else _text(process.stderr)
-        result = Result(code=process.exit_code, stdout=_text(process.stdout), stderr=stderr)
+        finally:
+            if deadline is not None:
+                deadline.cancel()
+            if tail is not None:
+                tail.stop()
+        timed_out = deadline is not None and deadline.passed.is_set()
+        if extra["_in"] is not None:
+            extra["_in"].close()
+        stderr = read(err)
+        result = Result(code=process.exit_code, stdout=read(out), stderr=stderr, timed_out=timed_out)
         elapsed = time.perf_counter() - started
         self.stats.calls += 1
         self.stats.seconds += elapsed
         log.debug("git %s -> %d (%.3f s)", " ".join(args), result.code, elapsed)
-        if result.code not in ok:
+        if result.code not in ok and not timed_out:
             raise GitError(args, result.code, result.stderr)
         return result
 
@@ -354,7 +362,3 @@ def _git_command() -> Any:
         return sh.Command("git")
     except sh.CommandNotFound:
         raise AlignError("git is not installed or not on PATH", hint="install git 2.30 or newer") from None
-
-
-def _text(data: bytes) -> str:
-    return data.decode("utf-8", errors="surrogateescape")

@@ -85,6 +85,30 @@ def check_branch_name(git: Git, name: str) -> str:
     return f"refs/heads/{name}"
 
 
+def check_names(git: Git, options: Options, *, remote: str, target: str | None) -> None:
+    """Refuse (exit 2) a remote or target that git would not take as a remote or branch name.
+
+    They end up in a refspec and on git's command line: an option (``--upload-pack=...``), a ``:`` or
+    a ``*`` must never get there, whether from ``--remote``/``--target``, ``--set`` or the recipe.
+    """
+    checks = (
+        ("remote", remote, options.remote, "--remote", f"refs/remotes/{remote}/HEAD", "`git remote` lists them"),
+        ("target", target, options.target, "--target", f"refs/heads/{target}", "e.g. main, as the remote names it"),
+    )
+    for what, name, given, option, ref, example in checks:
+        if name is None:
+            continue
+        ok = bool(name) and not name.startswith("-") and "@{" not in name and name not in ("HEAD", "@")
+        if ok and git.run("check-ref-format", ref, ok=(0, 1)).code != 0:
+            ok = False
+        if not ok:
+            where = option if given is not None else f"the recipe's `{what}:` (after --set and ${{...}})"
+            raise UsageError(
+                f"refusing {what} name {name!r} from {where}: git does not accept it as a {what} name",
+                hint=f"give a plain name ({example}) with {option} or `{what}:` in the recipe",
+            )
+
+
 def operation_in_progress(git_dir: Path) -> str | None:
     """Return what git operation is half done in ``git_dir`` (a rebase, a merge...), or None."""
     return next((what for name, what in OPERATIONS.items() if (git_dir / name).exists()), None)
@@ -139,8 +163,7 @@ def make_plan(git: Git, options: Options) -> Plan:
     runtime = {"branch": branch, "run_id": run_id}
     recipe = resolve(source, cwd=options.cwd, overrides=overrides, runtime=runtime)
     remote = recipe.remote
-    if remote.startswith("-") or not remote:
-        raise Refusal(f"refusing remote name {remote!r}")
+    check_names(git, options, remote=remote, target=recipe.target)
     found = git.refs(ref, f"refs/remotes/{remote}/", "refs/heads/main", "refs/heads/master")
     if ref not in found:
         raise Refusal(f"no branch {branch!r} in this repository", hint="`git branch --list` shows the branches")

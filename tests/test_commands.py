@@ -151,7 +151,7 @@ def test_a_remote_name_that_reads_as_an_option_is_refused(repo: Repo, capsys: Ca
     moved_upstream(repo)
     before = snapshot(repo)
 
-    assert main([BRANCH, "--remote=--upload-pack=touch x"]) == 4
+    assert main([BRANCH, "--remote=--upload-pack=touch x"]) == 2
 
     assert "refusing remote name '--upload-pack=touch x'" in out(capsys)
     assert snapshot(repo) == before

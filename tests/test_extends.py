@@ -29,7 +29,7 @@ DEFAULT_CHECKS = (
 )
 DEFAULT_STEPS = (
     Backup(),
-    Fetch(prune=True, offline=False, attempts=3, backoff=1.0),
+    Fetch(prune=True, offline=False, attempts=3, backoff=1.0, timeout=300),
     Rebase(
         strategy="rebase",
         onto="origin/${target}",
@@ -555,7 +555,9 @@ def test_patch_autostash_true_overrides_inherited_dirty_refuse() -> None:
 def test_patches_accumulate_along_the_chain() -> None:
     write(Path("base.yaml"), "version: 1\nextends: default\npatch:\n  fetch: {attempts: 5}\n")
     write(Path("child.yaml"), "version: 1\nextends: ./base.yaml\npatch:\n  fetch: {prune: false}\n")
-    assert resolved("child.yaml").step("fetch") == Fetch(prune=False, offline=False, attempts=5, backoff=1.0)
+    assert resolved("child.yaml").step("fetch") == Fetch(
+        prune=False, offline=False, attempts=5, backoff=1.0, timeout=300
+    )
 
 
 def test_patch_applies_to_steps_the_parent_replaced() -> None:

@@ -39,10 +39,12 @@ def test_an_ignored_output_file_in_the_tree_or_one_in_the_git_dir_is_fine(in_rep
     moved_upstream(in_repo)
     write(in_repo.path / ".git" / "info" / "exclude", "align.log\n")
 
-    assert main([BRANCH, "--log-file", "align.log", "--report-json", ".git/report.json"]) == 0
+    assert main([BRANCH, "--log-file", "align.log", "--report-json", ".git/align/report.json"]) == 0
 
     assert "done in" in (in_repo.path / "align.log").read_text(encoding="utf-8")
-    assert json.loads((in_repo.path / ".git" / "report.json").read_text(encoding="utf-8"))["status"] == "aligned"
+    assert (
+        json.loads((in_repo.path / ".git" / "align" / "report.json").read_text(encoding="utf-8"))["status"] == "aligned"
+    )
     assert in_repo.git("stash", "list") == ""
 
 

@@ -44,6 +44,7 @@ class Fetch:
     offline: bool
     attempts: int
     backoff: float
+    timeout: float
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,18 +144,24 @@ def step_to_dict(step: Step) -> dict[str, dict[str, object]]:
 
 
 def step_from_dict(data: Mapping[str, Mapping[str, object]]) -> Step:
-    """Rebuild a step written by ``step_to_dict``."""
+    """Rebuild a step written by ``step_to_dict``; an option it lacks (a journal written before the option
+    existed) takes its schema default."""
     ((kind, options),) = data.items()
-    return STEP_TYPES[kind](**{name: _freeze(value) for name, value in options.items()})  # type: ignore[arg-type]
+    known = {**_defaults(kind), **options}
+    return STEP_TYPES[kind](**{name: _freeze(value) for name, value in known.items()})  # type: ignore[arg-type]
 
 
 def default_step(kind: str) -> Step:
     """Return the step of ``kind`` with every option at its schema default."""
+    return step_from_dict({kind: {}})
+
+
+def _defaults(kind: str) -> dict[str, object]:
     from align.resources import schema
 
     properties = schema()["$defs"][kind]["properties"]
     names = {item.name for item in fields(STEP_TYPES[kind])}
-    return step_from_dict({kind: {name: spec["default"] for name, spec in properties.items() if name in names}})
+    return {name: spec["default"] for name, spec in properties.items() if name in names}
 
 
 def _thaw(value: object) -> object:

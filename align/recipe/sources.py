@@ -27,6 +27,9 @@ class SourceError(AlignError):
     exit_code = 2
 
 
+MAX_BYTES = 1024**2  # a recipe larger than this is refused before it is parsed (YAML of 50 MB: 60 s, 900 MB)
+
+
 @dataclass(frozen=True, kw_only=True)
 class GitPin:
     """A file in a git repository at a pinned commit."""
@@ -51,9 +54,16 @@ class Source:
     owner: str = ""  # the distribution that publishes a package recipe
 
     def read(self) -> str:
-        """Return the recipe's text."""
+        """Return the recipe's text; refuse a file larger than ``MAX_BYTES`` (without reading it all)."""
         try:
-            return self.path.read_text(encoding="utf-8")
+            with self.path.open("rb") as handle:
+                data = handle.read(MAX_BYTES + 1)
+            if len(data) > MAX_BYTES:
+                raise SourceError(
+                    f"recipe {self.display} is larger than {MAX_BYTES // 1024**2} MB: a recipe is a few lines "
+                    "of YAML (is this the right file?)"
+                )
+            return data.decode("utf-8")
         except FileNotFoundError:
             raise SourceError(f"recipe file not found: {self.display}") from None
         except (OSError, UnicodeDecodeError) as error:
@@ -237,6 +247,9 @@ def _fetch(pin: GitPin, cached: Path) -> None:
         present = repo.has_commit(pin.sha) or repo.fetch_commit(pin.url, pin.sha)
         if not present:
             raise SourceError(f"commit {pin.sha} is not in {pin.url}")
+        size = repo.run("cat-file", "-s", f"{pin.sha}:{pin.path}", ok=(0, 128))
+        if size.code == 0 and int(size.stdout) > MAX_BYTES:  # not read, not cached
+            raise SourceError(f"recipe {pin} is larger than {MAX_BYTES // 1024**2} MB: a recipe is a few lines of YAML")
         text = repo.show_file(pin.sha, pin.path)
         if text is None:
             raise SourceError(f"{pin.path} is not a file at commit {pin.sha[:12]} of {pin.url}")

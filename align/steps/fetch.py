@@ -1,12 +1,17 @@
-"""``fetch``: refresh the target from the remote with an explicit refspec, retrying transient failures."""
+"""``fetch``: refresh the target from the remote with an explicit refspec, retrying transient failures.
+
+Each attempt may take ``timeout`` seconds; a timed-out attempt counts as a transient failure.
+"""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from urllib.parse import unquote
 
 from align.engine import Context, StepResult
 from align.errors import Refusal
-from align.git import Git
+from align.git import Git, Result
 from align.recipe.model import Fetch
 
 UNSAFE_TRANSPORTS = ("ext::", "fd::")
@@ -26,18 +31,22 @@ def run(context: Context, step: Fetch) -> StepResult:
         args.append("--prune")
     result = None
     for attempt in range(1, step.attempts + 1):
-        result = git.run(*args, "--end-of-options", journal.remote, refspec, ok=(0, 1, 128), terminal=True)
-        if result.code == 0:
+        result = git.run(
+            *args, "--end-of-options", journal.remote, refspec, ok=(0, 1, 128), terminal=True, timeout=step.timeout
+        )
+        if result.code == 0 and not result.timed_out:
             journal.target_refreshed = True
             tries = f" after {attempt} attempts" if attempt > 1 else ""
             return StepResult(status="ok", detail=f"{journal.remote}/{journal.target} is up to date{tries}")
-        if _permanent(result.stderr) or attempt == step.attempts:
+        # A timeout is taken for a transient failure (a stalled connection): retried like one.
+        if (not result.timed_out and _permanent(result.stderr)) or attempt == step.attempts:
             break
-        context.monitor.note(f"fetch failed (attempt {attempt}/{step.attempts}); retrying in {step.backoff:g} s")
+        what = f"timed out after {step.timeout:g} s" if result.timed_out else "failed"
+        context.monitor.note(f"fetch {what} (attempt {attempt}/{step.attempts}); retrying in {step.backoff:g} s")
         time.sleep(step.backoff * 2 ** (attempt - 1))
     assert result is not None
-    last = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"exit {result.code}"
-    return StepResult(status="failed", detail=f"fetch of {journal.target} from {journal.remote} failed: {last}")
+    why = _reason(git, journal.remote, result, step)
+    return StepResult(status="failed", detail=f"fetch of {journal.target} from {journal.remote} failed: {why}")
 
 
 def check_remote(git: Git, remote: str) -> None:
@@ -55,7 +64,51 @@ def check_remote(git: Git, remote: str) -> None:
         )
 
 
+# Failures that retrying does not cure: a bad refspec or remote, a missing repository, refused credentials.
+PERMANENT = (
+    "couldn't find remote ref",
+    "invalid refspec",
+    "transport '",
+    "not allowed",
+    "does not appear to be a git repository",
+    "No such remote",
+    "not found",
+    "Authentication failed",
+    "terminal prompts disabled",
+    "Permission denied",
+    "Host key verification failed",
+)
+
+
 def _permanent(stderr: str) -> bool:
     """Tell whether a fetch failure will not go away by retrying (a missing ref, a refused transport)."""
-    markers = ("couldn't find remote ref", "transport '", "not allowed", "does not appear to be a git repository")
-    return any(marker in stderr for marker in markers)
+    return any(marker in stderr for marker in PERMANENT)
+
+
+def _reason(git: Git, remote: str, result: Result, step: Fetch) -> str:
+    """Return why the fetch failed, in words a person can act on."""
+    tries = f"{step.attempts} attempts" if step.attempts > 1 else "1 attempt"
+    if result.timed_out:
+        return (
+            f"no answer within {step.timeout:g} s ({tries}); if the remote is only slow, allow it more "
+            "time with `fetch: {timeout: SECONDS}` in the recipe"
+        )
+    if "does not appear to be a git repository" in result.stderr:
+        url = git.remote_url(remote) or remote
+        path = _local_path(git.cwd, url)
+        if path is not None and not path.exists():
+            return f"the URL of remote {remote!r}, {url}, does not exist (`git remote set-url {remote} URL` fixes it)"
+        return f"the URL of remote {remote!r}, {url}, is not a git repository (`git remote -v` shows it)"
+    lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+    first = next((line for line in lines if line.startswith(("fatal:", "error:"))), None)
+    return first or (lines[-1] if lines else f"exit {result.code}")
+
+
+def _local_path(cwd: Path, url: str) -> Path | None:
+    """Return the folder a URL names on this machine (a path or ``file://``), or None for a network URL."""
+    if url.startswith("file://"):
+        return Path(unquote(url.removeprefix("file://")))
+    colon, slash = url.find(":"), url.find("/")
+    if "://" in url or (colon > 0 and (slash < 0 or colon < slash)):  # scheme://... or host:path (ssh)
+        return None
+    return cwd / url

@@ -33,12 +33,16 @@ from align.state import Journal
 
 # NUL NUL starts a record; the fields are NUL-separated (no commit field or text diff holds a NUL).
 _FORMAT = "%x00%x00%m%H%x00%an <%ae>%x00%ad%x00%B%x00"
+# No ``--binary``: a binary change is known by its two blob ids (``--full-index``), not by a diff as
+# large as the files (a 50 MB file made a 270 MB log).
 _DIFF = (
-    "-p", "-U0", "--no-renames", "--binary", "--full-index", "--no-ext-diff", "--no-textconv", "--no-color",
+    "-p", "-U0", "--no-renames", "--full-index", "--no-ext-diff", "--no-textconv", "--no-color",
 )  # fmt: skip
 MAX_PATHS = 1000  # paths named on one command line, at most
 # Where a record starts: NUL NUL, the side, a full sha, NUL (a diff may hold NULs: binary ``diff`` attribute).
 _RECORD = re.compile(r"\0\0(?=[<>][0-9a-f]{40,64}\0)")
+# A binary change: the ``index OLD..NEW`` line, then "Binary files a/X and b/X differ" (no diff lines).
+_BINARY = re.compile(r"^(index ([0-9a-f]+)\.\.([0-9a-f]+)[^\n]*\nBinary files )[^\n]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -208,13 +212,22 @@ def _log(git: Git, *revisions: str, limit: tuple[str, ...] = ()) -> list[Commit]
         found.append((commit, diff))
     if not found:
         return []
-    stream = "".join(f"commit {commit.sha}\n{diff}\n" for commit, diff in found)
+    stream = "".join(f"commit {commit.sha}\n{_binary_ids(diff)}\n" for commit, diff in found)
     ids = {}
     for line in git.run("patch-id", "--stable", stdin=stream).stdout.splitlines():
         patch_id, _, sha = line.partition(" ")
         ids[sha] = patch_id
     # An empty commit has no patch id.
     return [dataclasses.replace(commit, patch_id=ids.get(commit.sha, "")) for commit, _ in found]
+
+
+def _binary_ids(diff: str) -> str:
+    """Put the blob ids of each binary change on its "Binary files" line, so that they make its patch id.
+
+    git 2.39 and newer hash them for such a line anyway; older versions hash only the line, which names
+    the file but not the change.
+    """
+    return _BINARY.sub(r"\1\2 \3", diff)
 
 
 def _paths(diff: str) -> tuple[str, ...]:

@@ -1,0 +1,102 @@
+"""How a git process's input and output are carried: through files in memory, never through sh's buffers.
+
+sh keeps only the last ``_internal_bufsize`` chunks of what it reads from a process, stops reading 2 s
+after the process ends, reads live output 1 byte at a time and writes input 1 KiB at a time: a large
+output could come back cut, silently, and large inputs and outputs were slow. Here git reads its
+input from, and writes its output into, files in memory (``memfd``; a temporary file where there is
+none), which sh hands to git as they are; live stderr is read back from its file as it grows.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import os
+import signal
+import tempfile
+import threading
+from collections.abc import Callable
+from typing import BinaryIO
+
+
+class Deadline:
+    """Stop a process that is still running after ``seconds``: SIGTERM, then SIGKILL 5 s later."""
+
+    def __init__(self, pid: int, seconds: float) -> None:
+        self.pid = pid
+        self.passed = threading.Event()
+        self.ended = threading.Event()
+        self.timer = threading.Timer(seconds, self._stop)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def cancel(self) -> None:
+        """Tell the deadline that the process ended (it was waited for)."""
+        self.ended.set()
+        self.timer.cancel()
+
+    def _stop(self) -> None:
+        self.passed.set()
+        for number, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 0.0)):
+            if self.ended.is_set():
+                return
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.pid, number)
+            self.ended.wait(grace)
+
+
+def capture() -> BinaryIO:
+    """Return an empty file for a process's output: in memory where the system allows, else a temporary file."""
+    if hasattr(os, "memfd_create"):
+        return os.fdopen(os.memfd_create("align-git", os.MFD_CLOEXEC), "w+b")
+    return tempfile.TemporaryFile()
+
+
+class Tail:
+    """Hand what a process writes to ``file`` to ``callback`` as it comes (looked at every 50 ms), from a thread."""
+
+    def __init__(self, file: BinaryIO, callback: Callable[[str], None]) -> None:
+        self.fd = file.fileno()
+        self.offset = 0
+        self.callback = callback
+        self.decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._follow, name="align-git-stderr", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Hand on the rest, once the process has ended."""
+        self.done.set()
+        self.thread.join()
+        self._hand_on(final=True)
+
+    def _follow(self) -> None:
+        while not self.done.wait(0.05):
+            self._hand_on()
+
+    def _hand_on(self, *, final: bool = False) -> None:
+        while data := os.pread(self.fd, 1 << 16, self.offset):
+            self.offset += len(data)
+            if text := self.decoder.decode(data):
+                self.callback(text)
+        if final and (text := self.decoder.decode(b"", final=True)):
+            self.callback(text)
+
+
+def feed(text: str) -> BinaryIO:
+    """Return a file holding ``text`` (encoded like arguments), ready to be read from its start."""
+    file = capture()
+    file.write(text.encode("utf-8", errors="surrogateescape"))
+    file.seek(0)
+    return file
+
+
+def read(file: BinaryIO) -> str:
+    """Return all that was written to ``file`` as text, and close it."""
+    with file:
+        file.seek(0)
+        return _text(file.read())
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="surrogateescape")
