@@ -27,7 +27,7 @@ EXIT_CODES = {
     "conflict_aborted": 1,
     "failed_rolled_back": 1,
     "failed_kept": 1,
-    "aborted": 1,
+    "aborted": 0,  # everything restored, as `git rebase --abort`; 1 when a branch could not be (exit_code())
     "interrupted": 130,
     "refused": 4,
     "error": 1,
@@ -79,7 +79,18 @@ class Outcome:
     @property
     def exit_code(self) -> int:
         """Return the exit code of DESIGN §5 for this outcome."""
-        return EXIT_CODES.get(self.journal.status, 1)
+        return exit_code(self.journal)
+
+
+def exit_code(journal: Journal) -> int:
+    """Return the exit code of DESIGN §5 for the journal's status.
+
+    ``align abort`` exits 0 when it restored everything (as ``git rebase --abort`` does), 1 when it
+    could not restore a branch (someone else moved it meanwhile).
+    """
+    if journal.status == "aborted" and not journal.branch_restored:
+        return 1
+    return EXIT_CODES.get(journal.status, 1)
 
 
 def start(git: Git, plan: Plan, *, report_json: str = "") -> Outcome:
@@ -330,7 +341,7 @@ def _warn_leftover_validation(context: Context) -> None:
 
 def _stop_clock(journal: Journal) -> None:
     """Set the exit code of the journal's status and the run's duration so far (pauses left out)."""
-    journal.exit_code = EXIT_CODES.get(journal.status, 1)
+    journal.exit_code = exit_code(journal)
     journal.duration_s = max(0.0, time.time() - journal.started_ts - journal.paused_s)
 
 
