@@ -94,7 +94,7 @@ def start(git: Git, plan: Plan, *, report_json: str = "") -> Outcome:
 
 def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
     """Finish a paused or interrupted run: ``continue``, ``skip`` or ``abort``."""
-    from align.steps import rebase, rollback
+    from align.steps import rebase, recover, rollback
 
     with store.lock(action, take_over_dead=True), _signals():
         journal = store.journal()
@@ -128,6 +128,8 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
                 journal.status = "aborted"
                 journal.message = f"aborted by the user; {detail}"
             return ending.finish(context)
+        if journal.stash and not journal.started_rebase and "rebase" not in journal.done:
+            recover.tidy(context)  # what a stash apply or a checkout cut short left before the run stopped
         if journal.started_rebase and "rebase" not in journal.done:
             started = context.monitor.step(_title(context.step("rebase"), journal))
             try:
