@@ -22,6 +22,7 @@ from tests.scenarios import (
     BRANCH,
     REF,
     Snapshot,
+    in_progress,
     is_ancestor,
     make_dirty,
     moved_upstream,
@@ -32,6 +33,7 @@ from tests.scenarios import (
     three_commits,
     user_stashes,
 )
+from tests.test_conflicts import conflicting
 
 MiB = 1024 * 1024
 COMMITS = 10
@@ -237,3 +239,60 @@ def test_a_read_only_align_folder_is_refused_with_nothing_touched(
     assert snapshot(in_repo) == before
     assert rev(in_repo, REF) == old
     assert in_repo.git("for-each-ref", "refs/align/") == ""
+
+
+def paused(repo: Repo, capsys: pytest.CaptureFixture[str]) -> tuple[str, Snapshot]:
+    """Pause a run at a conflict (feature/x checked out, a dirty tree, two stashes); return the tip and the state."""
+    old, _, before = conflicting(repo, dirty=True)
+    assert main([BRANCH]) == 3
+    capsys.readouterr()
+    return old[-1], before
+
+
+def test_abort_finishes_when_gits_rebase_state_is_half_written(
+    in_repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = in_repo
+    old, before = paused(repo, capsys)
+    (repo.path / ".git" / "rebase-merge" / "onto").write_text("")  # as git leaves it when the disk is full
+    done = subprocess.run(["git", "rebase", "--abort"], cwd=repo.path, capture_output=True, text=True, check=False)
+    assert "invalid onto: ''" in done.stderr  # git's own abort cannot finish
+
+    assert main(["abort"]) == 0
+
+    text = out(capsys)
+    assert "aborted: everything rolled back" in text
+    assert (
+        "warning: git could not abort its rebase (`git rebase --abort` exited with 1: error: invalid onto: '')" in text
+    )
+    assert "align put feature/x back from its journal" in text
+    assert snapshot(repo) == before
+    assert rev(repo, REF) == old
+    assert not in_progress(repo)
+    assert repo.git("for-each-ref", "refs/align/stash/") == ""
+
+
+@pytest.mark.parametrize("content", ["c\n", "mine\n"])
+def test_abort_with_an_untracked_file_in_the_way_of_gits_abort(
+    in_repo: Repo, content: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = in_repo
+    old, before = paused(repo, capsys)
+    write(repo.path / "c.txt", content)  # left by a checkout cut short ("c\n", as committed), or the user's own
+
+    assert main(["abort"]) == 0
+
+    text = out(capsys)
+    assert "aborted: everything rolled back" in text
+    after = snapshot(repo)
+    assert rev(repo, REF) == old
+    assert not in_progress(repo)
+    if content == "c\n":  # the same bytes as the commit's: a leftover, removed
+        assert after == before
+        return
+    kept = "untracked files in the way of the rollback"
+    assert "warning: untracked files in the way of the rollback are kept in the stash: align " in text
+    assert after.stashes[1:] == before.stashes
+    assert kept in after.stashes[0]
+    assert repo.git("show", "stash@{0}:c.txt") == content.strip()
+    assert Snapshot(**{**after.__dict__, "refs": before.refs, "stashes": before.stashes}) == before

@@ -62,6 +62,7 @@ def _abort_from_journal(context: Context, error: GitError) -> None:
     in_the_way = sorted(
         path for path in untracked if any(name == path or name.startswith(f"{path}/") for name in tracked)
     )
+    git.run("reset", "--quiet")  # the index as HEAD (no unmerged entries left), the files untouched
     if in_the_way:  # `reset --hard` would overwrite them: keep them aside first
         message = f"align {journal.run_id}: untracked files in the way of the rollback"
         git.run(
