@@ -27,6 +27,7 @@ from tests.scenarios import (
     make_dirty,
     moved_upstream,
     out,
+    refs,
     rev,
     snapshot,
     subjects,
@@ -296,3 +297,43 @@ def test_abort_with_an_untracked_file_in_the_way_of_gits_abort(
     assert kept in after.stashes[0]
     assert repo.git("show", "stash@{0}:c.txt") == content.strip()
     assert Snapshot(**{**after.__dict__, "refs": before.refs, "stashes": before.stashes}) == before
+
+
+def test_a_journal_that_cannot_be_written_stops_the_run_and_abort_finishes_it(
+    tmpfs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo.create(tmpfs / "repos")
+    old, before = dirty_feature(repo)
+    filler = tmpfs / "filler"
+    hook = write(  # the disk fills up right after align saved the backup: its next journal write fails
+        repo.path / ".git" / "hooks" / "reference-transaction",
+        f"""\
+        #!/bin/sh
+        [ "$1" = committed ] || exit 0
+        grep -q ' refs/align/backups/' && head -c 32M /dev/zero > '{filler}' 2>/dev/null
+        exit 0
+        """,
+    )
+    hook.chmod(0o755)
+    monkeypatch.chdir(repo.path)
+
+    assert main([BRANCH]) == 1
+
+    text = out(capsys)
+    assert "align stopped: its journal could not be written (No space left on device); nothing more was changed" in text
+    assert "hint: free some space (or make " in text
+    assert filler.exists()
+    assert rev(repo, REF) == old
+    filler.unlink()
+    hook.unlink()
+    assert main(["status"]) == 0
+    text = out(capsys)
+    assert "in progress: run " in text
+    assert "stopped: no align process is running it (killed, or its journal could not be written)" in text
+    assert "next: `align continue`, `align skip` or `align abort`" in text
+
+    assert main(["abort"]) == 0
+
+    assert "aborted: everything rolled back" in out(capsys)
+    assert not journal(repo).exists()
+    assert snapshot(repo) == Snapshot(**{**before.__dict__, "refs": {**before.refs, **refs(repo, "refs/remotes/")}})
