@@ -239,7 +239,10 @@ def _refused(context: Context, error: Refusal) -> Outcome:
 
     journal = context.journal
     _rolling_back(journal, "refused", error.one_line())
-    rollback.restore(context)
+    try:
+        rollback.restore(context)
+    except (GitError, Unrecorded) as failure:
+        return ending.stuck(context, failure)
     journal.status = "refused"
     journal.message = error.one_line()
     context.guidance.append(f"refused: {error.message}")

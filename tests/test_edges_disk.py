@@ -337,3 +337,20 @@ def test_a_journal_that_cannot_be_written_stops_the_run_and_abort_finishes_it(
     assert "aborted: everything rolled back" in out(capsys)
     assert not journal(repo).exists()
     assert snapshot(repo) == Snapshot(**{**before.__dict__, "refs": {**before.refs, **refs(repo, "refs/remotes/")}})
+
+
+def test_an_untracked_file_identical_to_the_targets_is_no_leftover_when_the_run_is_refused(
+    in_repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = three_commits(in_repo)
+    moved_upstream(in_repo)  # adds up.txt
+    write(in_repo.path / "up.txt", "upstream\n")  # the user's own copy, the same bytes: not align's to remove
+    before = snapshot(in_repo)
+
+    assert main([BRANCH]) == 4
+
+    assert "adds 1 file(s) that exist here untracked or ignored" in out(capsys)
+    assert snapshot(in_repo) == Snapshot(
+        **{**before.__dict__, "refs": {**before.refs, **refs(in_repo, "refs/remotes/")}}
+    )
+    assert rev(in_repo, REF) == old[-1]

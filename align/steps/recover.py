@@ -34,8 +34,8 @@ def abort_rebase(context: Context) -> None:
 def tidy(context: Context) -> None:
     """Put back the files a failed checkout of the run changed: leftovers of one of the run's commits."""
     git, journal = context.git, context.journal
-    if not (journal.started_rebase or journal.step == "rebase" or "rebase" in journal.done):
-        return  # the run made no checkout yet
+    if not (journal.stash or journal.started_rebase or "rebase" in journal.done):
+        return  # the user's work is still in the tree (or the run made no checkout): nothing is a leftover
     modified, deleted, untracked = _changes(context)
     if not (modified or deleted or untracked):
         return
@@ -126,7 +126,9 @@ def _paths(context: Context, commit: str, paths: list[str]) -> dict[str, str]:
 
 def _leftovers(context: Context, paths: list[str], commits: list[str]) -> set[str]:
     """Return the ``paths`` whose contents (as ``git add`` would store them) are in one of ``commits`` there."""
-    files = [path for path in paths if os.path.isfile(context.git.cwd / path) and "\n" not in path]
+    root = context.git.cwd
+    files = [path for path in paths if os.path.isfile(root / path) and not os.path.islink(root / path)]
+    files = [path for path in files if "\n" not in path]  # one path a line for hash-object
     if not files:
         return set()
     hashed = context.git.run("hash-object", "--stdin-paths", stdin="".join(f"{path}\n" for path in files))
