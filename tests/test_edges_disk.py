@@ -354,3 +354,20 @@ def test_an_untracked_file_identical_to_the_targets_is_no_leftover_when_the_run_
         **{**before.__dict__, "refs": {**before.refs, **refs(in_repo, "refs/remotes/")}}
     )
     assert rev(in_repo, REF) == old[-1]
+
+
+def test_a_full_align_folder_before_the_first_journal_is_a_refusal(
+    in_repo: Repo, mounts: Callable[[Path, str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, before = dirty_feature(in_repo)
+    folder = mounts(in_repo.path / ".git" / "align", "size=4k")  # room for the lock, none for the journal
+
+    assert main([BRANCH]) == 4
+
+    text = out(capsys)
+    assert f"could not write align's journal {folder / 'journal.json'}: No space left on device" in text
+    assert "nothing was touched" in text
+    assert snapshot(in_repo) == before
+    assert rev(in_repo, REF) == old
+    assert in_repo.git("for-each-ref", "refs/align/") == ""
+    assert [path.name for path in folder.iterdir() if path.is_file()] == []  # no lock, no part of a journal
