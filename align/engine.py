@@ -132,8 +132,12 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
             recover.tidy(context)  # what a stash apply or a checkout cut short left before the run stopped
         if journal.started_rebase and "rebase" not in journal.done:
             started = context.monitor.step(_title(context.step("rebase"), journal))
+            broken = recover.broken_rebase(context)
             try:
-                result = rebase.resume(context, context.step("rebase"), action)
+                if broken:  # git cannot go on: the run fails there, and on_fail decides (rollback: abort)
+                    result = StepResult(status="failed", detail=f"{broken}; align cannot {action} it")
+                else:
+                    result = rebase.resume(context, context.step("rebase"), action)
             except Interrupted:
                 return ending.interrupted(context)
             except Unrecorded as error:

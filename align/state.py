@@ -114,6 +114,7 @@ class Journal:
     stacked_new: dict[str, str] = field(default_factory=dict)  # ... -> where the run left them
     branch_restored: bool = True  # False when a rollback left a branch someone else moved
     rolling_back: str = ""  # the final status a rollback under way is heading to (``continue`` finishes it)
+    rebase_abandoned: str = ""  # why git's rebase was quit instead of aborted, until the branch is checked out again
     rolling_message: str = ""  # ... and the run's message then
     conflicts: list[Conflict] = field(default_factory=list)
     dropped: list[dict[str, str]] = field(default_factory=list)

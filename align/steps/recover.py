@@ -16,23 +16,49 @@ warning.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from align.engine import Context
 from align.errors import GitError
 
 CUT_SHORT_MAX = 1 << 20  # bytes: a larger blob is not read to tell whether a file is the start of it
+REBASE_STATE = ("head-name", "onto", "orig-head", "git-rebase-todo")  # what `git rebase --continue` reads
+
+
+def broken_rebase(context: Context) -> str:
+    """Return why git's rebase cannot be continued (its state half-written: a full disk), or "" when it can."""
+    folder = context.git_dir / "rebase-merge"
+    if not folder.is_dir():
+        return ""
+    missing = [name for name in REBASE_STATE if not _readable(folder / name, empty=name == "git-rebase-todo")]
+    if not missing:
+        return ""
+    return f"git's rebase state is incomplete ({', '.join(missing)} missing or empty in {folder}: a full disk?)"
 
 
 def abort_rebase(context: Context) -> None:
     """Run ``git rebase --abort``; when git cannot, do what it would have done from the journal."""
+    git, journal = context.git, context.journal
     try:
-        context.git.run("rebase", "--abort")
+        git.run("rebase", "--abort")
+        journal.rebase_abandoned = ""  # git could, after all (a fallback that stopped before `rebase --quit`)
     except GitError as error:
-        _abort_from_journal(context, error)
+        journal.rebase_abandoned = error.one_line()
+        context.save()  # from here on, git's rebase state is gone: the journal says what is left to do
+        git.run("rebase", "--quit")
+        _check_out_branch(context)
 
 
 def tidy(context: Context) -> None:
     """Put back the files a failed checkout of the run changed: leftovers of one of the run's commits."""
+    if context.journal.rebase_abandoned:  # a rollback that stopped after `git rebase --quit` (a full disk?)
+        _check_out_branch(context)
+    else:
+        _put_back_leftovers(context)
+
+
+def _put_back_leftovers(context: Context) -> None:
+    """Check out again, or remove, the changed files whose bytes are (the start of) the run's own."""
     git, journal = context.git, context.journal
     if not (journal.stash or journal.started_rebase or "rebase" in journal.done):
         return  # the user's work is still in the tree (or the run made no checkout): nothing is a leftover
@@ -51,12 +77,12 @@ def tidy(context: Context) -> None:
             os.unlink(git.cwd / path)
 
 
-def _abort_from_journal(context: Context, error: GitError) -> None:
-    """``git rebase --quit``, then the branch checked out at its pre-run tip, its index and its files."""
+def _check_out_branch(context: Context) -> None:
+    """After ``git rebase --quit``: the branch checked out at its pre-run tip, with its index and files
+    (what ``git rebase --abort`` does); untracked files in the way are kept in the stash. Can be run again."""
     git, journal = context.git, context.journal
-    git.run("rebase", "--quit")
     git.run("symbolic-ref", "-m", f"align {journal.run_id}: rollback (rebase --abort failed)", "HEAD", journal.ref)
-    tidy(context)
+    _put_back_leftovers(context)
     _, _, untracked = _changes(context)
     tracked = _paths(context, "HEAD", untracked)  # under the untracked paths too: a file where a folder goes
     in_the_way = sorted(
@@ -79,9 +105,11 @@ def _abort_from_journal(context: Context, error: GitError) -> None:
         context.warnings.append(f"untracked files in the way of the rollback are kept in the stash: {message}")
     git.run("reset", "--quiet", "--hard")
     context.warnings.append(
-        f"git could not abort its rebase ({error.one_line()}); align put {journal.branch} back from its journal "
-        "(`git rebase --quit`, then the branch checked out at its pre-run tip)"
+        f"git could not abort its rebase ({journal.rebase_abandoned}); align put {journal.branch} back from its "
+        "journal (`git rebase --quit`, then the branch checked out at its pre-run tip)"
     )
+    journal.rebase_abandoned = ""
+    context.save()
 
 
 def _changes(context: Context) -> tuple[list[str], list[str], list[str]]:
@@ -163,3 +191,11 @@ def _cut_short(context: Context, candidates: list[tuple[str, str]]) -> set[str]:
         if content.startswith((git.cwd / path).read_bytes()):
             found.add(path)
     return found
+
+
+def _readable(path: Path, *, empty: bool) -> bool:
+    """Tell whether ``path`` is a file git can read (and, unless ``empty``, holds something)."""
+    try:
+        return bool(path.read_text(encoding="utf-8", errors="replace").strip()) or empty
+    except OSError:
+        return False
