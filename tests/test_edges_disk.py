@@ -40,7 +40,7 @@ MiB = 1024 * 1024
 COMMITS = 10
 # KiB left free when align starts: the journal, the stash, the switch, mid-rebase, switching back, the reports;
 # the last level leaves room enough to align.
-LEVELS = (*range(16, 232, 12), 400)
+LEVELS = (*range(16, 240, 16), 400)
 MOUNT_OPTIONS = "size=16m"
 # `align continue` after a rebase cut short may pause, git refusing to go on (issue 9 item 12: a git failure that is
 # not a conflict is shown as a conflict with no files); then `align abort` must restore everything.
@@ -150,12 +150,13 @@ def verdict(repo: Repo, before: Snapshot, old_tip: str, feature: list[str], onto
     return ""
 
 
-def sweep(tmpfs: Path, finish: str) -> list[str]:
-    """Run align at each free-space level, then free the space and ``finish``; return what went wrong."""
+def sweep(tmpfs: Path, finish: str) -> tuple[list[str], list[int]]:
+    """Run align at each free-space level, then free the space and ``finish``; return what went wrong and the
+    levels that ended aligned."""
     template = tmpfs / "template"
     repo, feature, onto = build(template)
     old_tip = rev(repo, REF)
-    problems = []
+    problems, aligned = [], []
     for level in LEVELS:
         copy = tmpfs / "run"
         shutil.copytree(template, copy, symlinks=True)
@@ -180,9 +181,13 @@ def sweep(tmpfs: Path, finish: str) -> list[str]:
         wrong = verdict(here, before, old_tip, feature, onto)
         if wrong:
             problems.append(f"{outcome}: {wrong}")
+        elif outcome.endswith("`align abort` exited 1"):
+            problems.append(f"{outcome}: everything was restored, yet abort did not exit 0")
+        if not wrong and rev(here, REF) != old_tip:
+            aligned.append(level)
         os.chdir(tmpfs)
         shutil.rmtree(copy)
-    return problems
+    return problems, aligned
 
 
 @pytest.mark.slow
@@ -190,9 +195,11 @@ def sweep(tmpfs: Path, finish: str) -> list[str]:
 def test_a_full_disk_at_any_point_ends_as_before_or_aligned(
     tmpfs: Path, finish: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    problems = sweep(tmpfs, finish)
+    problems, aligned = sweep(tmpfs, finish)
     capsys.readouterr()
     assert problems == []
+    assert LEVELS[-1] in aligned  # with room enough, the run aligns
+    assert (LEVELS[0] in aligned) == (finish == "continue")  # stopped on a full disk: continue finishes the run
 
 
 def dirty_feature(repo: Repo) -> tuple[str, Snapshot]:
