@@ -138,7 +138,7 @@ def scenes(demo: Demo) -> list[Scene]:
             expected=3,
             check=paused,
         ),
-        Scene(title="Give up: abort puts everything back", argv=("abort",), expected=1, check=restored),
+        Scene(title="Give up: abort puts everything back", argv=("abort",), expected=0, check=restored),
         Scene(
             title="The same conflict with the ci recipe: abort and roll back, no questions",
             argv=("feature/clash", "--recipe", "ci", "--set", "sessions=[]"),
@@ -159,8 +159,8 @@ What happened:
      rebase in progress, saved its journal under .git/align/ and exited 3, saying what to do next:
      edit app.py, `git add -- app.py`, then `align continue` (or `align skip`, or `align abort`).
   3. `align abort` finished that run from the journal alone (it works the same from a new shell):
-     git's rebase was aborted and feature/clash, HEAD and the working tree are as before (exit 1:
-     the branch was not aligned).
+     git's rebase was aborted and feature/clash, HEAD and the working tree are as before (exit 0:
+     everything was put back, as `git rebase --abort` does; 1 if something could not be).
   4. The ci recipe says `on_conflict: abort`: the same conflict rolled everything back at once,
      exit 1, as a CI job wants (`--set sessions=[]`: this demo has no noxfile for ci's validation).
   5. `align status` shows the last run. Every run starts with a backup; `align undo BRANCH` or

@@ -11,27 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from align.errors import AlignError, Interrupted, Refusal
+from align import ending
+from align.errors import AlignError, GitError, Interrupted, Refusal
 from align.git import Git
 from align.monitor import Monitor
 from align.plan import Plan
 from align.recipe import model
 from align.safety import refuse_unsafe
-from align.state import FINAL, Journal, Phase, Store
+from align.state import Journal, Phase, Store, Unrecorded
 
+Outcome = ending.Outcome  # what commands show (engine.Outcome)
 ACTIONS = ("backup", "fetch", "rebase", "verify", "validate")
-EXIT_CODES = {
-    "aligned": 0,
-    "up_to_date": 0,
-    "paused": 3,
-    "conflict_aborted": 1,
-    "failed_rolled_back": 1,
-    "failed_kept": 1,
-    "aborted": 1,
-    "interrupted": 130,
-    "refused": 4,
-    "error": 1,
-}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,21 +57,6 @@ class Context:
         return found if found is not None else model.default_step(kind)
 
 
-@dataclass(frozen=True, kw_only=True)
-class Outcome:
-    """What a command did: the journal of the run, and what to tell the user."""
-
-    journal: Journal
-    guidance: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    rendered: str = ""
-
-    @property
-    def exit_code(self) -> int:
-        """Return the exit code of DESIGN §5 for this outcome."""
-        return EXIT_CODES.get(self.journal.status, 1)
-
-
 def start(git: Git, plan: Plan, *, report_json: str = "") -> Outcome:
     """Run ``plan`` from the beginning (``align BRANCH``); also write the JSON report to ``report_json``."""
     store = Store(plan.location.common_dir)
@@ -110,13 +85,16 @@ def start(git: Git, plan: Plan, *, report_json: str = "") -> Outcome:
             report_json=report_json,
         )
         context = _context(git, store, journal, plan.location.git_dir)
-        store.save(journal)
+        try:
+            store.save(journal)
+        except Unrecorded as error:  # before anything moved: a refusal, nothing touched
+            raise Refusal(f"{error.message.split(';')[0]}; nothing was touched", hint=error.hint) from error
         return drive(context)
 
 
 def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
     """Finish a paused or interrupted run: ``continue``, ``skip`` or ``abort``."""
-    from align.steps import rebase, rollback
+    from align.steps import rebase, recover, rollback
 
     with store.lock(action, take_over_dead=True), _signals():
         journal = store.journal()
@@ -136,21 +114,38 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
         if journal.paused_at:
             journal.paused_s += time.time() - journal.paused_at
             journal.paused_at = 0.0
-        if action == "abort":
+        if action == "abort" or (action == "continue" and journal.rolling_back):
             started = time.perf_counter()
-            detail = rollback.restore(context)
-            journal.phases.append(Phase(name="abort", status="ok", duration_s=time.perf_counter() - started))
-            _close_conflicts(journal)
-            journal.status = "aborted"
-            journal.message = f"aborted by the user; {detail}"
-            return _finish(context)
+            try:
+                detail = rollback.restore(context)
+            except (GitError, Unrecorded) as error:
+                return ending.stuck(context, error)
+            journal.phases.append(Phase(name=action, status="ok", duration_s=time.perf_counter() - started))
+            ending.close_conflicts(journal)
+            if action == "continue":  # a rollback the run had started (then stopped: a full disk?) is finished
+                journal.status, journal.message = journal.rolling_back, f"{journal.rolling_message}; {detail}"
+            else:
+                journal.status = "aborted"
+                journal.message = f"aborted by the user; {detail}"
+            return ending.finish(context)
+        if journal.stash and not journal.started_rebase and "rebase" not in journal.done:
+            recover.tidy(context)  # what a stash apply or a checkout cut short left before the run stopped
         if journal.started_rebase and "rebase" not in journal.done:
             started = context.monitor.step(_title(context.step("rebase"), journal))
+            broken = recover.broken_rebase(context)
             try:
-                result = rebase.resume(context, context.step("rebase"), action)
+                if broken:  # git cannot go on: the run fails there, and on_fail decides (rollback: abort)
+                    result = StepResult(status="failed", detail=f"{broken}; align cannot {action} it")
+                else:
+                    result = rebase.resume(context, context.step("rebase"), action)
             except Interrupted:
-                return _interrupted(context)
-            outcome = _after_step(context, "rebase", result, started)
+                return ending.interrupted(context)
+            except Unrecorded as error:
+                return ending.stuck(context, error)
+            try:
+                outcome = _after_step(context, "rebase", result, started)
+            except (GitError, Unrecorded) as error:
+                return ending.stuck(context, error)
             if outcome is not None:
                 return outcome
             journal.done.append("rebase")
@@ -174,12 +169,12 @@ def drive(context: Context) -> Outcome:
             started = context.monitor.step(_title(step, journal))
             try:
                 result = RUNNERS[step.kind](context, step)
-            except (Refusal, Interrupted):
+            except (Refusal, Interrupted, Unrecorded):
                 raise
             except AlignError as error:
                 result = StepResult(status="failed", detail=error.one_line())
             except Exception as error:
-                _crashed(context, error)
+                ending.crashed(context, error)
                 raise
             outcome = _after_step(context, step.kind, result, started)
             if outcome is not None:
@@ -190,12 +185,14 @@ def drive(context: Context) -> Outcome:
 
             rollback.settle(context)
     except Interrupted:
-        return _interrupted(context)
+        return ending.interrupted(context)
     except Refusal as error:
         return _refused(context, error)
+    except (GitError, Unrecorded) as error:  # the journal cannot be written, or a rollback failed
+        return ending.stuck(context, error)
     if journal.status == "running":
         journal.status = "up_to_date" if journal.new_tip in ("", journal.original_tip) else "aligned"
-    return _finish(context)
+    return ending.finish(context)
 
 
 def _after_step(context: Context, kind: str, result: StepResult, started: float) -> Outcome | None:
@@ -209,24 +206,26 @@ def _after_step(context: Context, kind: str, result: StepResult, started: float)
         if context.step("on_conflict").action == "pause":
             journal.status = "paused"
             journal.paused_at = time.time()
-            _stop_clock(journal)
+            ending.stop_clock(journal)
             context.guidance.extend(conflict.guidance(context))
-            _record_git(context)
+            ending.record_git(context)
             report.run(context)
             context.save()
-            return _outcome(context)
+            return ending.outcome(context)
         started = time.perf_counter()
-        _close_conflicts(journal)
+        ending.close_conflicts(journal)
+        _rolling_back(journal, "conflict_aborted", "a conflict ended the run (on_conflict: abort)")
         detail = rollback.restore(context)
         journal.phases.append(Phase(name="on_conflict", status="aborted", duration_s=time.perf_counter() - started))
         journal.status = "conflict_aborted"
         journal.message = f"a conflict ended the run (on_conflict: abort); {detail}"
-        return _finish(context)
+        return ending.finish(context)
     if result.status == "failed":
         journal.message = result.detail
         started = time.perf_counter()
-        _close_conflicts(journal)
+        ending.close_conflicts(journal)
         if context.step("on_fail").action == "rollback":
+            _rolling_back(journal, "failed_rolled_back", result.detail)
             detail = rollback.restore(context)
             journal.status = "failed_rolled_back"
             journal.message = f"{result.detail}; {detail}"
@@ -234,23 +233,8 @@ def _after_step(context: Context, kind: str, result: StepResult, started: float)
             context.guidance.extend(rollback.keep_guidance(context))
             journal.status = "failed_kept"
         journal.phases.append(Phase(name="on_fail", status="ok", duration_s=time.perf_counter() - started))
-        return _finish(context)
+        return ending.finish(context)
     return None
-
-
-def _finish(context: Context) -> Outcome:
-    """Run the report step (always last), archive the journal, return the outcome."""
-    from align.steps import report
-
-    journal = context.journal
-    _stop_clock(journal)
-    _record_git(context)
-    report.run(context)
-    if journal.status in FINAL:
-        context.store.finish(journal)
-    else:
-        context.save()
-    return _outcome(context)
 
 
 def _refused(context: Context, error: Refusal) -> Outcome:
@@ -258,57 +242,22 @@ def _refused(context: Context, error: Refusal) -> Outcome:
     from align.steps import rollback
 
     journal = context.journal
-    rollback.restore(context)
+    _rolling_back(journal, "refused", error.one_line())
+    try:
+        rollback.restore(context)
+    except (GitError, Unrecorded) as failure:
+        return ending.stuck(context, failure)
     journal.status = "refused"
     journal.message = error.one_line()
     context.guidance.append(f"refused: {error.message}")
     if error.hint:
         context.guidance.append(f"hint: {error.hint}")
-    return _finish(context)
+    return ending.finish(context)
 
 
-def _interrupted(context: Context) -> Outcome:
-    from align.steps import report
-
-    context.journal.status = "interrupted"
-    context.journal.message = "interrupted by a signal; run `align continue` to finish or `align abort` to undo"
-    _stop_clock(context.journal)
-    _record_git(context)
-    report.run(context)
-    context.save()
-    return _outcome(context)
-
-
-def _crashed(context: Context, error: Exception) -> None:
-    """A bug in align: keep the journal (``align abort`` undoes the run) and report status ``error``."""
-    from align.steps import report
-
-    journal = context.journal
-    journal.status = "error"
-    journal.message = (
-        f"align stopped on an unexpected error ({type(error).__name__}: {error}); nothing more was changed: "
-        "`align abort` puts everything back, `align continue` tries again; please report this"
-    )
-    _stop_clock(journal)
-    _record_git(context)
-    report.run(context)
-    context.save()
-
-
-def _close_conflicts(journal: Journal) -> None:
-    """Mark the conflicts still waiting for the user as ended by the rollback."""
-    for conflict in journal.conflicts:
-        if conflict.resolution == "pending":
-            conflict.resolution = "aborted"
-
-
-def _outcome(context: Context) -> Outcome:
-    return Outcome(
-        journal=context.journal,
-        guidance=tuple(context.guidance),
-        warnings=tuple(context.warnings),
-        rendered=context.rendered,
-    )
+def _rolling_back(journal: Journal, status: str, message: str) -> None:
+    """Note where a rollback is heading, so that ``align continue`` can finish it if it stops half-way."""
+    journal.rolling_back, journal.rolling_message = status, message
 
 
 def _warn_leftover_validation(context: Context) -> None:
@@ -326,19 +275,6 @@ def _warn_leftover_validation(context: Context) -> None:
         f"a validation command of this run may still be running (process group {group}); "
         f"if so, stop it with `kill -- -{group}`"
     )
-
-
-def _stop_clock(journal: Journal) -> None:
-    """Set the exit code of the journal's status and the run's duration so far (pauses left out)."""
-    journal.exit_code = EXIT_CODES.get(journal.status, 1)
-    journal.duration_s = max(0.0, time.time() - journal.started_ts - journal.paused_s)
-
-
-def _record_git(context: Context) -> None:
-    context.journal.git_calls += context.git.stats.calls
-    context.journal.git_seconds += context.git.stats.seconds
-    context.git.stats.calls = 0
-    context.git.stats.seconds = 0.0
 
 
 def _context(git: Git, store: Store, journal: Journal, git_dir: Path) -> Context:

@@ -12,12 +12,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from align.errors import Refusal
+from align.errors import AlignError, Refusal
 
 # A run's journal status: running, paused (at a conflict), interrupted, or one of the final statuses.
 FINAL = (
     "aligned", "up_to_date", "conflict_aborted", "failed_rolled_back", "failed_kept", "error", "aborted", "refused",
 )  # fmt: skip
+
+
+class Unrecorded(AlignError):
+    """The journal could not be written (a full disk, a read-only folder): the run stops where it is.
+
+    Nothing more is changed once the journal cannot say so; the journal on disk is the last one written
+    (before the step that was running), from which ``align abort`` and ``align continue`` finish the run.
+    """
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.reason = error.strerror or str(error)
+        super().__init__(
+            f"could not write align's journal {path}: {self.reason}; align stopped there and changed nothing more",
+            hint=f"free some space (or make {path.parent} writable), then run `align abort` to put everything "
+            "back or `align continue` to finish the run",
+        )
 
 
 def align_dir(common_dir: Path) -> Path:
@@ -97,6 +113,9 @@ class Journal:
     stacked: dict[str, str] = field(default_factory=dict)  # refs update_refs may move -> pre-run tips
     stacked_new: dict[str, str] = field(default_factory=dict)  # ... -> where the run left them
     branch_restored: bool = True  # False when a rollback left a branch someone else moved
+    rolling_back: str = ""  # the final status a rollback under way is heading to (``continue`` finishes it)
+    rebase_abandoned: str = ""  # why git's rebase was quit instead of aborted, until the branch is checked out again
+    rolling_message: str = ""  # ... and the run's message then
     conflicts: list[Conflict] = field(default_factory=list)
     dropped: list[dict[str, str]] = field(default_factory=list)
     phases: list[Phase] = field(default_factory=list)
@@ -154,25 +173,40 @@ class Store:
             return None
 
     def save(self, journal: Journal) -> None:
-        """Write the journal atomically."""
-        write_atomic(self.journal_path, journal.to_json())
+        """Write the journal atomically; raise ``Unrecorded`` when it cannot be written."""
+        try:
+            write_atomic(self.journal_path, journal.to_json())
+        except OSError as error:
+            _remove_temporary(self.journal_path)
+            raise Unrecorded(self.journal_path, error) from error
 
-    def finish(self, journal: Journal) -> None:
-        """Move a finished run's journal to ``runs/<run_id>/`` and add it to the history."""
-        self.archive(journal)
+    def finish(self, journal: Journal) -> str:
+        """Move a finished run's journal to ``runs/<run_id>/`` and add it to the history.
+
+        Returns:
+            A warning when the archive or the history could not be written ("" otherwise): the run is
+            finished all the same, and its journal is removed.
+        """
+        problem = self.archive(journal)
         self.journal_path.unlink(missing_ok=True)
+        return problem
 
     def run_dir(self, run_id: str) -> Path:
         """Return the folder that keeps a run's journal and reports."""
         return self.runs / run_id
 
-    def archive(self, journal: Journal) -> None:
+    def archive(self, journal: Journal) -> str:
         """Keep a finished (or refused) run's journal under ``runs/<run_id>/`` and add it to the history.
 
         Unlike ``finish`` this leaves ``journal.json`` alone: a refused run must not touch the journal
-        of the run that made it refuse.
+        of the run that made it refuse. Returns a warning when something could not be written ("" otherwise).
         """
-        write_atomic(self.run_dir(journal.run_id) / "journal.json", journal.to_json())
+        kept = self.run_dir(journal.run_id) / "journal.json"
+        try:
+            write_atomic(kept, journal.to_json())
+        except OSError as error:
+            _remove_temporary(kept)
+            return f"could not keep the run's journal in {kept.parent}: {error.strerror or error}"
         line = {
             "run_id": journal.run_id,
             "branch": journal.branch,
@@ -181,8 +215,12 @@ class Store:
             "started_at": journal.started_at,
             "duration_s": round(journal.duration_s, 3),
         }
-        with open(self.history, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(line, sort_keys=True) + "\n")
+        try:
+            with open(self.history, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(line, sort_keys=True) + "\n")
+        except OSError as error:  # a line cut short is skipped by past_runs
+            return f"could not add the run to {self.history} (`align history`): {error.strerror or error}"
+        return ""
 
     def past_runs(self) -> list[dict[str, Any]]:
         """Return the history, oldest first."""
@@ -219,10 +257,10 @@ class Store:
     @contextlib.contextmanager
     def lock(self, command: str, *, take_over_dead: bool = False) -> Iterator[None]:
         """Hold the repository's lock; a dead holder's lock is taken over only when asked."""
-        self.root.mkdir(parents=True, exist_ok=True)
         record = json.dumps({"pid": os.getpid(), "started_at": _now(), "command": command})
         while True:
             try:
+                self.root.mkdir(parents=True, exist_ok=True)
                 descriptor = os.open(self.lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             except FileExistsError:
                 holder = self.lock_holder()
@@ -233,13 +271,33 @@ class Store:
                 self.lock_path.unlink(missing_ok=True)
                 take_over_dead = False
                 continue
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(record)
+            except OSError as error:
+                raise _unwritable(self.root, error) from error
+            try:
+                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                    handle.write(record)
+            except OSError as error:
+                self.lock_path.unlink(missing_ok=True)
+                raise _unwritable(self.root, error) from error
             break
         try:
             yield
         finally:
             self.lock_path.unlink(missing_ok=True)
+
+
+def _unwritable(root: Path, error: OSError) -> Refusal:
+    """The lock cannot be taken because align's folder cannot be written: refuse, nothing touched."""
+    return Refusal(
+        f"cannot write align's folder {root} (its lock and journal): {error.strerror or error}",
+        hint=f"free some space or make {root} writable, then run align again",
+    )
+
+
+def _remove_temporary(path: Path) -> None:
+    """Remove what a failed ``write_atomic`` of ``path`` may have left (a part of a temporary file)."""
+    with contextlib.suppress(OSError):
+        path.with_name(f".{path.name}.{os.getpid()}.tmp").unlink(missing_ok=True)
 
 
 def _lock_refusal(holder: dict[str, Any]) -> Refusal:

@@ -95,7 +95,7 @@ def test_a_pause_stops_before_the_next_branch(repo: Repo, capsys: Capture) -> No
     assert rev(repo, f"refs/heads/{OTHER}") == y
     assert list(backups(repo).values()) == [x]
 
-    assert main(["abort"]) == 1
+    assert main(["abort"]) == 0
 
     assert snapshot(repo) == before
 
@@ -258,7 +258,7 @@ def test_undo_is_refused_while_a_run_is_paused(repo: Repo, capsys: Capture) -> N
 
     assert "an align run is in progress" in out(capsys)
     assert in_progress(repo)
-    assert main(["abort"]) == 1
+    assert main(["abort"]) == 0
     assert rev(repo, REF) == old
 
 

@@ -87,7 +87,7 @@ def test_kill_9_during_the_rebase_then_abort_restores_everything(
     hook.unlink()
     monkeypatch.chdir(repo.path)
 
-    assert main(["abort"]) == 1
+    assert main(["abort"]) == 0
 
     assert_restored(repo, before, original)
 
@@ -112,7 +112,7 @@ def test_ctrl_c_during_the_rebase_exits_130_and_abort_restores_everything(
     hook.unlink()
     monkeypatch.chdir(repo.path)
 
-    assert main(["abort"]) == 1
+    assert main(["abort"]) == 0
 
     assert_restored(repo, before, original)
 
@@ -142,7 +142,7 @@ def test_a_signal_to_align_alone_during_the_rebase_leaves_no_git_running(
     assert json.loads(journal_file(repo).read_text(encoding="utf-8"))["status"] == "interrupted"
     hook.unlink()
     monkeypatch.chdir(repo.path)
-    assert main(["abort"]) == 1
+    assert main(["abort"]) == 0
     assert_restored(repo, before, original)
 
 
@@ -175,7 +175,7 @@ def test_kill_9_during_validation_then_abort_restores_everything(
     assert group > 0
     os.killpg(group, 0)  # the validation command has its own process group: align's kill did not reach it
 
-    assert main(["abort"]) == 1
+    assert main(["abort"]) == 0
 
     text = capsys.readouterr().out
     assert "aborted" in text
@@ -209,7 +209,7 @@ def test_a_lock_held_by_a_live_run_refuses_a_second_run(
         assert lock_pid(repo) == process.pid
         assert process.poll() is None
 
-    assert main(["abort"]) == 1
+    assert main(["abort"]) == 0
     assert_restored(repo, before, original)
 
 
@@ -235,7 +235,7 @@ def test_sigint_during_validation_exits_130_and_abort_restores_everything(
     assert main(["status"]) == 0
     assert "interrupted" in capsys.readouterr().out
 
-    assert main(["abort"]) == 1
+    assert main(["abort"]) == 0
 
     assert_restored(repo, before, original)
 
@@ -264,7 +264,7 @@ def test_a_second_run_while_one_is_paused_is_refused(
     assert journal_file(repo).read_text(encoding="utf-8") == journal
     assert not lock_file(repo).exists()
     # the paused run is still whole: abort puts everything back
-    assert main(["abort"]) == 1
+    assert main(["abort"]) == 0
     assert_restored(repo, before_run, original)
 
 

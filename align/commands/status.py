@@ -24,6 +24,10 @@ def run(args: argparse.Namespace) -> int:
     if journal is not None:
         print(f"in progress: run {journal.run_id} on {journal.branch} onto {journal.onto}: {journal.status}")
         print(f"  step: {journal.step}; done: {', '.join(journal.done) or 'nothing yet'}")
+        if journal.status == "error" and journal.message:
+            print(f"  why: {journal.message}")
+        elif journal.status == "running" and not (holder is not None and holder["alive"]):
+            print("  stopped: no align process is running it (killed, or its journal could not be written)")
         if journal.backup_ref:
             print(f"  backup: {journal.backup_ref}")
         if journal.stash:
@@ -33,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  conflict {conflict.commit} {conflict.subject}: {files} [{conflict.resolution}]")
         if holder is not None and holder["alive"]:
             print(f"  next: wait for pid {holder.get('pid')} to finish")
-        elif journal.status in ("paused", "interrupted", "running"):
+        elif journal.status in ("paused", "interrupted", "running", "error"):
             print("  next: `align continue`, `align skip` or `align abort`")
     elif holder is None:
         print("nothing in progress")

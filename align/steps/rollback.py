@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from align.engine import Context
 from align.plan import operation_in_progress
-from align.steps import stash
+from align.steps import recover, stash
 
 
 def restore(context: Context) -> str:
@@ -17,12 +17,13 @@ def restore(context: Context) -> str:
             git.run("merge", "--abort")
         elif operation is not None and operation.startswith("a rebase"):
             if git.commit_of(journal.ref) == journal.original_tip:
-                git.run("rebase", "--abort")
+                recover.abort_rebase(context)  # git rebase --abort, or the same from the journal when git cannot
             else:
                 # Someone moved the branch meanwhile: `rebase --abort` would reset it. Quit instead and
                 # drop align's half-done tree (the user's own work is in align's stash).
                 git.run("rebase", "--quit")
                 git.run("reset", "--quiet", "--hard")
+    recover.tidy(context)  # what a checkout that failed half-way (a full disk) left in the working tree
     moved = _restore_branch(context)
     _restore_stacked(context)
     put_head_back(context)
