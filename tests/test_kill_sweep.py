@@ -25,7 +25,7 @@ no journal and no lock in ``.git/align`` (what status reads).
 
 Ids name the mode, K, the action, git's subcommand and the scenario: rerun one case with e.g.
 ``pytest tests/test_kill_sweep.py -p no:cacheprovider -k 'after-17-abort-stash-push-onbranch'``, or one K
-with ``-k 'after-17-'``.
+with ``-k 'after-17-'``; group the failures of a whole sweep by cause with ``tests/sweep_summary.py`` (see there).
 """
 
 from __future__ import annotations
