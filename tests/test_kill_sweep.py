@@ -2,10 +2,10 @@
 ``align abort`` puts back exactly as it was and ``align continue`` finishes into a verified alignment.
 
 The scenario: ``feature/x`` (3 commits) behind a moved and fetched ``origin/main`` (no conflict), a dirty tree
-(staged, unstaged, untracked) and two stashes of the user's; ``feature/x`` checked out (``onbranch``) or
-``main`` checked out (``onmain``); the default recipe (backup, fetch, rebase with ``dirty: stash``, verify
-with every check, report; no validate). origin/main is fetched beforehand so that a fetch changes no ref and
-"the state before" is exact.
+(staged, unstaged, untracked, and an ignored file) and two stashes of the user's; ``feature/x`` checked out
+(``onbranch``) or ``main`` checked out (``onmain``); the default recipe (backup, fetch, rebase with
+``dirty: stash``, verify with every check, report; no validate). origin/main is fetched beforehand so that a
+fetch changes no ref and "the state before" is exact.
 
 At collection, one run per scenario counts its git calls (N) through the wrapper of ``tests/killing.py``;
 then for every call K in 1..N, a fresh copy of the scenario gets:
@@ -25,7 +25,7 @@ no journal and no lock in ``.git/align`` (what status reads).
 
 Ids name the mode, K, the action, git's subcommand and the scenario: rerun one case with e.g.
 ``pytest tests/test_kill_sweep.py -p no:cacheprovider -k 'after-17-abort-stash-push-onbranch'``, or one K
-with ``-k 'after-17-'``.
+with ``-k 'after-17-'``; group the failures of a whole sweep by cause with ``tests/sweep_summary.py`` (see there).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from pathlib import Path
 import pytest
 
 from tests import scenarios
-from tests.helpers import Repo
+from tests.helpers import Repo, write
 from tests.killing import Finished, Wrapper, environment, hermetic_env, run_align, subcommand
 from tests.snapshots import Snapshot, difference, snapshot
 
@@ -88,6 +88,9 @@ def build(base: Path, checked_out: str) -> Repo:
     repo.git("switch", "--quiet", checked_out)
     scenarios.user_stashes(repo)
     scenarios.make_dirty(repo)
+    (repo.path / ".git" / "info").mkdir(exist_ok=True)
+    (repo.path / ".git" / "info" / "exclude").write_text("*.log\n", encoding="utf-8")
+    write(repo.path / "local.log", "ignored, the user's own\n")  # no checkout touches it; nothing may lose it
     return repo
 
 
