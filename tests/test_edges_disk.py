@@ -362,7 +362,7 @@ def test_an_untracked_file_identical_to_the_targets_is_no_leftover_when_the_run_
 
     assert main([BRANCH]) == 4
 
-    assert "adds 1 file(s) that exist here untracked or ignored" in out(capsys)
+    assert "adds 1 file(s) that exist here untracked, which the rebase would overwrite" in out(capsys)
     assert snapshot(in_repo) == Snapshot(
         **{**before.__dict__, "refs": {**before.refs, **refs(in_repo, "refs/remotes/")}}
     )
