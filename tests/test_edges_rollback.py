@@ -6,11 +6,26 @@ disk or a read-only ``.git`` would make them fail), on top of a rebase state tha
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from align.cli import main
 from tests.helpers import Repo, write
-from tests.scenarios import BRANCH, REF, in_progress, out, rev, snapshot
+from tests.scenarios import (
+    ALIGN_STEPS,
+    BRANCH,
+    REF,
+    fetched_feature,
+    in_progress,
+    make_dirty,
+    out,
+    rev,
+    snapshot,
+    steps_recipe,
+    track_notes,
+    user_stashes,
+)
 from tests.test_conflicts import conflicting
 
 REJECT_EVERY_REF_UPDATE = """\
@@ -75,3 +90,42 @@ def test_continue_with_gits_rebase_state_half_written_fails_and_rolls_back(
     assert rev(repo, REF) == old[-1]
     assert not in_progress(repo)
     assert not (git_dir / "align" / "journal.json").exists()
+
+
+def test_continue_finishes_a_rollback_that_git_stopped(
+    in_repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = in_repo
+    track_notes(repo)
+    old = fetched_feature(repo)
+    user_stashes(repo)
+    make_dirty(repo)
+    before = snapshot(repo)
+    marker = tmp_path / "validated"
+    hook = write(  # once validation failed, git refuses to move HEAD: the rollback cannot detach it
+        repo.path / ".git" / "hooks" / "reference-transaction",
+        f"""\
+        #!/bin/sh
+        [ "$1" = prepared ] && [ -e '{marker}' ] && grep -q ' HEAD$' && exit 1
+        exit 0
+        """,
+    )
+    hook.chmod(0o755)
+    failing = f'validate: {{run: [["sh", "-c", "touch {marker}; exit 1"]]}}'
+    recipe = steps_recipe(tmp_path, *ALIGN_STEPS, failing, "report: {formats: [console]}")
+
+    assert main([BRANCH, "--recipe", recipe]) == 1
+
+    text = out(capsys)
+    assert "align stopped: git failed (`git checkout --quiet --detach` exited with " in text
+    assert rev(repo, REF) != old[-1]  # the rollback stopped before the branch moved back
+    hook.unlink()
+
+    assert main(["continue"]) == 1  # the rollback under way is finished: the run failed, everything is back
+
+    text = out(capsys)
+    assert "failed: everything rolled back" in text
+    assert "failed (exit 1): no output; feature/x restored to " in text  # the run's message, then the rollback's
+    assert snapshot(repo) == before
+    assert rev(repo, REF) == old[-1]
+    assert not (repo.path / ".git" / "align" / "journal.json").exists()
