@@ -312,3 +312,21 @@ def test_a_tracked_file_the_checkouts_rewrite_keeps_its_private_mode(repo: Repo)
     assert stat.S_IMODE((repo.path / "config.txt").stat().st_mode) == 0o600
     assert state(repo)["tree"] == before["tree"]
     assert repo.git("rev-parse", f"refs/heads/{BRANCH}") != old
+
+
+@pytest.mark.parametrize("action", ["continue", "skip"])
+def test_continue_after_a_kill_before_the_journal_says_nothing_ran(repo: Repo, action: str, capsys: Capture) -> None:
+    """Killed after taking the lock, before writing the journal: nothing to finish, and no false success."""
+    old = feature_repo(repo)
+    (repo.path / ".git" / "align").mkdir()
+    lock_file(repo).write_text('{"pid": 999999999, "started_at": "?", "command": "run feature/x"}', encoding="utf-8")
+    before = state(repo)
+
+    assert main([action]) == 4
+
+    err = capsys.readouterr().err
+    assert f"no align run to {action}: it was killed before it changed anything" in err
+    assert "run it again: `align feature/x`" in err
+    assert not lock_file(repo).exists()
+    assert state(repo) == before
+    assert repo.git("rev-parse", f"refs/heads/{BRANCH}") == old

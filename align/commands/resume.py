@@ -7,6 +7,7 @@ from pathlib import Path
 
 from align import engine
 from align.commands.run import show
+from align.errors import Refusal
 from align.git import Git
 from align.plan import locate
 from align.state import Store
@@ -21,7 +22,14 @@ def run(args: argparse.Namespace) -> int:
         # Killed before its journal was written: nothing was touched, only the lock is left.
         with store.lock(args.command, take_over_dead=True):
             pass
-        print(f"removed the lock left by a killed align process (pid {holder.get('pid')}); nothing else to restore")
-        return 0
+        what = f"removed the lock left by a killed align process (pid {holder.get('pid')})"
+        if args.command == "abort":
+            print(f"{what}; nothing else to restore")
+            return 0
+        # Nothing was aligned: saying "done" (exit 0) would claim a run that never happened.
+        raise Refusal(
+            f"no align run to {args.command}: it was killed before it changed anything ({what})",
+            hint=f"run it again: `align {holder.get('command', 'BRANCH').removeprefix('run ')}`",
+        )
     outcome = engine.resume(Git(location.root), store, location.git_dir, args.command)
     return show(outcome, quiet=args.quiet)
