@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -42,8 +43,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError:
         _print_error(UsageError("the current directory no longer exists", hint="cd to the repository's root"))
         return 2
+    previous = signal.signal(signal.SIGTERM, _terminate)  # SIGTERM ends align as Ctrl-C does: exit 130
     try:
         code: int = args.handler(args)
+    except KeyboardInterrupt:
+        # Before a run changes anything (planning, checks) or in a command that changes nothing; a run
+        # that has started turns a signal into its own "interrupted" ending instead.
+        print("align: interrupted (`align status` tells whether a run was left to finish)", file=sys.stderr)
+        return 130
     except RecipeError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -52,7 +59,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AlignError as error:
         _print_error(error)
         return error.exit_code
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return code
+
+
+def _terminate(number: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _with_command(words: list[str]) -> list[str]:
