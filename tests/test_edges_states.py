@@ -1,0 +1,85 @@
+"""Index states a stash cannot keep, git failures that are not conflicts, submodules (issue 9, items 12, 13, 17)."""
+
+from __future__ import annotations
+
+import pytest
+
+from align.cli import main
+from tests.helpers import Repo, write
+from tests.test_safety import (
+    feature_repo,
+    git_dir,
+    journal_file,
+    lock_file,
+    run_git,
+    snapshot,
+)
+
+
+def index_flags(repo: Repo) -> str:
+    """The index as ``ls-files -v --stage`` shows it (flags included), and git's own view of the changes."""
+    return repo.git("ls-files", "-v", "--stage") + "\n" + repo.git("diff", "--name-status")
+
+
+@pytest.mark.parametrize("head", ["feature/x", "main"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("intent-to-add", "intent-to-add entries (`git add -N`) cannot be kept aside by align: new.txt", "git add"),
+        ("assume-unchanged", "assume-unchanged files hide their changes from git", "--no-assume-unchanged"),
+        ("skip-worktree", "skip-worktree files hide their changes from git", "--no-skip-worktree"),
+        ("unmerged", "the index has unresolved conflicts (not from a rebase or merge): README.md", "git add"),
+    ],
+    ids=lambda case: case[0],
+)
+def test_an_index_state_a_stash_cannot_keep_is_refused_before_anything_moves(
+    case: tuple[str, str, str],
+    head: str,
+    repo: Repo,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    kind, message, fix = case
+    feature_repo(repo, head=head)
+    if kind == "intent-to-add":
+        write(repo.path / "new.txt", "new, intended\n")
+        repo.git("add", "-N", "new.txt")
+    elif kind == "unmerged":  # a conflict left by `git stash pop`: no rebase or merge in progress
+        write(repo.path / "README.md", "stashed side\n")
+        repo.git("stash", "push", "--quiet")
+        repo.commit("README.md", "committed side\n", "other side")
+        assert run_git(repo.path, "stash", "pop").returncode != 0
+    else:
+        flag = f"--{kind}"
+        repo.git("update-index", flag, "README.md")
+        write(repo.path / "README.md", "hidden local change\n")
+    before = snapshot(repo)
+    flags = index_flags(repo)
+    readme = (repo.path / "README.md").read_bytes()
+    monkeypatch.chdir(repo.path)
+
+    assert main(["feature/x"]) == 4
+
+    err = capsys.readouterr().err
+    assert message in err
+    assert fix in err
+    assert "README.md" in err or "new.txt" in err
+    assert snapshot(repo) == before  # no backup ref, no stash, nothing moved
+    assert index_flags(repo) == flags
+    assert (repo.path / "README.md").read_bytes() == readme
+    assert not lock_file(repo).exists()
+    assert not journal_file(repo).exists()
+
+
+def test_skip_worktree_files_absent_from_a_sparse_checkout_are_no_reason_to_refuse(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = feature_repo(repo, head="feature/x")
+    repo.git("update-index", "--skip-worktree", "second.txt")
+    (repo.path / "second.txt").unlink()  # what a sparse checkout looks like
+    monkeypatch.chdir(repo.path)
+
+    assert main(["feature/x"]) != 4
+
+    assert repo.git("rev-parse", "feature/x") != original
+    assert not (git_dir(repo) / "rebase-merge").exists()
