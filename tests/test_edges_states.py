@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from align.cli import main
 from tests.helpers import Repo, write
 from tests.test_safety import (
+    assert_restored,
     feature_repo,
     git_dir,
     journal_file,
     lock_file,
+    make_dirty,
     run_git,
     snapshot,
 )
@@ -83,3 +87,65 @@ def test_skip_worktree_files_absent_from_a_sparse_checkout_are_no_reason_to_refu
 
     assert repo.git("rev-parse", "feature/x") != original
     assert not (git_dir(repo) / "rebase-merge").exists()
+
+
+# -- item 12: git stops for another reason than a conflict ------------------------------------------
+
+
+def failing_signature(repo: Repo) -> None:
+    repo.git("config", "commit.gpgsign", "true")
+    repo.git("config", "gpg.program", "false")
+
+
+@pytest.mark.parametrize("strategy", ["rebase", "merge"])
+def test_a_failing_signature_is_named_and_rolled_back_not_a_conflict_without_files(
+    strategy: str, repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original = feature_repo(repo, head="feature/x")
+    make_dirty(repo)
+    failing_signature(repo)
+    before = snapshot(repo)
+    monkeypatch.chdir(repo.path)
+
+    assert main(["feature/x", *(["--recipe", "merge"] if strategy == "merge" else [])]) == 1
+
+    out = capsys.readouterr().out
+    assert "paused" not in out
+    assert f"{strategy} stopped, not on a conflict: signing a commit failed" in out
+    assert "gpg failed to sign the data" in out
+    assert "`git config commit.gpgsign false`" in out
+    assert_restored(repo, before, original)
+
+
+def test_a_resolution_that_cannot_be_signed_keeps_the_run_paused_until_signing_works(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original = feature_repo(repo, head="feature/x", conflict=True)
+    monkeypatch.chdir(repo.path)
+    assert main(["feature/x"]) == 3
+    write(repo.path / "README.md", "both sides\n")
+    repo.git("add", "README.md")
+    failing_signature(repo)
+    paused = snapshot(repo)
+    capsys.readouterr()
+
+    assert main(["continue"]) == 4
+
+    err = capsys.readouterr().err
+    assert "your resolution could not be committed: signing a commit failed" in err
+    assert "the run is still paused" in err
+    assert snapshot(repo) == paused  # the resolution is still staged, nothing moved
+    assert json.loads(journal_file(repo).read_text(encoding="utf-8"))["status"] == "paused"
+
+    repo.git("config", "commit.gpgsign", "false")
+    assert main(["continue"]) == 0
+
+    assert repo.git("log", "--format=%s", "origin/main..feature/x").splitlines() == [
+        "feature: second",
+        "feature: first",
+    ]
+    assert repo.git("show", "feature/x~1:README.md") == "both sides"
+    assert repo.git("rev-parse", "feature/x~2") == repo.git("rev-parse", "origin/main")
+    assert original != repo.git("rev-parse", "feature/x")
+    assert repo.git("status", "--porcelain") == ""
+    assert not journal_file(repo).exists()

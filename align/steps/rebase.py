@@ -72,7 +72,7 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
     conflict.require_resolved(context)
     if journal.conflicts and journal.conflicts[-1].resolution == "pending":
         journal.conflicts[-1].resolution = "resolved by the user"
-    return _outcome(context, step, _continue(context, step))
+    return _outcome(context, step, _continue(context, step, by_user=True))
 
 
 def refuse_flattening(branch: str, merges: int, onto: str) -> None:
@@ -128,6 +128,8 @@ def _outcome(context: Context, step: Rebase, stopped: str | None) -> StepResult:
             detail = stopped.strip().splitlines()[-1] if stopped.strip() else "git stopped"
             return StepResult(status="failed", detail=f"{step.strategy} failed: {detail}")
         resolved = conflict.rerere_paths(stopped)
+        if not files and not resolved:  # git stopped for another reason than a conflict: never a pause
+            return _not_a_conflict(context, step, stopped)
         rounds += 1
         if files or not step.rerere or not resolved or rounds > MAX_AUTO_CONTINUE:
             recorded = conflict.record(context, files)
@@ -137,38 +139,79 @@ def _outcome(context: Context, step: Rebase, stopped: str | None) -> StepResult:
     return _finish(context)
 
 
+def _not_a_conflict(context: Context, step: Rebase, stderr: str) -> StepResult:
+    """Name why git stopped when no file conflicts (a failed signature, a hook...): the run fails, not pauses."""
+    cause, hint = failure_cause(stderr)
+    context.guidance.append(f"hint: {hint}")
+    return StepResult(status="failed", detail=f"{step.strategy} stopped, not on a conflict: {cause}")
+
+
+def failure_cause(stderr: str) -> tuple[str, str]:
+    """Return (what went wrong, how to fix it) from the stderr of a git rebase, merge or commit that failed."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith(("error:", "fatal:"))]
+    said = "; ".join(errors[:3]) or (lines[-1] if lines else "git stopped without saying why")
+    if "gpg failed to sign" in stderr or "failed to sign" in stderr:
+        return (
+            f"signing a commit failed (commit.gpgsign is on and gpg.program failed): {said}",
+            "make signing work (`git config gpg.program`, `echo test | gpg --clearsign`), or turn it off "
+            "for this repository (`git config commit.gpgsign false`), then run align again",
+        )
+    if "would be overwritten" in stderr:
+        return (said, "move the files git names aside (or commit them), then run align again")
+    return (said, "fix what git says above, then run align again; `align status` shows the last run")
+
+
 def _in_progress(context: Context, step: Rebase) -> bool:
     """Tell whether git's merge or rebase that align started is still in progress."""
     return (context.git_dir / ("MERGE_HEAD" if step.strategy == "merge" else "rebase-merge")).exists()
 
 
-def _continue(context: Context, step: Rebase) -> str | None:
-    """Go on after a resolved conflict; return git's stderr when it stopped again, None when it finished."""
+def _continue(context: Context, step: Rebase, *, by_user: bool = False) -> str | None:
+    """Go on after a resolved conflict; return git's stderr when it stopped again, None when it finished.
+
+    When the user's resolution cannot be committed (a failing signature...), ``align continue`` is
+    refused and the run stays paused, the resolution in place: fix the cause, continue again.
+    """
     git = _acting(context)
     if step.strategy == "merge":
-        result = git.run("commit", "--quiet", "--no-edit", "--no-verify", ok=(0, 1))
+        result = git.run("commit", "--quiet", "--no-edit", "--no-verify", ok=(0, 1, 128))
+        failed = result.stderr if result.code and not git.unmerged() else None
     else:
-        _commit_resolution(context, git)
-        result = git.run("rebase", "--continue", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
-        _record_emptied(context, result.stderr)
+        failed = _commit_resolution(context, git)
+        if failed is None:
+            result = git.run("rebase", "--continue", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
+            _record_emptied(context, result.stderr)
+    if failed is not None and by_user:
+        cause, hint = failure_cause(failed)
+        raise Refusal(
+            f"your resolution could not be committed: {cause}; the run is still paused, your resolution in place",
+            hint=f"{hint.removesuffix(', then run align again')}, then `align continue` (or `align abort`)",
+        )
+    if failed is not None:
+        return failed
     return result.stderr if result.code else None
 
 
-def _commit_resolution(context: Context, git: Git) -> None:
+def _commit_resolution(context: Context, git: Git) -> str | None:
     """Commit a resolved pick with its message, author and date exactly as they were.
 
     Left to ``rebase --continue``, the message would go through an editor's clean-up, which drops
     lines starting with ``#`` ("#123 is fixed"). When nothing is staged, git drops the commit: the
-    report says it was emptied by the resolution.
+    report says it was emptied by the resolution. Returns git's stderr when the commit failed.
     """
     if not (context.git_dir / "REBASE_HEAD").exists():
-        return
+        return None
     if git.run("diff", "--cached", "--quiet", "HEAD", "--", ok=(0, 1)).code == 0:
         # (or the user committed it by hand: then verify finds the commit, and this reason is not used)
         emptied = {**conflict.current_commit(context), "reason": "emptied by the conflict resolution"}
         context.journal.dropped.append(emptied)
-        return
-    git.run("commit", "--quiet", "--no-verify", "--cleanup=verbatim", "--allow-empty-message", "-C", "REBASE_HEAD")
+        return None
+    committed = git.run(
+        "commit", "--quiet", "--no-verify", "--cleanup=verbatim", "--allow-empty-message", "-C", "REBASE_HEAD",
+        ok=(0, 1, 128),
+    )  # fmt: skip
+    return committed.stderr if committed.code else None
 
 
 def _record_emptied(context: Context, stderr: str) -> None:
