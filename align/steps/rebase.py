@@ -11,7 +11,7 @@ from align.errors import Refusal
 from align.git import Git
 from align.plan import onto_commit
 from align.recipe.model import Rebase, Verify
-from align.steps import backup, conflict, stash
+from align.steps import backup, conflict, handled, stash
 
 UPDATE_REFS_VERSION = (2, 38)
 MAX_AUTO_CONTINUE = 1000  # rerere resolutions continued in one go, at most
@@ -57,6 +57,7 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
     """Continue or skip after a conflict (or after an interruption), from the journal."""
     git, journal = _acting(context), context.journal
     merging = step.strategy == "merge"
+    handled.settle_pending(context, merging=merging)  # the user may have gone on with git during the pause
     if not _in_progress(context, step):
         return _finish(context)  # git finished (or the user finished it with git)
     if action == "skip":
@@ -292,7 +293,7 @@ def _finish(context: Context) -> StepResult:
         journal.stacked_new = {name: ref.sha for name, ref in git.refs(*journal.stacked).items()}
     if journal.new_tip == journal.original_tip:
         context.save()
-        return StepResult(status="failed", detail="the branch did not change (was git's rebase aborted by hand?)")
+        return StepResult(status="failed", detail=handled.unchanged_detail(context))
     after = git.run("rev-list", "--count", f"{journal.onto_sha}..{journal.new_tip}", "--").stdout.strip()
     journal.commits_after = int(after or 0)
     checked = any(isinstance(item, Verify) and "patches_preserved" in item.checks for item in context.recipe_steps)

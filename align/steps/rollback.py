@@ -10,8 +10,13 @@ from align.steps import stash
 def restore(context: Context) -> str:
     """Undo the run so far; return a sentence saying what was restored (or why the branch was not)."""
     git, journal = context.git, context.journal
-    if journal.started_rebase or "rebase" in journal.done:
+    if journal.started_rebase or "rebase" in journal.done or journal.conflicts:
         operation = operation_in_progress(context.git_dir)
+        if operation is None and git.unmerged():
+            # The user ended the rebase with `git rebase --quit` during a pause: the conflicted tree is
+            # align's half-done work (the user's own is in align's stash). Drop the conflict as
+            # `rebase --abort` would, keeping any other change made since for the leftovers stash.
+            git.run("reset", "--quiet", "--merge")
         if operation == "a merge":
             git.run("merge", "--abort")
         elif operation is not None and operation.startswith("a rebase"):
@@ -88,8 +93,28 @@ def _moved_by_this_run(context: Context, current: str) -> bool:
     last = git.last_reflog(journal.ref)
     if last is not None and last[0] == current and last[1].startswith(f"align {journal.run_id} (finish)"):
         return True  # git rebase's last ref update, named by GIT_REFLOG_ACTION
+    if _finished_by_hand(context, current):
+        return True
     parents = git.run("log", "-n1", "--format=%P", current, "--").stdout.split()
     return bool(journal.onto_sha) and parents == [journal.original_tip, journal.onto_sha]  # align's merge
+
+
+def _finished_by_hand(context: Context, current: str) -> bool:
+    """Tell whether the user finished this run's rebase with git during a pause (``git rebase --continue``
+    or ``--skip``): the branch's last move is git's rebase finishing onto this run's target, from the
+    pre-run tip."""
+    git, journal = context.git, context.journal
+    if not journal.onto_sha:
+        return False
+    listed = git.run("log", "-g", "-n2", "--format=%H%x00%gs", journal.ref, "--", ok=(0, 128)).stdout.splitlines()
+    entries = [tuple(line.split("\0", 1)) for line in listed if "\0" in line]
+    finish = f"rebase (finish): {journal.ref} onto {journal.onto_sha}"
+    return (
+        len(entries) == 2
+        and entries[0] == (current, finish)
+        and entries[1][0] == journal.original_tip
+        and bool(journal.conflicts)
+    )
 
 
 def _keep_leftovers(context: Context) -> None:
