@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +150,80 @@ def test_a_resolution_that_cannot_be_signed_keeps_the_run_paused_until_signing_w
     assert original != repo.git("rev-parse", "feature/x")
     assert repo.git("status", "--porcelain") == ""
     assert not journal_file(repo).exists()
+
+
+# -- item 13: submodules with submodule.recurse=true --------------------------------------------------
+
+
+def sub_git(repo: Repo, *args: str) -> str:
+    return repo.git("-c", "protocol.file.allow=always", *args)
+
+
+def submodule_repo(repo: Repo, tmp_path: Path) -> dict[str, str]:
+    """A submodule ``sub`` moved to s2 by feature/x and to s3 (a descendant of s2) upstream, where this clone's
+    submodule has never seen s3; ``main`` still at s1 and checked out; ``submodule.recurse=true``."""
+    sub = Repo(path=tmp_path / "sub", origin=tmp_path / "sub")
+    sub.path.mkdir(parents=True)
+    sub.git("init", "--quiet")
+    shas = {"s1": sub.commit("s.txt", "1\n", "s1"), "s2": sub.commit("s.txt", "2\n", "s2")}
+    sub_git(repo, "submodule", "--quiet", "add", str(sub.path), "sub")
+    repo.git("-C", "sub", "checkout", "--quiet", shas["s1"])
+    repo.git("add", "sub")
+    repo.git("commit", "--quiet", "-m", "add sub")
+    repo.git("push", "--quiet", "origin", "main")
+    repo.git("switch", "--quiet", "-c", "feature/x")
+    repo.git("-C", "sub", "checkout", "--quiet", shas["s2"])
+    repo.git("add", "sub")
+    repo.git("commit", "--quiet", "-m", "feature: sub to s2")
+    shas["feature"] = repo.commit("f.txt", "feature\n", "feature: f")
+    shas["s3"] = sub.commit("s.txt", "3\n", "s3")
+    upstream = tmp_path / "up"
+    repo.git("clone", "--quiet", "-b", "main", str(repo.origin), str(upstream))
+    up = Repo(path=upstream, origin=repo.origin)
+    sub_git(up, "submodule", "--quiet", "update", "--init")
+    up.git("-C", "sub", "fetch", "--quiet")
+    up.git("-C", "sub", "checkout", "--quiet", shas["s3"])
+    up.git("add", "sub")
+    up.git("commit", "--quiet", "-m", "upstream: sub to s3")
+    up.git("push", "--quiet", "origin", "main")
+    repo.git("switch", "--quiet", "main")
+    sub_git(repo, "submodule", "--quiet", "update")
+    repo.git("fetch", "--quiet")
+    repo.git("config", "submodule.recurse", "true")
+    return shas
+
+
+@pytest.mark.parametrize("head", ["main", "feature/x"])
+def test_align_never_updates_submodule_working_trees_even_with_submodule_recurse(
+    head: str, repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shas = submodule_repo(repo, tmp_path / "more")
+    if head != "main":
+        repo.git("switch", "--quiet", head)
+        sub_git(repo, "submodule", "--quiet", "update")
+    before = snapshot(repo)
+    sub_head = repo.git("-C", "sub", "rev-parse", "HEAD")
+    status = repo.git("status", "--porcelain")
+    monkeypatch.chdir(repo.path)
+
+    assert main(["feature/x"]) == 0
+
+    assert repo.git("log", "--format=%s", "origin/main..feature/x").splitlines() == ["feature: f"]
+    assert repo.git("rev-parse", "feature/x:sub") == shas["s3"]  # the pointer moved with the rebase
+    assert repo.git("-C", "sub", "rev-parse", "HEAD") == sub_head  # the submodule's checkout did not
+    after = snapshot(repo)
+    assert after["head"][0] == before["head"][0]
+    assert after["worktree"] == before["worktree"]
+    assert after["stash"] == before["stash"]
+    if head == "main":
+        assert other_branches(after) == other_branches(before)
+        assert repo.git("status", "--porcelain") == status == ""
+        assert after["index"] == before["index"]
+    else:  # the branch's new pointer differs from the submodule's checkout: `git submodule update` moves it
+        assert repo.git("status", "--porcelain") == "M sub"
+    assert not journal_file(repo).exists()
+    assert not (git_dir(repo) / "rebase-merge").exists()
+
+
+def other_branches(state: dict[str, object]) -> list[str]:
+    return [line for line in str(state["branches"]).splitlines() if not line.startswith("refs/heads/feature/x ")]

@@ -9,7 +9,7 @@ from pathlib import Path
 from align.engine import Context, StepResult
 from align.errors import Refusal
 from align.git import Git
-from align.plan import onto_commit
+from align.plan import NO_SUBMODULES, onto_commit
 from align.recipe.model import Rebase, Verify
 from align.steps import backup, conflict, handled, stash
 
@@ -41,7 +41,7 @@ def run(context: Context, step: Rebase) -> StepResult:
         _save_stacked(context)
     stash.save(context)
     if journal.original_head != journal.ref:
-        git.run("switch", "--quiet", "--no-guess", "--end-of-options", journal.branch)
+        git.run(*NO_SUBMODULES, "switch", "--quiet", "--no-guess", "--end-of-options", journal.branch)
     if git.commit_of(journal.ref) != journal.original_tip:
         raise Refusal(
             f"{journal.branch} moved since align read it (a commit made during the run?); align leaves it alone",
@@ -64,7 +64,7 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
         if merging:
             raise Refusal("a merge has no commit to skip", hint="resolve the conflicts and `align continue`, or abort")
         current = conflict.current_commit(context)
-        result = git.run("rebase", "--skip", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
+        result = git.run(*NO_SUBMODULES, "rebase", "--skip", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
         journal.dropped.append({**current, "reason": "skipped by the user"})
         _record_emptied(context, result.stderr)
         if journal.conflicts and journal.conflicts[-1].resolution == "pending":
@@ -101,7 +101,7 @@ def _start(context: Context, step: Rebase) -> str | None:
     git, journal = _acting(context), context.journal
     rerere = str(step.rerere).lower()
     # The recipe decides, not the user's config: rerere, update-refs, the merge backend, no autosquash.
-    config = ["-c", f"rerere.enabled={rerere}", "-c", f"rerere.autoUpdate={rerere}"]
+    config = [*NO_SUBMODULES, "-c", f"rerere.enabled={rerere}", "-c", f"rerere.autoUpdate={rerere}"]
     config += ["-c", f"rebase.updateRefs={str(step.update_refs).lower()}"]
     if step.strategy == "merge":
         message = f"Merge {journal.onto} into {journal.branch}"
@@ -176,12 +176,13 @@ def _continue(context: Context, step: Rebase, *, by_user: bool = False) -> str |
     """
     git = _acting(context)
     if step.strategy == "merge":
-        result = git.run("commit", "--quiet", "--no-edit", "--no-verify", ok=(0, 1, 128))
+        result = git.run(*NO_SUBMODULES, "commit", "--quiet", "--no-edit", "--no-verify", ok=(0, 1, 128))
         failed = result.stderr if result.code and not git.unmerged() else None
     else:
         failed = _commit_resolution(context, git)
         if failed is None:
-            result = git.run("rebase", "--continue", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
+            progress = context.monitor.git_progress
+            result = git.run(*NO_SUBMODULES, "rebase", "--continue", ok=(0, 1, 128), on_stderr=progress)
             _record_emptied(context, result.stderr)
     if failed is not None and by_user:
         cause, hint = failure_cause(failed)

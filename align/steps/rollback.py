@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from align.engine import Context
-from align.plan import operation_in_progress
+from align.plan import NO_SUBMODULES, operation_in_progress
 from align.steps import stash
 
 
@@ -16,17 +16,17 @@ def restore(context: Context) -> str:
             # The user ended the rebase with `git rebase --quit` during a pause: the conflicted tree is
             # align's half-done work (the user's own is in align's stash). Drop the conflict as
             # `rebase --abort` would, keeping any other change made since for the leftovers stash.
-            git.run("reset", "--quiet", "--merge")
+            git.run(*NO_SUBMODULES, "reset", "--quiet", "--merge")
         if operation == "a merge":
-            git.run("merge", "--abort")
+            git.run(*NO_SUBMODULES, "merge", "--abort")
         elif operation is not None and operation.startswith("a rebase"):
             if git.commit_of(journal.ref) == journal.original_tip:
-                git.run("rebase", "--abort")
+                git.run(*NO_SUBMODULES, "rebase", "--abort")
             else:
                 # Someone moved the branch meanwhile: `rebase --abort` would reset it. Quit instead and
                 # drop align's half-done tree (the user's own work is in align's stash).
-                git.run("rebase", "--quit")
-                git.run("reset", "--quiet", "--hard")
+                git.run(*NO_SUBMODULES, "rebase", "--quit")
+                git.run(*NO_SUBMODULES, "reset", "--quiet", "--hard")
     moved = _restore_branch(context)
     _restore_stacked(context)
     put_head_back(context)
@@ -51,9 +51,9 @@ def put_head_back(context: Context) -> None:
     if journal.original_head.startswith("refs/heads/"):
         if head != journal.original_head:
             branch = journal.original_head.removeprefix("refs/heads/")
-            git.run("switch", "--quiet", "--no-guess", "--end-of-options", branch)
+            git.run(*NO_SUBMODULES, "switch", "--quiet", "--no-guess", "--end-of-options", branch)
     elif head or git.commit_of("HEAD") != journal.original_head:
-        git.run("switch", "--quiet", "--detach", "--end-of-options", journal.original_head)
+        git.run(*NO_SUBMODULES, "switch", "--quiet", "--detach", "--end-of-options", journal.original_head)
 
 
 def _restore_branch(context: Context) -> str:
