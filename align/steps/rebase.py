@@ -9,9 +9,9 @@ from pathlib import Path
 from align.engine import Context, StepResult
 from align.errors import Refusal
 from align.git import Git
-from align.plan import NO_SUBMODULES, onto_commit
+from align.plan import NO_SUBMODULES, onto_commit, operation_in_progress
 from align.recipe.model import Rebase, Verify
-from align.steps import backup, conflict, handled, stash
+from align.steps import backup, conflict, handled, recover, stash
 
 UPDATE_REFS_VERSION = (2, 38)
 MAX_AUTO_CONTINUE = 1000  # rerere resolutions continued in one go, at most
@@ -57,6 +57,11 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
     """Continue or skip after a conflict (or after an interruption), from the journal."""
     git, journal = _acting(context), context.journal
     merging = step.strategy == "merge"
+    recover.clear_locks(context)  # left by a git process align stopped (an interruption), if unchanged since
+    if journal.status != "paused" and _in_progress(context, step):
+        recover.clear_rewritten(context, journal.original_tip)  # written by a stopped git before its index
+    if action == "continue" and _restartable(context):
+        return _restart(context, step)
     handled.settle_pending(context, merging=merging)  # the user may have gone on with git during the pause
     if not _in_progress(context, step):
         return _finish(context)  # git finished (or the user finished it with git)
@@ -74,6 +79,44 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
     if journal.conflicts and journal.conflicts[-1].resolution == "pending":
         journal.conflicts[-1].resolution = "resolved by the user"
     return _outcome(context, step, _continue(context, step, by_user=True))
+
+
+def _restartable(context: Context) -> bool:
+    """Tell whether an interrupted rebase or merge holds nothing of the user's, so it can start over.
+
+    git stopped in the middle of a pick may leave a state its own ``--continue`` gets wrong (a commit
+    lost, a message missing); without a resolution of the user's inside, starting again is exact.
+    """
+    journal = context.journal
+    if journal.status == "paused" or context.git.commit_of(journal.ref) != journal.original_tip:
+        return False
+    return not any(item.resolution.startswith("resolved by the user") for item in journal.conflicts)
+
+
+def _restart(context: Context, step: Rebase) -> StepResult:
+    """Undo the interrupted rebase or merge (the user's work is in align's stash) and start it again."""
+    from align.steps import rollback
+
+    git, journal = context.git, context.journal
+    operation = operation_in_progress(context.git_dir)
+    if operation == "a merge":
+        git.run(*NO_SUBMODULES, "merge", "--abort")
+    elif operation is not None and operation.startswith("a rebase"):
+        if not (context.git_dir / "rebase-merge" / "orig-head").exists():  # stopped while it was setting up
+            git.run(*NO_SUBMODULES, "rebase", "--quit")
+        else:
+            rollback.abort_rebase(context)
+    recover.clear_half_done(context)
+    if _head(context) != journal.ref:
+        recover.clear_rewritten(context, journal.original_tip)
+        git.run(*NO_SUBMODULES, "switch", "--quiet", "--no-guess", "--end-of-options", journal.branch)
+    recover.forget(context)
+    context.monitor.note("the interrupted rebase starts over (nothing of yours was in it)")
+    return _outcome(context, step, _start(context, step))
+
+
+def _head(context: Context) -> str:
+    return context.git.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1)).stdout.strip()
 
 
 def refuse_flattening(branch: str, merges: int, onto: str) -> None:

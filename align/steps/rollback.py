@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from align.engine import Context
+from align.errors import AlignError
 from align.plan import NO_SUBMODULES, operation_in_progress
-from align.steps import stash
+from align.steps import recover, stash
 
 
 def restore(context: Context) -> str:
     """Undo the run so far; return a sentence saying what was restored (or why the branch was not)."""
     git, journal = context.git, context.journal
+    recover.clear_locks(context)  # left by a git process align stopped (an interruption), if unchanged since
     if journal.started_rebase or "rebase" in journal.done or journal.conflicts:
         operation = operation_in_progress(context.git_dir)
         if operation is None and git.unmerged():
@@ -21,12 +23,13 @@ def restore(context: Context) -> str:
             git.run(*NO_SUBMODULES, "merge", "--abort")
         elif operation is not None and operation.startswith("a rebase"):
             if git.commit_of(journal.ref) == journal.original_tip:
-                git.run(*NO_SUBMODULES, "rebase", "--abort")
+                abort_rebase(context)
             else:
                 # Someone moved the branch meanwhile: `rebase --abort` would reset it. Quit instead and
                 # drop align's half-done tree (the user's own work is in align's stash).
                 git.run(*NO_SUBMODULES, "rebase", "--quit")
                 git.run(*NO_SUBMODULES, "reset", "--quiet", "--hard")
+    recover.clear_half_done(context)
     moved = _restore_branch(context)
     _restore_stacked(context)
     put_head_back(context)
@@ -44,9 +47,29 @@ def settle(context: Context) -> None:
         context.monitor.note(restored)
 
 
+def abort_rebase(context: Context) -> None:
+    """``git rebase --abort``; when git was stopped after writing files but before its index, those
+    files block it ("untracked files would be overwritten"): remove the ones identical to the pre-run
+    tip's (the abort writes the same bytes back) and abort again."""
+    git, journal = context.git, context.journal
+    if git.run(*NO_SUBMODULES, "rebase", "--abort", ok=(0, 1, 128)).code == 0:
+        return
+    recover.clear_rewritten(context, journal.original_tip)
+    retried = git.run(*NO_SUBMODULES, "rebase", "--abort", ok=(0, 1, 128))
+    if retried.code != 0:
+        blocking = recover.in_the_way(context, journal.original_tip)
+        said = retried.stderr.strip().splitlines()[-1] if retried.stderr.strip() else "git rebase --abort failed"
+        raise AlignError(
+            f"git cannot abort the rebase ({said})" + (f": in the way: {', '.join(blocking[:10])}" if blocking else ""),
+            hint="these are not align's (a lock another git process holds, files whose bytes differ from the "
+            "branch's): wait for that process or move the files aside, then run `align abort` again",
+        )
+
+
 def put_head_back(context: Context) -> None:
     """Check out what was checked out before the run (a branch, or the detached commit)."""
     git, journal = context.git, context.journal
+    recover.clear_locks(context)
     head = git.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1)).stdout.strip()
     if journal.original_head.startswith("refs/heads/"):
         if head != journal.original_head:
