@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import pytest
 from align.cli import main
 from tests.helpers import Repo, write
 from tests.test_safety import (
+    REAL_GIT,
     align_process,
     assert_restored,
     feature_repo,
@@ -174,3 +177,75 @@ def test_an_untracked_file_with_other_bytes_is_never_removed(
     assert (repo.path / "second.txt").read_text(encoding="utf-8") == "not what the branch has\n"
     assert "second.txt" in capsys.readouterr().err
     assert journal_file(repo).exists()
+
+
+# -- the sweep: a signal to align at different moments of a real 30-commit rebase ------------------------
+
+
+def signalling_git(tmp_path: Path, number: int, delay: float) -> dict[str, str]:
+    """An environment whose ``git`` signals align (its parent) ``delay`` s after git's rebase starts."""
+    folder = tmp_path / "bin"
+    wrapper = write(
+        folder / "git",
+        f"""\
+        #!/bin/sh
+        case " $* " in *" rebase --merge "*) parent=$PPID; (sleep {delay}; kill -{number} $parent) & ;; esac
+        exec '{REAL_GIT}' "$@"
+        """,
+    )
+    wrapper.chmod(0o755)
+    return {**os.environ, "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
+
+
+def long_feature(repo: Repo, count: int = 30) -> str:
+    repo.git("switch", "--quiet", "-c", "feature/x")
+    for number in range(count):
+        tip = repo.commit(f"f{number}.txt", f"{number}\n", f"feature {number}")
+    repo.git("switch", "--quiet", "main")
+    repo.commit("upstream.txt", "upstream\n", "upstream change")
+    repo.git("push", "--quiet", "origin", "main")
+    return tip
+
+
+def leftovers(repo: Repo) -> list[str]:
+    """Lock files and half-done operation files anywhere in the git dir."""
+    found = [path.name for path in git_dir(repo).rglob("*.lock")]
+    return found + [
+        name for name in ("CHERRY_PICK_HEAD", "REBASE_HEAD", "rebase-merge") if (git_dir(repo) / name).exists()
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("action", ["abort", "continue"])
+@pytest.mark.parametrize(
+    "moment",
+    [(number, delay) for number in (signal.SIGTERM, signal.SIGINT) for delay in (0.0, 0.03, 0.06, 0.1)],
+    ids=lambda moment: f"{signal.Signals(moment[0]).name}-{moment[1]}s",
+)
+def test_a_signal_at_any_moment_of_a_real_rebase_leaves_a_state_abort_and_continue_finish(
+    moment: tuple[int, float], action: str, repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    number, delay = moment
+    original = long_feature(repo)
+    make_dirty(repo)
+    before = snapshot(repo)
+    environment = signalling_git(tmp_path, number, delay)
+    command = [sys.executable, "-m", "align", "feature/x"]
+    ran = subprocess.run(command, cwd=repo.path, env=environment, capture_output=True, check=False, timeout=120)
+    assert ran.returncode in (0, 130), ran.stdout + ran.stderr
+    monkeypatch.chdir(repo.path)
+
+    if ran.returncode == 130:
+        assert main([action]) in ((0,) if action == "continue" else ABORTED)
+
+    if action == "abort" and ran.returncode == 130:
+        assert_restored(repo, before, original)
+    else:  # aligned, with the user's work back exactly
+        assert len(repo.git("log", "--format=%s", "origin/main..feature/x").splitlines()) == 30
+        assert repo.git("merge-base", "origin/main", "feature/x") == repo.git("rev-parse", "origin/main")
+        after = snapshot(repo)
+        assert {key: after[key] for key in ("head", "worktree", "status", "untracked", "stash")} == {
+            key: before[key] for key in ("head", "worktree", "status", "untracked", "stash")
+        }
+    assert leftovers(repo) == []
+    assert not journal_file(repo).exists()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from align.engine import Context
-from align.git import LEFT_BEHIND, SLACK
+from align.stopped import LEFT_BEHIND, SLACK
 
 
 def clear_locks(context: Context) -> None:
