@@ -102,10 +102,7 @@ def _restart(context: Context, step: Rebase) -> StepResult:
     if operation == "a merge":
         git.run(*NO_SUBMODULES, "merge", "--abort")
     elif operation is not None and operation.startswith("a rebase"):
-        if not (context.git_dir / "rebase-merge" / "orig-head").exists():  # stopped while it was setting up
-            git.run(*NO_SUBMODULES, "rebase", "--quit")
-        else:
-            rollback.abort_rebase(context)
+        rollback.abort_rebase(context)
     recover.clear_half_done(context)
     if _head(context) != journal.ref:
         recover.clear_rewritten(context, journal.original_tip)

@@ -52,6 +52,11 @@ def abort_rebase(context: Context) -> None:
     files block it ("untracked files would be overwritten"): remove the ones identical to the pre-run
     tip's (the abort writes the same bytes back) and abort again."""
     git, journal = context.git, context.journal
+    folder = context.git_dir / "rebase-merge"
+    if not all((folder / name).exists() for name in ("head-name", "orig-head", "onto")):
+        # stopped while git was setting the rebase up: nothing was rebased, the branch has not moved
+        git.run(*NO_SUBMODULES, "rebase", "--quit")
+        return
     if git.run(*NO_SUBMODULES, "rebase", "--abort", ok=(0, 1, 128)).code == 0:
         return
     recover.clear_rewritten(context, journal.original_tip)
