@@ -342,7 +342,11 @@ codecs.register(_find_codec)
 
 
 def _stop(process: Any, *, group: bool) -> None:
-    """Stop a git process (and, in its own session, everything it started), and wait for it."""
+    """Stop a git process (and, in its own session, everything it started), and wait for it.
+
+    Then note the files git may have left half done (``*.lock``, ``CHERRY_PICK_HEAD``...) that appeared
+    while it ran: align's ``abort`` and ``continue`` remove them if they are still exactly as left.
+    """
     import sh
 
     for number, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, None)):
@@ -352,7 +356,11 @@ def _stop(process: Any, *, group: bool) -> None:
             process.wait(timeout=grace)
         except sh.TimeoutException:
             continue
-        return
+        break
+    from align.stopped import note
+
+    with contextlib.suppress(Exception):  # noting is a help for later, never a reason to fail now
+        note(Path(process.call_args["cwd"]), float(process.process.started))
 
 
 def _git_command() -> Any:

@@ -14,6 +14,10 @@ from align.recipe import sources
 from align.recipe.model import Recipe
 from align.recipe.resolve import parse_override, resolve
 
+# align never updates submodule working trees (whatever ``submodule.recurse`` says): its switches, rebases,
+# merges and resets leave each submodule checked out where it is, as plain ``git switch`` does by default.
+NO_SUBMODULES = ("-c", "submodule.recurse=false")
+
 # Files in the git dir that say a git operation is half done.
 OPERATIONS = {
     "rebase-merge": "a rebase",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from align.errors import Refusal
 from align.git import Git
 from align.plan import Plan, onto_commit, operation_in_progress, refuse_unmovable
@@ -24,6 +27,7 @@ def refuse_unsafe(git: Git, store: Store, plan: Plan) -> None:
             f"{operation} is in progress that align did not start; align leaves it alone",
             hint="finish or abort it with git first (`git status` says how), then run align again",
         )
+    refuse_hidden_index_state(git, plan.location.root)
     fetch = plan.recipe.step("fetch")
     if isinstance(fetch, model.Fetch) and not fetch.offline:
         from align.steps.fetch import check_remote
@@ -47,3 +51,54 @@ def refuse_unsafe(git: Git, store: Store, plan: Plan) -> None:
         from align.steps.validate import preflight
 
         preflight(plan.location.root, validate)  # unknown sessions, no noxfile: exit 2 before anything moves
+
+
+def refuse_hidden_index_state(git: Git, root: Path) -> None:
+    """Refuse index entries that a stash cannot keep or that hide changes from it (exit 4, nothing touched).
+
+    An unmerged index (a conflict left by ``git stash pop`` or ``checkout -m``) and intent-to-add
+    entries (``git add -N``) cannot be stashed; assume-unchanged and skip-worktree files hide their
+    changes from ``git status``, so a checkout could overwrite them unseen.
+    """
+    staged = git.run("ls-files", "-z", "--stage", "-v", "--full-name", "--", ":/").stdout
+    unmerged: set[str] = set()
+    assumed, skipped = [], []
+    for entry in staged.split("\0"):
+        if not entry:
+            continue
+        info, _, path = entry.partition("\t")
+        fields = info.split(" ")
+        tag, stage = fields[0], fields[-1]
+        if stage != "0":
+            unmerged.add(path)
+        elif tag.islower():
+            assumed.append(path)
+        elif tag == "S" and os.path.lexists(root / path):  # a sparse checkout's absent files are fine
+            skipped.append(path)
+    if unmerged:
+        raise Refusal(
+            f"the index has unresolved conflicts (not from a rebase or merge): {_shown(sorted(unmerged))}",
+            hint="resolve them and `git add` the files (or `git reset --merge`), then run align again",
+        )
+    added = git.run("diff", "--name-only", "-z", "--no-renames", "--diff-filter=A").stdout
+    intended = [path for path in added.split("\0") if path]
+    if intended:
+        raise Refusal(
+            f"intent-to-add entries (`git add -N`) cannot be kept aside by align: {_shown(intended)}",
+            hint=f"`git add -- {intended[0]}` (stage it) or `git rm --cached -- {intended[0]}` (untrack it), "
+            "then run align again",
+        )
+    if assumed or skipped:
+        flag = "--no-assume-unchanged" if assumed else "--no-skip-worktree"
+        kind = "assume-unchanged" if assumed else "skip-worktree"
+        paths = assumed or skipped
+        raise Refusal(
+            f"{kind} files hide their changes from git, so align could neither keep them aside nor see a "
+            f"checkout overwrite them: {_shown(paths)}",
+            hint=f"`git update-index {flag} -- {paths[0]}` for each (align then keeps their changes aside "
+            "and restores them), run align, and set the flag again afterwards",
+        )
+
+
+def _shown(paths: list[str]) -> str:
+    return ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")

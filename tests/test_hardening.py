@@ -153,10 +153,13 @@ def test_without_patches_preserved_a_commit_dropped_outside_align_skip_is_a_warn
     three_commits(repo)
     repo.git("switch", "--quiet", "-c", "clash", "main")
     repo.commit("README.md", "from clash\n", "clash: readme")
+    repo.commit("later.txt", "later\n", "clash: later")
     upstream(repo, "README.md", "from upstream\n", "upstream: readme")
     recipe = steps_recipe(tmp_path, *ALIGN_STEPS, "verify: {checks: [linear]}", REPORT)
     assert main(["clash", "--recipe", recipe]) == 3
-    repo.git("-c", "core.editor=true", "rebase", "--skip")  # the user skips with plain git
+    write(repo.path / "README.md", "from both\n")
+    repo.git("add", "README.md")
+    repo.git("-c", "sequence.editor=sed -i -e /^pick/d", "rebase", "--edit-todo")  # the user drops one with git
     capsys.readouterr()
 
     assert main(["continue"]) == 0

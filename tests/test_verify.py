@@ -83,24 +83,26 @@ def test_every_check_passes_on_a_clean_rebase_and_is_timed(in_repo: Repo, tmp_pa
     assert "3 check(s) passed: patches_preserved, metadata_preserved, tree_matches_merge" in out(capsys)
 
 
-def test_a_commit_skipped_with_plain_git_is_lost_and_the_run_rolls_back(
+def test_a_commit_dropped_from_the_todo_list_with_plain_git_is_lost_and_the_run_rolls_back(
     in_repo: Repo, tmp_path: Path, capsys: Capture
 ) -> None:
     old = clash(in_repo)
     before = snapshot(in_repo)
     assert main([BRANCH, "--recipe", history_recipe(tmp_path)]) == 3
-    in_repo.git("-c", "core.editor=true", "rebase", "--skip")  # behind align's back
+    write(in_repo.path / "README.md", "hello from both\n")
+    in_repo.git("add", "README.md")
+    in_repo.git("-c", "sequence.editor=sed -i -e /^pick/d", "rebase", "--edit-todo")  # behind align's back
     capsys.readouterr()
 
     assert main(["continue"]) == 1
 
     text = out(capsys)
-    assert f"patches_preserved: 1 commit(s) lost: {old[1][:12]} feature: reword the readme" in text
+    assert f"patches_preserved: 1 commit(s) lost: {old[2][:12]} feature: add c" in text
     assert "failed: everything rolled back" in text
     assert rev(in_repo, REF) == old[-1]
     assert snapshot(in_repo).files == before.files
     journal = last_run(in_repo)
-    assert journal.patches["lost"] == [{"sha": old[1], "subject": "feature: reword the readme"}]
+    assert journal.patches["lost"] == [{"sha": old[2], "subject": "feature: add c"}]
     assert checks(journal)["patches_preserved"]["ok"] is False
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from align.engine import Context, StepResult
 from align.errors import Refusal
 from align.git import Git
-from align.plan import onto_commit
+from align.plan import NO_SUBMODULES, onto_commit, operation_in_progress
 from align.recipe.model import Rebase, Verify
-from align.steps import backup, conflict, keep, stash
+from align.steps import backup, conflict, handled, keep, stale, stash
 
 UPDATE_REFS_VERSION = (2, 38)
 MAX_AUTO_CONTINUE = 1000  # rerere resolutions continued in one go, at most
@@ -42,7 +42,7 @@ def run(context: Context, step: Rebase) -> StepResult:
         _save_stacked(context)
     stash.save(context, head or "", at_risk)
     if journal.original_head != journal.ref:
-        git.run("switch", "--quiet", "--no-guess", "--end-of-options", journal.branch)
+        git.run(*NO_SUBMODULES, "switch", "--quiet", "--no-guess", "--end-of-options", journal.branch)
     if git.commit_of(journal.ref) != journal.original_tip:
         raise Refusal(
             f"{journal.branch} moved since align read it (a commit made during the run?); align leaves it alone",
@@ -58,13 +58,19 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
     """Continue or skip after a conflict (or after an interruption), from the journal."""
     git, journal = _acting(context), context.journal
     merging = step.strategy == "merge"
+    stale.clear_locks(context)  # left by a git process align stopped (an interruption), if unchanged since
+    if journal.status != "paused" and _in_progress(context, step):
+        stale.clear_rewritten(context, journal.original_tip)  # written by a stopped git before its index
+    if action == "continue" and _restartable(context):
+        return _restart(context, step)
+    handled.settle_pending(context, merging=merging)  # the user may have gone on with git during the pause
     if not _in_progress(context, step):
         return _finish(context)  # git finished (or the user finished it with git)
     if action == "skip":
         if merging:
             raise Refusal("a merge has no commit to skip", hint="resolve the conflicts and `align continue`, or abort")
         current = conflict.current_commit(context)
-        result = git.run("rebase", "--skip", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
+        result = git.run(*NO_SUBMODULES, "rebase", "--skip", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
         journal.dropped.append({**current, "reason": "skipped by the user"})
         _record_emptied(context, result.stderr)
         if journal.conflicts and journal.conflicts[-1].resolution == "pending":
@@ -73,7 +79,42 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
     conflict.require_resolved(context)
     if journal.conflicts and journal.conflicts[-1].resolution == "pending":
         journal.conflicts[-1].resolution = "resolved by the user"
-    return _outcome(context, step, _continue(context, step))
+    return _outcome(context, step, _continue(context, step, by_user=True))
+
+
+def _restartable(context: Context) -> bool:
+    """Tell whether an interrupted rebase or merge holds nothing of the user's, so it can start over.
+
+    git stopped in the middle of a pick may leave a state its own ``--continue`` gets wrong (a commit
+    lost, a message missing); without a resolution of the user's inside, starting again is exact.
+    """
+    journal = context.journal
+    if journal.status == "paused" or context.git.commit_of(journal.ref) != journal.original_tip:
+        return False
+    return not any(item.resolution.startswith("resolved by the user") for item in journal.conflicts)
+
+
+def _restart(context: Context, step: Rebase) -> StepResult:
+    """Undo the interrupted rebase or merge (the user's work is in align's stash) and start it again."""
+    from align.steps import rollback
+
+    git, journal = context.git, context.journal
+    operation = operation_in_progress(context.git_dir)
+    if operation == "a merge":
+        git.run(*NO_SUBMODULES, "merge", "--abort")
+    elif operation is not None and operation.startswith("a rebase"):
+        rollback.abort_rebase(context)
+    stale.clear_half_done(context)
+    if _head(context) != journal.ref:
+        stale.clear_rewritten(context, journal.original_tip)
+        git.run(*NO_SUBMODULES, "switch", "--quiet", "--no-guess", "--end-of-options", journal.branch)
+    stale.forget(context)
+    context.monitor.note("the interrupted rebase starts over (nothing of yours was in it)")
+    return _outcome(context, step, _start(context, step))
+
+
+def _head(context: Context) -> str:
+    return context.git.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1)).stdout.strip()
 
 
 def refuse_flattening(branch: str, merges: int, onto: str) -> None:
@@ -101,7 +142,7 @@ def _start(context: Context, step: Rebase) -> str | None:
     git, journal = _acting(context), context.journal
     rerere = str(step.rerere).lower()
     # The recipe decides, not the user's config: rerere, update-refs, the merge backend, no autosquash.
-    config = ["-c", f"rerere.enabled={rerere}", "-c", f"rerere.autoUpdate={rerere}"]
+    config = [*NO_SUBMODULES, "-c", f"rerere.enabled={rerere}", "-c", f"rerere.autoUpdate={rerere}"]
     config += ["-c", f"rebase.updateRefs={str(step.update_refs).lower()}"]
     if step.strategy == "merge":
         message = f"Merge {journal.onto} into {journal.branch}"
@@ -129,6 +170,8 @@ def _outcome(context: Context, step: Rebase, stopped: str | None) -> StepResult:
             detail = stopped.strip().splitlines()[-1] if stopped.strip() else "git stopped"
             return StepResult(status="failed", detail=f"{step.strategy} failed: {detail}")
         resolved = conflict.rerere_paths(stopped)
+        if not files and not resolved:  # git stopped for another reason than a conflict: never a pause
+            return _not_a_conflict(context, step, stopped)
         rounds += 1
         if files or not step.rerere or not resolved or rounds > MAX_AUTO_CONTINUE:
             recorded = conflict.record(context, files)
@@ -138,38 +181,80 @@ def _outcome(context: Context, step: Rebase, stopped: str | None) -> StepResult:
     return _finish(context)
 
 
+def _not_a_conflict(context: Context, step: Rebase, stderr: str) -> StepResult:
+    """Name why git stopped when no file conflicts (a failed signature, a hook...): the run fails, not pauses."""
+    cause, hint = failure_cause(stderr)
+    context.guidance.append(f"hint: {hint}")
+    return StepResult(status="failed", detail=f"{step.strategy} stopped, not on a conflict: {cause}")
+
+
+def failure_cause(stderr: str) -> tuple[str, str]:
+    """Return (what went wrong, how to fix it) from the stderr of a git rebase, merge or commit that failed."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith(("error:", "fatal:"))]
+    said = "; ".join(errors[:3]) or (lines[-1] if lines else "git stopped without saying why")
+    if "gpg failed to sign" in stderr or "failed to sign" in stderr:
+        return (
+            f"signing a commit failed (commit.gpgsign is on and gpg.program failed): {said}",
+            "make signing work (`git config gpg.program`, `echo test | gpg --clearsign`), or turn it off "
+            "for this repository (`git config commit.gpgsign false`), then run align again",
+        )
+    if "would be overwritten" in stderr:
+        return (said, "move the files git names aside (or commit them), then run align again")
+    return (said, "fix what git says above, then run align again; `align status` shows the last run")
+
+
 def _in_progress(context: Context, step: Rebase) -> bool:
     """Tell whether git's merge or rebase that align started is still in progress."""
     return (context.git_dir / ("MERGE_HEAD" if step.strategy == "merge" else "rebase-merge")).exists()
 
 
-def _continue(context: Context, step: Rebase) -> str | None:
-    """Go on after a resolved conflict; return git's stderr when it stopped again, None when it finished."""
+def _continue(context: Context, step: Rebase, *, by_user: bool = False) -> str | None:
+    """Go on after a resolved conflict; return git's stderr when it stopped again, None when it finished.
+
+    When the user's resolution cannot be committed (a failing signature...), ``align continue`` is
+    refused and the run stays paused, the resolution in place: fix the cause, continue again.
+    """
     git = _acting(context)
     if step.strategy == "merge":
-        result = git.run("commit", "--quiet", "--no-edit", "--no-verify", ok=(0, 1))
+        result = git.run(*NO_SUBMODULES, "commit", "--quiet", "--no-edit", "--no-verify", ok=(0, 1, 128))
+        failed = result.stderr if result.code and not git.unmerged() else None
     else:
-        _commit_resolution(context, git)
-        result = git.run("rebase", "--continue", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
-        _record_emptied(context, result.stderr)
+        failed = _commit_resolution(context, git)
+        if failed is None:
+            progress = context.monitor.git_progress
+            result = git.run(*NO_SUBMODULES, "rebase", "--continue", ok=(0, 1, 128), on_stderr=progress)
+            _record_emptied(context, result.stderr)
+    if failed is not None and by_user:
+        cause, hint = failure_cause(failed)
+        raise Refusal(
+            f"your resolution could not be committed: {cause}; the run is still paused, your resolution in place",
+            hint=f"{hint.removesuffix(', then run align again')}, then `align continue` (or `align abort`)",
+        )
+    if failed is not None:
+        return failed
     return result.stderr if result.code else None
 
 
-def _commit_resolution(context: Context, git: Git) -> None:
+def _commit_resolution(context: Context, git: Git) -> str | None:
     """Commit a resolved pick with its message, author and date exactly as they were.
 
     Left to ``rebase --continue``, the message would go through an editor's clean-up, which drops
     lines starting with ``#`` ("#123 is fixed"). When nothing is staged, git drops the commit: the
-    report says it was emptied by the resolution.
+    report says it was emptied by the resolution. Returns git's stderr when the commit failed.
     """
     if not (context.git_dir / "REBASE_HEAD").exists():
-        return
+        return None
     if git.run("diff", "--cached", "--quiet", "HEAD", "--", ok=(0, 1)).code == 0:
         # (or the user committed it by hand: then verify finds the commit, and this reason is not used)
         emptied = {**conflict.current_commit(context), "reason": "emptied by the conflict resolution"}
         context.journal.dropped.append(emptied)
-        return
-    git.run("commit", "--quiet", "--no-verify", "--cleanup=verbatim", "--allow-empty-message", "-C", "REBASE_HEAD")
+        return None
+    committed = git.run(
+        "commit", "--quiet", "--no-verify", "--cleanup=verbatim", "--allow-empty-message", "-C", "REBASE_HEAD",
+        ok=(0, 1, 128),
+    )  # fmt: skip
+    return committed.stderr if committed.code else None
 
 
 def _record_emptied(context: Context, stderr: str) -> None:
@@ -273,7 +358,7 @@ def _finish(context: Context) -> StepResult:
         journal.stacked_new = {name: ref.sha for name, ref in git.refs(*journal.stacked).items()}
     if journal.new_tip == journal.original_tip:
         context.save()
-        return StepResult(status="failed", detail="the branch did not change (was git's rebase aborted by hand?)")
+        return StepResult(status="failed", detail=handled.unchanged_detail(context))
     after = git.run("rev-list", "--count", f"{journal.onto_sha}..{journal.new_tip}", "--").stdout.strip()
     journal.commits_after = int(after or 0)
     checked = any(isinstance(item, Verify) and "patches_preserved" in item.checks for item in context.recipe_steps)

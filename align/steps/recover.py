@@ -20,6 +20,7 @@ from pathlib import Path
 
 from align.engine import Context
 from align.errors import GitError
+from align.plan import NO_SUBMODULES
 
 CUT_SHORT_MAX = 1 << 20  # bytes: a larger blob is not read to tell whether a file is the start of it
 REBASE_STATE = ("head-name", "onto", "orig-head", "git-rebase-todo")  # what `git rebase --continue` reads
@@ -40,12 +41,12 @@ def abort_rebase(context: Context) -> None:
     """Run ``git rebase --abort``; when git cannot, do what it would have done from the journal."""
     git, journal = context.git, context.journal
     try:
-        git.run("rebase", "--abort")
+        git.run(*NO_SUBMODULES, "rebase", "--abort")
         journal.rebase_abandoned = ""  # git could, after all (a fallback that stopped before `rebase --quit`)
     except GitError as error:
         journal.rebase_abandoned = error.one_line()
         context.save()  # from here on, git's rebase state is gone: the journal says what is left to do
-        git.run("rebase", "--quit")
+        git.run(*NO_SUBMODULES, "rebase", "--quit")
         _check_out_branch(context)
 
 

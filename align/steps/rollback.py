@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 from align.engine import Context
-from align.plan import operation_in_progress
-from align.steps import recover, stash
+from align.plan import NO_SUBMODULES, operation_in_progress
+from align.steps import recover, stale, stash
 
 
 def restore(context: Context) -> str:
     """Undo the run so far; return a sentence saying what was restored (or why the branch was not)."""
     git, journal = context.git, context.journal
+    stale.clear_locks(context)  # left by a git process align stopped (an interruption), if unchanged since
     stash.take_back(context)  # the user's work, if it was being applied back, goes back into align's stash
-    if journal.started_rebase or "rebase" in journal.done:
+    if journal.started_rebase or "rebase" in journal.done or journal.conflicts:
         operation = operation_in_progress(context.git_dir)
+        if operation is None and git.unmerged():
+            # The user ended the rebase with `git rebase --quit` during a pause: the conflicted tree is
+            # align's half-done work (the user's own is in align's stash). Drop the conflict as
+            # `rebase --abort` would, keeping any other change made since for the leftovers stash.
+            git.run(*NO_SUBMODULES, "reset", "--quiet", "--merge")
         if operation == "a merge":
-            git.run("merge", "--abort")
+            git.run(*NO_SUBMODULES, "merge", "--abort")
         elif operation is not None and operation.startswith("a rebase"):
             if git.commit_of(journal.ref) == journal.original_tip:
-                recover.abort_rebase(context)  # git rebase --abort, or the same from the journal when git cannot
+                abort_rebase(context)
             else:
                 # Someone moved the branch meanwhile: `rebase --abort` would reset it. Quit instead and
                 # drop align's half-done tree (the user's own work is in align's stash).
-                git.run("rebase", "--quit")
-                git.run("reset", "--quiet", "--hard")
+                git.run(*NO_SUBMODULES, "rebase", "--quit")
+                git.run(*NO_SUBMODULES, "reset", "--quiet", "--hard")
+    stale.clear_half_done(context)
     recover.tidy(context)  # what a checkout that failed half-way (a full disk) left in the working tree
     moved = _restore_branch(context)
     _restore_stacked(context)
@@ -41,16 +48,35 @@ def settle(context: Context) -> None:
         context.monitor.note(restored)
 
 
+def abort_rebase(context: Context) -> None:
+    """``git rebase --abort``; when git was stopped after writing files but before its index, those
+    files block it ("untracked files would be overwritten"): remove the ones identical to the pre-run
+    tip's (the abort writes the same bytes back) and abort again; when git still cannot (its state
+    half-written on a full disk), quit and do from the journal what the abort would have done."""
+    git, journal = context.git, context.journal
+    folder = context.git_dir / "rebase-merge"
+    if not all((folder / name).exists() for name in ("head-name", "orig-head", "onto")):
+        # stopped while git was setting the rebase up: nothing was rebased, the branch has not moved
+        git.run(*NO_SUBMODULES, "rebase", "--quit")
+        return
+    if git.run(*NO_SUBMODULES, "rebase", "--abort", ok=(0, 1, 128)).code == 0:
+        journal.rebase_abandoned = ""
+        return
+    stale.clear_rewritten(context, journal.original_tip)
+    recover.abort_rebase(context)  # git rebase --abort again, or the same from the journal when git cannot
+
+
 def put_head_back(context: Context) -> None:
     """Check out what was checked out before the run (a branch, or the detached commit)."""
     git, journal = context.git, context.journal
+    stale.clear_locks(context)
     head = git.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1)).stdout.strip()
     if journal.original_head.startswith("refs/heads/"):
         if head != journal.original_head:
             branch = journal.original_head.removeprefix("refs/heads/")
-            git.run("switch", "--quiet", "--no-guess", "--end-of-options", branch)
+            git.run(*NO_SUBMODULES, "switch", "--quiet", "--no-guess", "--end-of-options", branch)
     elif head or git.commit_of("HEAD") != journal.original_head:
-        git.run("switch", "--quiet", "--detach", "--end-of-options", journal.original_head)
+        git.run(*NO_SUBMODULES, "switch", "--quiet", "--detach", "--end-of-options", journal.original_head)
 
 
 def _restore_branch(context: Context) -> str:
@@ -90,8 +116,28 @@ def _moved_by_this_run(context: Context, current: str) -> bool:
     last = git.last_reflog(journal.ref)
     if last is not None and last[0] == current and last[1].startswith(f"align {journal.run_id} (finish)"):
         return True  # git rebase's last ref update, named by GIT_REFLOG_ACTION
+    if _finished_by_hand(context, current):
+        return True
     parents = git.run("log", "-n1", "--format=%P", current, "--").stdout.split()
     return bool(journal.onto_sha) and parents == [journal.original_tip, journal.onto_sha]  # align's merge
+
+
+def _finished_by_hand(context: Context, current: str) -> bool:
+    """Tell whether the user finished this run's rebase with git during a pause (``git rebase --continue``
+    or ``--skip``): the branch's last move is git's rebase finishing onto this run's target, from the
+    pre-run tip."""
+    git, journal = context.git, context.journal
+    if not journal.onto_sha:
+        return False
+    listed = git.run("log", "-g", "-n2", "--format=%H%x00%gs", journal.ref, "--", ok=(0, 128)).stdout.splitlines()
+    entries = [tuple(line.split("\0", 1)) for line in listed if "\0" in line]
+    finish = f"rebase (finish): {journal.ref} onto {journal.onto_sha}"
+    return (
+        len(entries) == 2
+        and entries[0] == (current, finish)
+        and entries[1][0] == journal.original_tip
+        and bool(journal.conflicts)
+    )
 
 
 def _keep_leftovers(context: Context) -> None:
