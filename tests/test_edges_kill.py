@@ -249,3 +249,29 @@ def test_a_signal_at_any_moment_of_a_real_rebase_leaves_a_state_abort_and_contin
         }
     assert leftovers(repo) == []
     assert not journal_file(repo).exists()
+
+
+def test_what_a_stopped_git_left_is_noted_with_its_identity_in_the_common_git_dir(repo: Repo, tmp_path: Path) -> None:
+    """``note`` (called by ``_stop``) from a linked working tree: its own git dir and the common one are looked at."""
+    from align.stopped import LEFT_BEHIND, git_dirs, note
+
+    repo.git("worktree", "add", "--quiet", str(tmp_path / "linked"), "-b", "other")
+    linked = tmp_path / "linked"
+    own, common = git_dirs(linked / "sub" / "folder") or (Path(), Path())
+    assert (own, common) == (git_dir(repo) / "worktrees" / "linked", git_dir(repo))
+    old = git_dir(repo) / "config.lock"
+    write(old, "older than the stopped git\n")
+    os.utime(old, (time.time() - 60, time.time() - 60))
+    since = time.time()
+    write(own / "index.lock", "x\n")
+    write(common / "packed-refs.lock", "x\n")
+    write(own / "CHERRY_PICK_HEAD", "x\n")
+
+    note(linked, since)
+    note(linked, since)  # a second stop in the same run adds to the record
+
+    record = json.loads((common / "align" / LEFT_BEHIND).read_text(encoding="utf-8"))
+    names = sorted(Path(item["path"]).name for item in record if item["path"])
+    assert names == sorted(["index.lock", "packed-refs.lock", "CHERRY_PICK_HEAD"] * 2)
+    assert [item["started"] for item in record if not item["path"]] == [since, since]
+    assert git_dirs(Path("/")) is None  # outside any repository: nothing to note

@@ -201,3 +201,30 @@ def test_a_merge_ended_with_git_during_a_pause_then_align_abort_restores_everyth
     assert main(["abort"]) in ABORTED
 
     assert_restored(repo, before, original)
+
+
+@pytest.mark.parametrize("action", ["abort", "continue"])
+def test_a_merge_committed_with_git_during_a_pause_is_this_runs(
+    action: str, repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(repo.path)
+    original = feature_repo(repo, head="main", conflict=True)
+    make_dirty(repo)
+    before = snapshot(repo)
+    assert main(["feature/x", "--recipe", "merge"]) == 3
+    write(repo.path / "README.md", "both sides\n")
+    repo.git("add", "README.md")
+    repo.git("-c", "core.editor=true", "commit", "--quiet", "--no-edit")  # the user commits the merge with git
+    capsys.readouterr()
+
+    if action == "abort":
+        assert main(["abort"]) in ABORTED
+        assert "not restored" not in capsys.readouterr().out
+        assert_restored(repo, before, original)
+        return
+    assert main(["continue"]) == 0
+    parents = repo.git("log", "-n1", "--format=%P", "feature/x").split()
+    assert parents == [original, repo.git("rev-parse", "origin/main")]
+    assert repo.git("show", "feature/x:README.md") == "both sides"
+    assert_work_back(repo, before)
+    assert [item["resolution"] for item in last_report(repo)["conflicts"]] == ["resolved by the user (with git)"]
