@@ -43,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError:
         _print_error(UsageError("the current directory no longer exists", hint="cd to the repository's root"))
         return 2
-    previous = signal.signal(signal.SIGTERM, _terminate)  # SIGTERM ends align as Ctrl-C does: exit 130
+    # SIGTERM ends align as Ctrl-C does: exit 130 (a run that has started has handlers of its own)
+    previous = {number: signal.signal(number, _terminate) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         code: int = args.handler(args)
     except KeyboardInterrupt:
@@ -60,12 +61,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_error(error)
         return error.exit_code
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     return code
 
 
 def _terminate(number: int, frame: object) -> None:
-    raise KeyboardInterrupt
+    from align.git import defer
+
+    if not defer(number):  # git is being started: the signal is handled once it can be stopped
+        raise KeyboardInterrupt
 
 
 def _with_command(words: list[str]) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from align import ending
 from align.errors import AlignError, GitError, Interrupted, Refusal
-from align.git import Git
+from align.git import Git, defer
 from align.monitor import Monitor
 from align.plan import Plan
 from align.recipe import model
@@ -133,6 +133,8 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
         if journal.started_rebase and "rebase" not in journal.done:
             started = context.monitor.step(_title(context.step("rebase"), journal))
             broken = recover.broken_rebase(context)
+            if broken and action == "continue" and rebase.restartable(context):
+                broken = ""  # nothing of the user's in it: the rebase step starts it over
             try:
                 if broken:  # git cannot go on: the run fails there, and on_fail decides (rollback: abort)
                     result = StepResult(status="failed", detail=f"{broken}; align cannot {action} it")
@@ -307,6 +309,8 @@ def _signals() -> Iterator[None]:
     """Turn SIGINT and SIGTERM into ``Interrupted`` while a command changes the repository."""
 
     def interrupt(number: int, frame: object) -> None:
+        if defer(number):  # git is being started: the signal is handled once it can be stopped
+            return
         raise Interrupted(f"interrupted by {signal.Signals(number).name}")
 
     previous = {number: signal.signal(number, interrupt) for number in (signal.SIGINT, signal.SIGTERM)}

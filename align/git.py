@@ -117,10 +117,21 @@ class Git:
         # Every exit code is accepted here and checked below; git runs in its own session so that,
         # when align is interrupted, git and its hooks are stopped with it rather than left running.
         session = not terminal
-        process = self._command(*args, _bg=True, _new_session=session, _ok_code=_ANY_CODE, _return_cmd=True, **extra)
+        # A signal that came while sh was starting git would leave git running unseen: align's handlers
+        # keep it (``defer``) until git has a process align can stop.
+        _spawn.update(active=1, pending=0)
+        try:
+            process = self._command(
+                *args, _bg=True, _new_session=session, _ok_code=_ANY_CODE, _return_cmd=True, **extra
+            )
+        finally:
+            _spawn["active"] = 0
         deadline = Deadline(process.pid, timeout) if timeout is not None else None
         tail = Tail(err, on_stderr) if on_stderr is not None else None
         try:
+            if _spawn["pending"]:  # handled now, inside the try that stops git
+                number, _spawn["pending"] = _spawn["pending"], 0
+                signal.raise_signal(number)
             process.wait()
         except BaseException:
             _stop(process, group=session)
@@ -319,6 +330,17 @@ class Ref:
 
 
 _ANY_CODE = list(range(-64, 256))
+_spawn = {"active": 0, "pending": 0}  # a signal that came while git was being started waits in "pending"
+
+
+def defer(number: int) -> bool:
+    """Tell align's signal handlers to keep signal ``number`` for later (True) while git is being started."""
+    if _spawn["active"]:
+        _spawn["pending"] = number
+        return True
+    return False
+
+
 # Arguments are encoded like file names: a path git printed in bytes that are not UTF-8 (decoded
 # with surrogateescape) goes back to git as the same bytes.
 _FS_CODEC = "align-fs"
@@ -356,11 +378,29 @@ def _stop(process: Any, *, group: bool) -> None:
             process.wait(timeout=grace)
         except sh.TimeoutException:
             continue
+        except Exception:  # sh's bookkeeping, left half-way by the wait the signal interrupted: wait ourselves
+            if not _reaped(process.pid, grace):
+                continue
         break
     from align.stopped import note
 
     with contextlib.suppress(Exception):  # noting is a help for later, never a reason to fail now
         note(Path(process.call_args["cwd"]), float(process.process.started))
+
+
+def _reaped(pid: int, grace: float | None) -> bool:
+    """Wait for child ``pid`` to end (at most ``grace`` seconds); tell whether it did (or was reaped already)."""
+    deadline = time.monotonic() + (grace if grace is not None else 3600.0)
+    while True:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return True
+        if done:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
 
 
 def _git_command() -> Any:

@@ -61,7 +61,7 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
     stale.clear_locks(context)  # left by a git process align stopped (an interruption), if unchanged since
     if journal.status != "paused" and _in_progress(context, step):
         stale.clear_rewritten(context, journal.original_tip)  # written by a stopped git before its index
-    if action == "continue" and _restartable(context):
+    if action == "continue" and restartable(context):
         return _restart(context, step)
     handled.settle_pending(context, merging=merging)  # the user may have gone on with git during the pause
     if not _in_progress(context, step):
@@ -82,7 +82,7 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
     return _outcome(context, step, _continue(context, step, by_user=True))
 
 
-def _restartable(context: Context) -> bool:
+def restartable(context: Context) -> bool:
     """Tell whether an interrupted rebase or merge holds nothing of the user's, so it can start over.
 
     git stopped in the middle of a pick may leave a state its own ``--continue`` gets wrong (a commit

@@ -16,6 +16,7 @@ warning.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from align.engine import Context
@@ -46,8 +47,17 @@ def abort_rebase(context: Context) -> None:
     except GitError as error:
         journal.rebase_abandoned = error.one_line()
         context.save()  # from here on, git's rebase state is gone: the journal says what is left to do
-        git.run(*NO_SUBMODULES, "rebase", "--quit")
+        quit_rebase(context)
         _check_out_branch(context)
+
+
+def quit_rebase(context: Context) -> None:
+    """``git rebase --quit``; a state so incomplete that git sees no rebase in it (a kill while git set it
+    up) is this run's own (the journal says it started a rebase) and is removed."""
+    context.git.run(*NO_SUBMODULES, "rebase", "--quit", ok=(0, 128))
+    folder = context.git_dir / "rebase-merge"
+    if folder.is_dir():
+        shutil.rmtree(folder)
 
 
 def tidy(context: Context) -> None:
@@ -151,6 +161,15 @@ def _paths(context: Context, commit: str, paths: list[str]) -> dict[str, str]:
             info, _, path = entry.partition("\t")
             found[path] = info.split()[-1]
     return found
+
+
+def foreign(context: Context, paths: list[str]) -> list[str]:
+    """Return the ``paths`` (files in the working tree) whose bytes are not (the start of) the run's own."""
+    files = [path for path in paths if not path.endswith(".lock")]
+    if not files:
+        return []
+    same = _leftovers(context, files, _run_commits(context))
+    return [path for path in files if path not in same]
 
 
 def _leftovers(context: Context, paths: list[str], commits: list[str]) -> set[str]:

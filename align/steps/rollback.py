@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from align.engine import Context
+from align.errors import AlignError
 from align.plan import NO_SUBMODULES, operation_in_progress
 from align.steps import recover, stale, stash
 
@@ -27,7 +28,7 @@ def restore(context: Context) -> str:
             else:
                 # Someone moved the branch meanwhile: `rebase --abort` would reset it. Quit instead and
                 # drop align's half-done tree (the user's own work is in align's stash).
-                git.run(*NO_SUBMODULES, "rebase", "--quit")
+                recover.quit_rebase(context)
                 git.run(*NO_SUBMODULES, "reset", "--quiet", "--hard")
     stale.clear_half_done(context)
     recover.tidy(context)  # what a checkout that failed half-way (a full disk) left in the working tree
@@ -49,21 +50,37 @@ def settle(context: Context) -> None:
 
 
 def abort_rebase(context: Context) -> None:
-    """``git rebase --abort``; when git was stopped after writing files but before its index, those
-    files block it ("untracked files would be overwritten"): remove the ones identical to the pre-run
-    tip's (the abort writes the same bytes back) and abort again; when git still cannot (its state
-    half-written on a full disk), quit and do from the journal what the abort would have done."""
+    """``git rebase --abort``, or what it would do when git cannot:
+
+    - git's rebase state is half-written (a kill while git set it up, a full disk): quit it and check
+      the branch out from what the journal knows (``recover.abort_rebase``);
+    - git was stopped after writing files but before its index, and those files block the abort
+      ("untracked files would be overwritten"): remove the ones identical to the pre-run tip's (the
+      abort writes the same bytes back) and abort again; when only files whose bytes are (the start
+      of) the run's own are still in the way (a checkout cut short by a full disk), do it from the journal;
+    - anything else in the way (a lock another process holds, a file of the user's) is named, never
+      removed: the run stays as it is until the user moves it and runs ``align abort`` again.
+    """
     git, journal = context.git, context.journal
-    folder = context.git_dir / "rebase-merge"
-    if not all((folder / name).exists() for name in ("head-name", "orig-head", "onto")):
-        # stopped while git was setting the rebase up: nothing was rebased, the branch has not moved
-        git.run(*NO_SUBMODULES, "rebase", "--quit")
+    if recover.broken_rebase(context):
+        recover.abort_rebase(context)
         return
     if git.run(*NO_SUBMODULES, "rebase", "--abort", ok=(0, 1, 128)).code == 0:
-        journal.rebase_abandoned = ""
         return
     stale.clear_rewritten(context, journal.original_tip)
-    recover.abort_rebase(context)  # git rebase --abort again, or the same from the journal when git cannot
+    retried = git.run(*NO_SUBMODULES, "rebase", "--abort", ok=(0, 1, 128))
+    if retried.code != 0:
+        blocking = stale.in_the_way(context, journal.original_tip)
+        if not any(name.endswith(".lock") for name in blocking) and not recover.foreign(context, blocking):
+            recover.abort_rebase(context)  # only the run's own bytes are in the way (a checkout cut short)
+            return
+        blocking = [name for name in blocking if name.endswith(".lock")] + recover.foreign(context, blocking)
+        said = retried.stderr.strip().splitlines()[-1] if retried.stderr.strip() else "git rebase --abort failed"
+        raise AlignError(
+            f"git cannot abort the rebase ({said})" + (f": in the way: {', '.join(blocking[:10])}" if blocking else ""),
+            hint="these are not align's (a lock another git process holds, files whose bytes differ from the "
+            "branch's): wait for that process or move the files aside, then run `align abort` again",
+        )
 
 
 def put_head_back(context: Context) -> None:
