@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _terminate(number: int, frame: object) -> None:
-    from align.git import defer
+    from align.gitio import defer
 
     if not defer(number):  # git is being started: the signal is handled once it can be stopped
         raise KeyboardInterrupt

@@ -13,7 +13,8 @@ from typing import Any
 
 from align import ending
 from align.errors import AlignError, GitError, Interrupted, Refusal
-from align.git import Git, defer
+from align.git import Git
+from align.gitio import defer
 from align.monitor import Monitor
 from align.plan import Plan
 from align.recipe import model

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from align.errors import AlignError, GitError
-from align.gitio import Deadline, Tail, capture, feed, read
+from align.gitio import SPAWN, Deadline, Tail, capture, feed, read, reaped
 
 log = logging.getLogger("align.git")
 
@@ -119,18 +119,18 @@ class Git:
         session = not terminal
         # A signal that came while sh was starting git would leave git running unseen: align's handlers
         # keep it (``defer``) until git has a process align can stop.
-        _spawn.update(active=1, pending=0)
+        SPAWN.update(active=1, pending=0)
         try:
             process = self._command(
                 *args, _bg=True, _new_session=session, _ok_code=_ANY_CODE, _return_cmd=True, **extra
             )
         finally:
-            _spawn["active"] = 0
+            SPAWN["active"] = 0
         deadline = Deadline(process.pid, timeout) if timeout is not None else None
         tail = Tail(err, on_stderr) if on_stderr is not None else None
         try:
-            if _spawn["pending"]:  # handled now, inside the try that stops git
-                number, _spawn["pending"] = _spawn["pending"], 0
+            if SPAWN["pending"]:  # handled now, inside the try that stops git
+                number, SPAWN["pending"] = SPAWN["pending"], 0
                 signal.raise_signal(number)
             process.wait()
         except BaseException:
@@ -330,15 +330,6 @@ class Ref:
 
 
 _ANY_CODE = list(range(-64, 256))
-_spawn = {"active": 0, "pending": 0}  # a signal that came while git was being started waits in "pending"
-
-
-def defer(number: int) -> bool:
-    """Tell align's signal handlers to keep signal ``number`` for later (True) while git is being started."""
-    if _spawn["active"]:
-        _spawn["pending"] = number
-        return True
-    return False
 
 
 # Arguments are encoded like file names: a path git printed in bytes that are not UTF-8 (decoded
@@ -379,28 +370,13 @@ def _stop(process: Any, *, group: bool) -> None:
         except sh.TimeoutException:
             continue
         except Exception:  # sh's bookkeeping, left half-way by the wait the signal interrupted: wait ourselves
-            if not _reaped(process.pid, grace):
+            if not reaped(process.pid, grace):
                 continue
         break
     from align.stopped import note
 
     with contextlib.suppress(Exception):  # noting is a help for later, never a reason to fail now
         note(Path(process.call_args["cwd"]), float(process.process.started))
-
-
-def _reaped(pid: int, grace: float | None) -> bool:
-    """Wait for child ``pid`` to end (at most ``grace`` seconds); tell whether it did (or was reaped already)."""
-    deadline = time.monotonic() + (grace if grace is not None else 3600.0)
-    while True:
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return True
-        if done:
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
 
 
 def _git_command() -> Any:

@@ -15,6 +15,7 @@ import os
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from typing import BinaryIO
 
@@ -100,3 +101,29 @@ def read(file: BinaryIO) -> str:
 
 def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="surrogateescape")
+
+
+SPAWN = {"active": 0, "pending": 0}  # a signal that came while git was being started waits in "pending"
+
+
+def defer(number: int) -> bool:
+    """Tell align's signal handlers to keep signal ``number`` for later (True) while git is being started."""
+    if SPAWN["active"]:
+        SPAWN["pending"] = number
+        return True
+    return False
+
+
+def reaped(pid: int, grace: float | None) -> bool:
+    """Wait for child ``pid`` to end (at most ``grace`` seconds); tell whether it did (or was reaped already)."""
+    deadline = time.monotonic() + (grace if grace is not None else 3600.0)
+    while True:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return True
+        if done:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
