@@ -62,9 +62,8 @@ def test_a_rollback_that_stops_half_way_is_finished_by_the_next_abort(
 
     text = out(capsys)
     assert "aborted: everything rolled back" in text
-    assert (
-        "warning: git could not abort its rebase (`git -c submodule.recurse=false rebase --abort` exited with 1: error: invalid onto: '')" in text
-    )
+    assert "warning: git could not abort its rebase (`git -c submodule.recurse=false rebase --abort` exited " in text
+    assert "with 1: error: invalid onto: '')" in text
     assert snapshot(repo) == before  # no stash entry of the run's left: the rebase's files were git's to drop
     assert rev(repo, REF) == old[-1]
     assert not (git_dir / "align" / "journal.json").exists()

@@ -113,15 +113,16 @@ def restore(context: Context) -> int:
     return rewritten
 
 
-def forget(context: Context) -> None:
-    """Drop the keep (its ref, then the journal's list)."""
+def forget(context: Context, *, save: bool = True) -> None:
+    """Drop the keep: its ref, then the journal's list (saved unless the caller saves it with more)."""
     git, journal = context.git, context.journal
     if not journal.keep:
         return
     ref, tree = journal.keep["ref"], journal.keep["tree"]
     git.run("update-ref", "-d", ref, tree, ok=(0, 1, 128))  # gone already after a kill: nothing to do
     journal.keep = {}
-    context.save()
+    if save:
+        context.save()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -69,7 +69,6 @@ def restore(context: Context) -> str:
         context.save()
     keep.restore(context)
     _release(context, oid)
-    keep.forget(context)
     return "uncommitted changes restored"
 
 
@@ -151,10 +150,12 @@ def _conflicted(context: Context, oid: str) -> str:
 
 
 def _release(context: Context, oid: str) -> None:
-    """The work is back: drop align's ref to the stash, then forget it."""
+    """The work is back: drop align's refs to the stash and the raw bytes, then forget both in one journal
+    write (a run killed before it still knows the work is in the tree, and where it came from)."""
     journal = context.journal
     if journal.stash_ref:
         _delete_ref(context, journal.stash_ref, oid)
+    keep.forget(context, save=False)
     journal.stash = journal.stash_ref = journal.restoring = ""
     context.save()
 
