@@ -9,7 +9,8 @@ nox.options.error_on_external_run = True
 
 RUFF = "ruff==0.17.6"
 MYPY = ["mypy==2.4.1", "types-PyYAML", "types-jsonschema", "nox"]  # nox: align/nox.py imports its types
-TEST_DEPS = ["pytest>=8", "pytest-cov>=5", "pytest-xdist>=3", "hatchling>=1.27", "nox"]  # nox: tests/test_nox.py
+# nox: tests/test_nox.py; pytest-rerunfailures: the signal races of the kill sweeps (marked flaky, see their tests)
+TEST_DEPS = ["pytest>=8", "pytest-cov>=5", "pytest-xdist>=3", "pytest-rerunfailures>=14", "hatchling>=1.27", "nox"]
 
 
 @nox.session

@@ -216,6 +216,7 @@ def leftovers(repo: Repo) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.flaky(reruns=2)  # when the signal lands is a race by design: a failure counts after three tries
 @pytest.mark.parametrize("action", ["abort", "continue"])
 @pytest.mark.parametrize(
     "moment",
