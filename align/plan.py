@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import secrets
 import time
 from collections.abc import Mapping, Sequence
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from align.errors import Refusal, UsageError
 from align.git import MIN_VERSION, Git, Location, Ref
+from align.parser import COMMANDS
 from align.recipe import sources
 from align.recipe.model import Recipe
 from align.recipe.resolve import parse_override, resolve
@@ -170,6 +172,12 @@ def make_plan(git: Git, options: Options) -> Plan:
     check_names(git, options, remote=remote, target=recipe.target)
     found = git.refs(ref, f"refs/remotes/{remote}/", "refs/heads/main", "refs/heads/master")
     if ref not in found:
+        close = difflib.get_close_matches(branch, COMMANDS, n=1, cutoff=0.75)
+        if close:  # a mistyped command, not a branch: a usage error, and no run is recorded
+            raise UsageError(
+                f"no branch {branch!r} in this repository, and no command of that name",
+                hint=f"did you mean `align {close[0]}`?",
+            )
         raise Refusal(f"no branch {branch!r} in this repository", hint="`git branch --list` shows the branches")
     target = recipe.target
     if target is None:

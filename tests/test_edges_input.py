@@ -313,3 +313,22 @@ def test_a_recipe_from_git_larger_than_1_mb_is_neither_read_nor_cached(
 
     assert f"child.yaml:2:10: $.extends: recipe {reference} is larger than 1 MB" in out(capsys)
     assert not (cache_dir / "git").exists()
+
+
+@pytest.mark.parametrize(("word", "command"), [("stauts", "status"), ("abrot", "abort"), ("contineu", "continue")])
+def test_a_mistyped_command_is_a_usage_error_with_a_suggestion(
+    in_repo: Repo, word: str, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([word]) == 2
+
+    err = capsys.readouterr().err
+    assert f"no branch {word!r} in this repository, and no command of that name" in err
+    assert f"did you mean `align {command}`?" in err
+    assert not (in_repo.path / ".git" / "align" / "runs.jsonl").exists()  # no refused run in the history
+
+
+def test_a_missing_branch_unlike_any_command_is_still_a_refusal(
+    in_repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["feature/nope"]) == 4
+    assert "no branch 'feature/nope' in this repository" in capsys.readouterr().err
