@@ -134,7 +134,7 @@ class Journal:
     warnings: list[str] = field(default_factory=list)  # kept across a pause, shown in every report
     report_json: str = ""  # --report-json PATH: where to write the JSON report as well
     validating_group: int = 0  # process group of the validation command running now (0: none)
-    # steps/keep.py: raw bytes of the user's tree: ref, tree, base, files [[path, kind, oid|target, mode]], absent, dirs
+    # steps/keep.py: raw bytes of the user's tree: ref, tree, base, files [[path, kind, oid|target, mode]], dirs
     keep: dict[str, Any] = field(default_factory=dict)
     restoring: str = ""  # steps/stash.py: "" | "applying" (align's stash is being applied back) | "applied"
     restore_clean: bool = True  # the tree had nothing of the run's in it when the stash was applied back

@@ -6,7 +6,7 @@ and ``working-tree-encoding`` change the bytes on the way in and smudge them on 
 filter calls clean although their bytes differ from what git would write. So before a run moves
 anything, align hashes as they are on disk (``hash-object -w --no-filters``):
 
-- every path the stash will carry (staged, unstaged, untracked; a deleted one is listed as absent);
+- every path the stash will carry (staged, unstaged, untracked; a deleted one comes back deleted from the stash);
 - every tracked file a checkout of the run may rewrite (``at_risk``) while a conversion applies to it;
 
 and lists empty untracked folders. The blobs are held by ``refs/align/keep/<run_id>`` (a tree) and the
@@ -38,13 +38,11 @@ def save(context: Context, paths: list[str], *, head: str, empty_dirs: bool) -> 
         return  # kept already (a resumed run: the tree may have been stashed since)
     root = Path(journal.worktree)
     files: list[list[Any]] = []
-    absent: list[str] = []
     hashed: list[str] = []
     for path in sorted(set(paths)):
         try:
             info = (root / path).lstat()
-        except FileNotFoundError:
-            absent.append(path)
+        except FileNotFoundError:  # deleted: the stash puts that back
             continue
         if stat.S_ISLNK(info.st_mode):
             files.append([path, "link", os.readlink(root / path), 0])
@@ -59,12 +57,12 @@ def save(context: Context, paths: list[str], *, head: str, empty_dirs: bool) -> 
             if entry[1] == "file":
                 entry[2] = by_path[entry[0]]
     folders = _empty_untracked_dirs(git, root) if empty_dirs else []
-    if not (files or absent or folders):
+    if not (files or folders):
         return
     ref = f"refs/align/keep/{journal.run_id}"
     blobs = "".join(f"100644 blob {entry[2]}\t{index}\n" for index, entry in enumerate(files) if entry[1] == "file")
     tree = git.run("mktree", stdin=blobs).stdout.strip()
-    journal.keep = {"ref": ref, "tree": tree, "base": head, "files": files, "absent": absent, "dirs": folders}
+    journal.keep = {"ref": ref, "tree": tree, "base": head, "files": files, "dirs": folders}
     context.save()  # before the ref: a run killed in between drops the ref with the rest of the keep
     git.run("update-ref", "-m", f"align {journal.run_id}: raw bytes of the working tree", ref, tree)
 

@@ -28,7 +28,7 @@ def save(context: Context, head: str, at_risk: Sequence[str] = ()) -> bool:
     if not journal.stash:
         entries = _stash_list(context)
         oid = _find_unrecorded(context, entries)  # a run killed right after its push finds it here
-        if oid and git.changes():  # ... or during it: what the push did not clean up yet is in the stash
+        if oid:  # ... or during it: what the push had not cleaned up yet is in the stash
             _clear_copy(context, oid, "the working tree as an interrupted stash left it")
         if not oid:
             changes = git.changes()
@@ -76,25 +76,26 @@ def take_back(context: Context) -> None:
     """Undo an apply of align's stash that a kill interrupted (or that a rollback must undo), so the
     stash can be applied again: what the apply wrote is copied out of the tree first, and dropped
     only when every path it holds is one the stash (or the raw keep) holds too."""
-    git, journal = context.git, context.journal
+    journal = context.journal
     if not journal.restoring or not journal.stash:
         return
     journal.restoring = ""
     context.save()
-    if git.changes():
-        why = "the working tree as an interrupted restore of your changes left it"
-        _clear_copy(context, journal.stash, why, drop=journal.restore_clean)
+    why = "the working tree as an interrupted restore of your changes left it"
+    _clear_copy(context, journal.stash, why, drop=journal.restore_clean)
 
 
 def _clear_copy(context: Context, oid: str, why: str, *, drop: bool = True) -> None:
     """Move a (maybe partial) copy of stash ``oid`` out of the working tree; forget it when ``drop`` and
     every path it holds is one the stash (or the raw keep) holds too, else keep it and say so."""
     git, journal = context.git, context.journal
+    held = keep_leftovers(context, why, quiet=True)  # nothing in the tree: nothing to do
+    if not held:
+        return
     ours = _paths_of(context, oid) | {entry[0] for entry in journal.keep.get("files", [])}
-    held = keep_leftovers(context, why, quiet=True)
-    if held and drop and _paths_of(context, held) <= ours:
+    if drop and _paths_of(context, held) <= ours:
         git.run("update-ref", "-d", _leftovers_ref(context), held)
-    elif held:
+    else:
         _warn_leftovers(context, why)
 
 
