@@ -12,7 +12,14 @@ RUN_VALUE_OPTIONS = ("--recipe", "--target", "--remote", "--set", "--report-json
 GLOBAL_VALUE_OPTIONS = ("--log-file",)  # accepted by every command
 COMMANDS = (
     "run", "continue", "skip", "abort", "undo", "status", "plan", "check", "recipes", "backups", "report", "history",
+    "help",
 )  # fmt: skip
+# The guide's page (`align help TOPIC`) that explains each command; named at the end of its --help.
+HELP_TOPICS = {
+    "run": "getting-started", "plan": "getting-started", "continue": "conflicts", "skip": "conflicts",
+    "abort": "conflicts", "undo": "safety", "status": "safety", "check": "recipes", "recipes": "recipes",
+    "backups": "safety", "report": "ci", "history": "ci", "help": "overview",
+}  # fmt: skip
 EPILOG = """\
 examples:
   align feature/x                   align feature/x onto its up-to-date primary branch
@@ -28,7 +35,7 @@ examples:
 
 exit codes: 0 ok, 1 failed, 2 usage error or invalid recipe, 3 paused at a conflict,
 4 refused (unsafe state), 130 interrupted.
-Docs: docs/branch_alignment_guide.md, docs/recipes.md
+The guide: `align help` lists its topics, `align help TOPIC` prints one; `man git-align`.
 """
 
 
@@ -120,15 +127,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema_parser.set_defaults(handler=_handler("recipes", "run_schema"))
     _add_backups(commands, formatter)
+    help_parser = commands.add_parser(
+        "help",
+        help="print a topic of the guide (getting-started, recipes, conflicts, ...); list them",
+        description="Print a page of align's guide, shipped with align: through a pager on a terminal "
+        "($PAGER, else less), as plain text otherwise. Without TOPIC, list the topics.",
+        epilog="examples:\n  align help\n  align help conflicts\n  align help troubleshooting | grep -n stash",
+        formatter_class=formatter,
+    )
+    help_parser.add_argument("topic", nargs="?", metavar="TOPIC", help="a topic, as `align help` lists them")
+    help_parser.set_defaults(handler=_handler("help", "run"))
+    _point_to_topics(commands)
     return parser
+
+
+def _point_to_topics(commands: _Commands) -> None:
+    """End each command's --help with the guide's topic that explains it."""
+    for name, parser in commands.action.choices.items():
+        more = f"more: align help {HELP_TOPICS[name]}"
+        parser.epilog = f"{parser.epilog.rstrip()}\n\n{more}" if parser.epilog else more
 
 
 def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--recipe", metavar="NAME|PATH", help="the recipe to follow (default: .align.yaml here, else default)"
+        "--recipe",
+        metavar="NAME|PATH",
+        help="the recipe to follow (default: .align.yaml at the repository root, else the built-in default)",
     )
-    parser.add_argument("--target", metavar="BRANCH", help="the primary branch to align onto (default: see docs)")
-    parser.add_argument("--remote", metavar="NAME", help="the remote to fetch the target from (default: origin)")
+    parser.add_argument(
+        "--target",
+        metavar="BRANCH",
+        help="the primary branch to align onto (default: the recipe's target:, else the branch REMOTE/HEAD "
+        "names, else main, else master)",
+    )
+    parser.add_argument(
+        "--remote",
+        metavar="NAME",
+        help="the remote to fetch the target from (default: the recipe's remote:, else origin)",
+    )
     parser.add_argument(
         "--set",
         dest="overrides",

@@ -21,7 +21,7 @@ def data_dir(name: str) -> Path:
             return candidate
     raise AlignError(
         f"align's {name!r} folder is missing from {_PACKAGE}",
-        hint="reinstall align: pip install --force-reinstall align",
+        hint="reinstall align: pip install --force-reinstall git-align",
     )
 
 
