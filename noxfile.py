@@ -10,6 +10,7 @@ nox.options.error_on_external_run = True
 RUFF = "ruff==0.17.6"
 MYPY = ["mypy==2.4.1", "types-PyYAML", "types-jsonschema", "nox"]  # nox: align/nox.py imports its types
 # nox: tests/test_nox.py; pytest-rerunfailures: the signal races of the kill sweeps (marked flaky, see their tests)
+DOCS_DEPS = ["mkdocs==1.6.*"]  # the site: built into build/site/
 TEST_DEPS = ["pytest>=8", "pytest-cov>=5", "pytest-xdist>=3", "pytest-rerunfailures>=14", "hatchling>=1.27", "nox"]
 
 
@@ -45,9 +46,11 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Regenerate docs/recipe-reference.md from the recipe schema."""
-    session.install("-e", ".")
+    """Regenerate the references (recipe schema, command line, man page) and build the site: mkdocs --strict."""
+    session.install("-e", ".", *DOCS_DEPS)
     session.run("python", "-m", "align.recipe.reference", "docs/recipe-reference.md")
+    session.run("python", "-m", "align.manpage", "man/git-align.1", "docs/cli-reference.md")
+    session.run("mkdocs", "build", "--strict")  # a broken link or anchor between pages is an error
 
 
 @nox.session

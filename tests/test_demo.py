@@ -93,7 +93,7 @@ def test_python_m_align_demo(tmp_path: Path) -> None:
 
 
 def test_the_guide_describes_the_scenes_of_the_demo(tmp_path: Path) -> None:
-    guide = (ROOT / "docs" / "branch_alignment_guide.md").read_text(encoding="utf-8")
+    guide = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| (\d) \| `align ([^`]*)` \| (\d+) \|", guide, re.MULTILINE)
     folder = tmp_path / "demo"
     folder.mkdir()

@@ -1,0 +1,126 @@
+"""The docs site: every page in the nav, every link inside it resolves, generated pages are current, examples are files.
+
+``nox -s docs`` builds the site with ``mkdocs build --strict`` (broken links and anchors fail it); these tests
+check the same without mkdocs, and what mkdocs cannot: that each recipe shown is a file that ``align check`` passes.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from align.cli import main
+from align.commands.help import topics
+from align.manpage import MAN_PAGE, MARKDOWN_PAGE, render_man, render_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+EXAMPLES = DOCS / "examples"
+PAGES = sorted(DOCS.glob("*.md"))
+# Every ```yaml block says what it is on the line before: a recipe kept in a file, or not a recipe.
+MARKER = re.compile(r"^<!-- (example: (?P<path>\S+)|not a recipe: [^>]+) -->$")
+LINK = re.compile(r"\]\((?!https?://|mailto:)(?P<target>[^)\s]+)\)")
+
+
+def nav_pages(node: object) -> list[str]:
+    """Every page file named in mkdocs.yml's nav, in order."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, list):
+        return [page for item in node for page in nav_pages(item)]
+    if isinstance(node, dict):
+        return [page for value in node.values() for page in nav_pages(value)]
+    return []
+
+
+def yaml_blocks(path: Path) -> list[tuple[int, str, str]]:
+    """Each ```yaml block of ``path``: (line number, the line before it, its text)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    blocks = []
+    for index, line in enumerate(lines):
+        if line == "```yaml":
+            end = lines.index("```", index + 1)
+            blocks.append((index + 1, lines[index - 1] if index else "", "\n".join(lines[index + 1 : end]) + "\n"))
+    return blocks
+
+
+def examples_shown() -> list[tuple[str, str, str]]:
+    """(where, example file, the block's text) for every recipe example in README.md and docs/."""
+    shown = []
+    for path in [ROOT / "README.md", *PAGES]:
+        for number, before, text in yaml_blocks(path):
+            where = f"{path.relative_to(ROOT)}:{number}"
+            marker = MARKER.match(before)
+            assert marker, f"{where}: a ```yaml block needs `<!-- example: docs/examples/NAME.yaml -->` before it"
+            if marker["path"]:
+                shown.append((where, marker["path"], text))
+    return shown
+
+
+def test_the_site_has_every_page_and_only_pages_that_exist() -> None:
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert config["docs_dir"] == "docs"
+    assert config["strict"] is True
+    assert config["validation"]["links"]["anchors"] == "warn"  # a warning fails a strict build
+    nav = nav_pages(config["nav"])
+    assert len(nav) == len(set(nav))
+    assert sorted(nav) == [page.name for page in PAGES]
+
+
+def test_the_guide_is_split_into_the_pages_the_readme_names() -> None:
+    assert not (DOCS / "branch_alignment_guide.md").exists()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for page in ("getting-started", "recipes", "conflicts", "safety", "ci", "troubleshooting", "cli-reference"):
+        assert f"(docs/{page}.md)" in readme
+
+
+@pytest.mark.parametrize("path", [ROOT / "README.md", *PAGES], ids=lambda path: path.name)
+def test_every_relative_link_names_a_file_that_exists(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    missing = []
+    for match in LINK.finditer(text):
+        target = match["target"].split("#")[0]
+        if target and not (path.parent / target).exists():
+            missing.append(match["target"])
+    assert missing == []
+
+
+@pytest.mark.parametrize(("path", "render"), [(MAN_PAGE, render_man), (MARKDOWN_PAGE, render_markdown)])
+def test_the_command_line_references_are_generated_from_the_parser(path: str, render: object) -> None:
+    assert callable(render)
+    written = (ROOT / path).read_text(encoding="utf-8")
+    assert written == render(), f"{path} is out of date with align/parser.py: run `nox -s docs`"
+
+
+def test_every_page_is_a_help_topic() -> None:
+    assert sorted(page.name for page in topics().values()) == sorted(page.name for page in PAGES)
+
+
+def test_every_recipe_example_is_a_file_shown_verbatim() -> None:
+    shown = examples_shown()
+    assert {path for _, path, _ in shown} == {str(path.relative_to(ROOT)) for path in EXAMPLES.glob("*.yaml")}
+    for where, path, text in shown:
+        assert text == (ROOT / path).read_text(encoding="utf-8"), f"{where} differs from {path}"
+
+
+def test_the_readme_example_runs_its_sessions() -> None:
+    # extends: default has no validate step: `vars: sessions` there would never run (issue 10, item 3)
+    readme = [path for where, path, _ in examples_shown() if where.startswith("README.md")]
+    assert readme == ["docs/examples/team.yaml"]
+    recipe = yaml.safe_load((ROOT / readme[0]).read_text(encoding="utf-8"))
+    assert recipe["extends"] == "validated"
+    assert "sessions" in recipe["vars"]
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda path: path.name)
+def test_align_check_passes_every_example_without_a_word(
+    example: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(ROOT)
+    relative = str(example.relative_to(ROOT))
+    assert main(["check", relative]) == 0
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == (f"ok: {relative}\n", "")  # no warning either
