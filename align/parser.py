@@ -294,7 +294,7 @@ def _add_backups(commands: _Commands, formatter: type[argparse.HelpFormatter]) -
         help="put a branch back at a backup (the newest by default)",
         description="Move BRANCH to a backup (compare-and-swap); its current tip is kept as a new backup.",
     )
-    restore_parser.add_argument("branch", metavar="BRANCH")
+    restore_parser.add_argument("branch", metavar="BRANCH", help="the branch to put back")
     restore_parser.add_argument("stamp", nargs="?", metavar="TIMESTAMP", help="as `align backups list` shows it")
     restore_parser.set_defaults(handler=_handler("backups", "run_restore"))
     prune_parser = backup_commands.add_parser("prune", help="delete old backups")

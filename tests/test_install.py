@@ -1,12 +1,16 @@
-"""End to end: the wheel carries the recipes and schemas, installs, and its console scripts run anywhere."""
+"""End to end: the wheel (distribution git-align) carries the recipes, schemas, guide and man page, installs, and its
+console scripts, `align help` and `man git-align` work anywhere."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
 import zipfile
+from dataclasses import dataclass
+from email.parser import Parser
 from pathlib import Path
 
 import pytest
@@ -45,46 +49,99 @@ def build_wheel(out: Path) -> Path:
         cwd=out,
         timeout=300,
     )
-    wheels = list(out.glob("align-*.whl"))
-    assert len(wheels) == 1, wheels
+    wheels = list(out.glob("*.whl"))
+    assert [wheel.name for wheel in wheels] == [f"git_align-{__version__}-py3-none-any.whl"]
     return wheels[0]
 
 
-def test_the_wheel_carries_recipes_and_schemas(tmp_path: Path) -> None:
-    wheel = build_wheel(tmp_path / "dist")
-    with zipfile.ZipFile(wheel) as archive:
+@dataclass(frozen=True)
+class Installed:
+    """align's wheel, installed into a fresh virtualenv, and a folder outside the source tree."""
+
+    wheel: Path
+    venv: Path
+    elsewhere: Path
+
+    @property
+    def bin_dir(self) -> Path:
+        return self.venv / BIN
+
+    def env(self) -> dict[str, str]:
+        """An environment whose PATH starts with the virtualenv's bin (as after `activate`), MANPATH unset."""
+        env = clean_environment(path_first=self.bin_dir)
+        env.pop("MANPATH", None)
+        return env
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """Build the wheel once for this module and install it into a virtualenv."""
+    base = tmp_path_factory.mktemp("install")
+    wheel = build_wheel(base / "dist")
+    venv = base / "venv"
+    run([sys.executable, "-m", "venv", venv], cwd=base, timeout=300)
+    env = {**clean_environment(), "HOME": str(base), "PIP_NO_CACHE_DIR": "1"}
+    run([venv / BIN / "python", "-m", "pip", "install", "--quiet", wheel], cwd=base, env=env, timeout=900)
+    elsewhere = base / "elsewhere"
+    elsewhere.mkdir()
+    assert not elsewhere.is_relative_to(ROOT)
+    return Installed(wheel=wheel, venv=venv, elsewhere=elsewhere)
+
+
+def test_the_wheel_carries_recipes_schemas_guide_and_man_page(installed: Installed) -> None:
+    with zipfile.ZipFile(installed.wheel) as archive:
         names = set(archive.namelist())
+        metadata = Parser().parsestr(archive.read(f"git_align-{__version__}.dist-info/METADATA").decode())
+        man_page = archive.read(f"git_align-{__version__}.data/data/share/man/man1/git-align.1")
+    assert metadata["Name"] == "git-align"
     assert "align/recipes/default.yaml" in names
     assert "align/schemas/recipe.schema.json" in names
     assert {f"align/recipes/{name}.yaml" for name in sources.builtin_names()} <= names
+    assert {f"align/docs/{page.name}" for page in (ROOT / "docs").glob("*.md")} <= names
+    assert man_page == (ROOT / "man" / "git-align.1").read_bytes()
     assert "align/cli.py" in names
     assert not any(name.startswith("tests/") for name in names)
 
 
-def test_the_installed_wheel_works_outside_the_source_tree(tmp_path: Path) -> None:
-    wheel = build_wheel(tmp_path / "dist")
-    venv = tmp_path / "venv"
-    run([sys.executable, "-m", "venv", venv], cwd=tmp_path, timeout=300)
-    bin_dir = venv / BIN
+def test_the_installed_wheel_works_outside_the_source_tree(installed: Installed) -> None:
+    bin_dir, venv, elsewhere, env = installed.bin_dir, installed.venv, installed.elsewhere, installed.env()
     python = bin_dir / "python"
-    run([python, "-m", "pip", "install", "--quiet", wheel], cwd=tmp_path, env=clean_environment(), timeout=900)
-
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    assert not elsewhere.is_relative_to(ROOT)
-    env = clean_environment(path_first=bin_dir)
 
     listed = run([bin_dir / "align", "recipes", "list"], cwd=elsewhere, env=env)
     rows = [line.split()[0] for line in listed.splitlines()]
     assert rows == sources.builtin_names()
     assert all(line.endswith("built-in") for line in listed.splitlines())
 
-    installed = venv.glob("lib/python*/site-packages/align/recipes/default.yaml")
+    default = venv.glob("lib/python*/site-packages/align/recipes/default.yaml")
     checked = run([bin_dir / "align", "check", "default"], cwd=elsewhere, env=env)
-    assert checked == f"ok: {next(installed)}\n"
+    assert checked == f"ok: {next(default)}\n"
 
     assert run([python, "-m", "align", "--version"], cwd=elsewhere, env=env) == f"align {__version__}\n"
     assert run(["git", "align", "--version"], cwd=elsewhere, env=env) == f"align {__version__}\n"
+    version = "import importlib.metadata as m; print(m.version('git-align'))"
+    assert run([python, "-c", version], cwd=elsewhere, env=env) == f"{__version__}\n"
+
+
+def test_the_installed_guide_is_there_for_align_help(installed: Installed) -> None:
+    env = installed.env()
+    listed = run([installed.bin_dir / "align", "help"], cwd=installed.elsewhere, env=env)
+    assert "  conflicts " in listed
+    page = run([installed.bin_dir / "align", "help", "troubleshooting"], cwd=installed.elsewhere, env=env)
+    assert page == (ROOT / "docs" / "troubleshooting.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(shutil.which("man") is None, reason="man is not installed here: man page lookup not tried")
+def test_man_and_git_align_help_find_the_man_page_in_the_virtualenv(installed: Installed) -> None:
+    env = installed.env()
+    # man looks in ../share/man beside each PATH entry: the virtualenv's bin/ is enough
+    found = run(["man", "-w", "git-align"], cwd=installed.elsewhere, env=env)
+    assert Path(found.strip()) == installed.venv / "share" / "man" / "man1" / "git-align.1"
+    shown = run(["git", "align", "--help"], cwd=installed.elsewhere, env={**env, "MANPAGER": "cat", "PAGER": "cat"})
+    assert "git-align, align - Keep a feature branch aligned" in " ".join(shown.split())
+    assert "align run" in shown
+    missing = {**env, "PATH": os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != str(installed.bin_dir))}
+    done = subprocess.run(["man", "-w", "git-align"], env=missing, capture_output=True, text=True, check=False)
+    assert done.returncode != 0  # the page is found through the virtualenv, not from somewhere else
 
 
 def test_the_current_environment_runs_align(tmp_path: Path) -> None:

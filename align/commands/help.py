@@ -15,9 +15,8 @@ INDEX = "overview"  # the topic of docs/index.md
 
 
 def topics() -> dict[str, Path]:
-    """Return every topic and its page: a page's name is its file name without ``.md``."""
-    root = data_dir("docs")
-    pages = sorted(path for path in root.rglob("*.md") if "examples" not in path.relative_to(root).parts)
+    """Return every topic and its page, the overview first: a page's topic is its file name without ``.md``."""
+    pages = sorted(data_dir("docs").glob("*.md"), key=lambda page: (page.stem != "index", page.stem))
     return {(INDEX if page.stem == "index" else page.stem): page for page in pages}
 
 
