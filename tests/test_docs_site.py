@@ -15,6 +15,7 @@ import yaml
 from align.cli import main
 from align.commands.help import topics
 from align.manpage import MAN_PAGE, MARKDOWN_PAGE, render_man, render_markdown
+from align.resources import schema
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -124,3 +125,11 @@ def test_align_check_passes_every_example_without_a_word(
     assert main(["check", relative]) == 0
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == (f"ok: {relative}\n", "")  # no warning either
+
+
+def test_the_report_reference_describes_every_key_of_the_report_schema() -> None:
+    text = (DOCS / "report-reference.md").read_text(encoding="utf-8")
+    described = {
+        key for cell in re.findall(r"^\| (`[^|]+`) \|", text, re.MULTILINE) for key in re.findall(r"`(\w+)`", cell)
+    }
+    assert described == set(schema("report")["properties"])
