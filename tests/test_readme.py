@@ -82,3 +82,23 @@ def test_the_readme_demo_command_works_where_pip_refuses_to_install(tmp_path: Pa
     assert "Session demo was successful" in done.stderr
     assert (checkout / ".venv" / "bin" / "nox").exists()
     assert sys.prefix != str(checkout / ".venv")  # the test's own environment is untouched
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("pipx") is None, reason="pipx is not installed here: `pipx run nox` not tried")
+def test_pipx_run_nox_runs_the_demo_as_the_readme_says(tmp_path: Path) -> None:
+    assert "`pipx run nox -s demo` does the same" in (ROOT / "README.md").read_text(encoding="utf-8")
+    checkout = tmp_path / "align"
+    shutil.copytree(ROOT, checkout, ignore=shutil.ignore_patterns(".git", ".nox", ".venv", "build", "__pycache__"))
+    env = {**os.environ, "PIPX_HOME": str(tmp_path / "pipx")}
+    done = subprocess.run(
+        ["pipx", "run", "nox", "-s", "demo"],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "Session demo was successful" in done.stderr
