@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from align import manpage
 from align.cli import main
 from align.commands.help import topics
 from align.manpage import MAN_PAGE, MARKDOWN_PAGE, render_man, render_markdown
@@ -133,3 +134,11 @@ def test_the_report_reference_describes_every_key_of_the_report_schema() -> None
         key for cell in re.findall(r"^\| (`[^|]+`) \|", text, re.MULTILINE) for key in re.findall(r"`(\w+)`", cell)
     }
     assert described == set(schema("report")["properties"])
+
+
+def test_the_generator_writes_both_references(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    man, markdown = tmp_path / "man" / "git-align.1", tmp_path / "docs" / "cli.md"
+    assert manpage.main([str(man), str(markdown)]) == 0
+    assert (man.read_text(encoding="utf-8"), markdown.read_text(encoding="utf-8")) == (render_man(), render_markdown())
+    assert manpage.main([str(man)]) == 2
+    assert capsys.readouterr().err == "usage: python -m align.manpage [MAN_PAGE MARKDOWN_PAGE]\n"
