@@ -142,3 +142,9 @@ def test_the_generator_writes_both_references(tmp_path: Path, capsys: pytest.Cap
     assert (man.read_text(encoding="utf-8"), markdown.read_text(encoding="utf-8")) == (render_man(), render_markdown())
     assert manpage.main([str(man)]) == 2
     assert capsys.readouterr().err == "usage: python -m align.manpage [MAN_PAGE MARKDOWN_PAGE]\n"
+
+
+def test_the_overview_links_every_page_with_its_topic() -> None:
+    index = (DOCS / "index.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| \[[^]]+\]\(([\w-]+\.md)\) \| `([\w-]+)` \|", index, re.MULTILINE))
+    assert rows == {page.name: name for name, page in topics().items() if name != "overview"}
