@@ -78,9 +78,11 @@ def test_on_a_terminal_the_page_goes_through_the_pager(tmp_path: Path) -> None:
 def test_every_command_names_a_help_topic_that_exists() -> None:
     assert set(HELP_TOPICS) == set(COMMANDS)
     assert set(HELP_TOPICS.values()) <= set(topics())
-    for name in COMMANDS:
-        text = help_of(name)
-        assert text.rstrip().endswith(f"more: align help {HELP_TOPICS[name]}"), name
+    for command in commands():
+        if command.name == "align":
+            continue
+        topic = HELP_TOPICS[command.name.split()[1]]
+        assert command.parser.format_help().rstrip().endswith(f"more: align help {topic}"), command.name
 
 
 def test_every_command_and_subcommand_says_what_it_does() -> None:
