@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 IMPORTED = """\
 # /// script
-# dependencies = ["nox", "align"]
+# dependencies = ["nox", "git-align"]
 # ///
 import nox
 
