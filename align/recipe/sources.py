@@ -182,11 +182,20 @@ def _repository_path(path: str) -> str:
 
 
 def git(pin: GitPin) -> Source:
-    """Return the pinned git recipe, fetching it into the cache the first time."""
-    cached = cache_dir() / "git" / pin.sha / pin.path
+    """Return the pinned git recipe, fetching it into the cache the first time.
+
+    The cache is keyed by URL, commit and path (``git/<url key>/<sha>/<path>``): a commit cached from one
+    URL never vouches for another URL, and entries of the older ``git/<sha>/<path>`` layout are never read.
+    """
+    cached = cached_path(pin)
     if not cached.is_file():
         _fetch(pin, cached)
     return Source(name=_stem(pin.path), kind="git", display=str(pin), path=cached, pin=pin)
+
+
+def cached_path(pin: GitPin) -> Path:
+    """Return where the cache keeps the file ``pin`` names."""
+    return cache_dir() / "git" / _url_key(pin.url) / pin.sha / pin.path
 
 
 def relative(reference: str, base: Source) -> Source:
@@ -238,7 +247,7 @@ def _fetch(pin: GitPin, cached: Path) -> None:
     from align.errors import GitError
     from align.git import ALLOWED_PROTOCOLS, Git
 
-    store = cache_dir() / "repos" / (hashlib.sha256(pin.url.encode()).hexdigest()[:16] + ".git")
+    store = cache_dir() / "repos" / (_url_key(pin.url) + ".git")
     try:
         store.mkdir(parents=True, exist_ok=True)
         repo = Git(store, env={"GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS})
@@ -261,6 +270,11 @@ def _fetch(pin: GitPin, cached: Path) -> None:
         raise SourceError(f"cannot fetch {pin.url}: {error.stderr.strip() or error.message}") from None
     except OSError as error:
         raise SourceError(f"cannot write the recipe cache {cache_dir()}: {error}") from None
+
+
+def _url_key(url: str) -> str:
+    """Return the cache's name for ``url`` (16 hex digits: never the length of a commit id)."""
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
 def _is_path(reference: str) -> bool:
