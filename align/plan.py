@@ -167,7 +167,7 @@ def make_plan(git: Git, options: Options) -> Plan:
     run_id = new_run_id()
     source = sources.discover(options.recipe, options.cwd, root=location.root)
     runtime = {"branch": branch, "run_id": run_id}
-    recipe = resolve(source, cwd=options.cwd, overrides=overrides, runtime=runtime)
+    recipe = resolve(source, cwd=options.cwd, overrides=overrides, runtime=runtime, require_rebase=True)
     remote = recipe.remote
     check_names(git, options, remote=remote, target=recipe.target)
     found = git.refs(ref, f"refs/remotes/{remote}/", "refs/heads/main", "refs/heads/master")
@@ -182,7 +182,9 @@ def make_plan(git: Git, options: Options) -> Plan:
     target = recipe.target
     if target is None:
         target = default_target(found, remote)
-        recipe = resolve(source, cwd=options.cwd, overrides=overrides, runtime={**runtime, "target": target})
+        recipe = resolve(
+            source, cwd=options.cwd, overrides=overrides, runtime={**runtime, "target": target}, require_rebase=True
+        )
     step = recipe.step("rebase")
     onto = getattr(step, "onto", f"{remote}/{target}")
     return Plan(

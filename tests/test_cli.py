@@ -298,7 +298,7 @@ def test_recipes_show_resolved_is_a_valid_equivalent_recipe(name: str, capsys: p
     assert main(["recipes", "show", name, "--resolved"]) == 0
     write(Path("resolved.yaml"), capsys.readouterr().out)
     assert main(["check", "resolved.yaml"]) == 0
-    assert capsys.readouterr().out == "ok: resolved.yaml\n"
+    assert capsys.readouterr().out.splitlines()[-1] == "ok: resolved.yaml"  # (warnings: vars already substituted)
     original = resolve(sources.builtin(name), cwd=Path.cwd())
     again = resolve(sources.file(Path.cwd() / "resolved.yaml"), cwd=Path.cwd())
     assert (again.steps, again.variables, again.target, again.remote) == (
