@@ -264,17 +264,33 @@ def _listing(root: Path, noxfile: str) -> list[dict[str, Any]]:
         )  # fmt: skip
     except subprocess.TimeoutExpired:
         raise UsageError(f"validate: `nox --list` on {noxfile} took more than {LIST_TIMEOUT} s") from None
-    try:
-        listing = json.loads(done.stdout) if done.returncode == 0 else None
-    except ValueError:
-        listing = None
-    if not isinstance(listing, list):
+    listing = _last_json_list(done.stdout) if done.returncode == 0 else None
+    if listing is None:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         raise UsageError(
             f"validate: nox could not load {noxfile} (exit {done.returncode}): {lines[-1] if lines else 'no message'}",
             hint=f"run `nox -f {noxfile} --list` in {root} to see why",
         )
     return [item for item in listing if isinstance(item, dict) and "name" in item and "session" in item]
+
+
+def _last_json_list(stdout: str) -> list[Any] | None:
+    """Return the JSON list nox printed last, skipping what came before it (None when there is none).
+
+    A PEP 723 noxfile whose dependencies align's nox does not satisfy makes nox build its script
+    environment first; pip's output ("Collecting nox", notices) then lands on the same stdout, before the
+    listing. nox prints the listing on one line, last; a noxfile may print lines of its own too.
+    """
+    for line in reversed(stdout.splitlines()):
+        if not line.startswith("["):
+            continue
+        try:
+            found = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(found, list):
+            return found
+    return None
 
 
 def _matches(name: str, session: dict[str, Any]) -> bool:
