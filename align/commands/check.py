@@ -30,8 +30,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(reference: str | None, cwd: Path, *, quiet: bool) -> list[Problem]:
+    from align.git import Git
+    from align.plan import DEFAULT_REMOTE, target_ref
+
     try:
-        source = sources.discover(reference, cwd)
+        source = sources.discover(reference, cwd, target=lambda: target_ref(Git(cwd), DEFAULT_REMOTE, None))
         resolve(source, cwd=cwd, require_rebase=True)
     except RecipeError as error:
         return list(error.problems)
@@ -40,5 +43,5 @@ def _check(reference: str | None, cwd: Path, *, quiet: bool) -> list[Problem]:
     for warning in unused_variables(source, cwd):
         print(f"warning: {warning}")
     if not quiet:
-        print(f"ok: {source.display}")
+        print(f"ok: {source.display}" + ("" if reference else f" ({source.why})"))
     return []

@@ -145,6 +145,8 @@ def resolve(
         chain=tuple(layer.source.display for layer in layers),
         origins=origins,
         via={path: tuple(names) for path, names in via.items()},
+        found=source.found,
+        why=source.why,
     )
 
 
