@@ -163,3 +163,18 @@ def test_a_target_recipe_extends_files_of_the_same_commit(in_repo: Repo, capsys:
     assert out(capsys).splitlines()[0] == (
         f"plan: align {BRANCH} onto origin/main (recipe .align.yaml: origin/main:.align.yaml)"
     )
+
+
+def test_a_target_recipe_extending_a_file_its_commit_lacks_is_a_located_error(in_repo: Repo, capsys: Capture) -> None:
+    feature(in_repo, ("a.txt", "a\n", "feature: add a"))
+    in_repo.git("switch", "--quiet", "main")
+    in_repo.commit(".align.yaml", "version: 1\nextends: ./team/missing.yaml\n", "recipe")
+    in_repo.git("push", "--quiet", "origin", "main")
+    write(in_repo.path / "team" / "missing.yaml", "version: 1\nextends: default\n")  # here, not in the commit
+    in_repo.git("switch", "--quiet", BRANCH)
+    sha = rev(in_repo, "origin/main")
+    assert main(["check"]) == 2
+    assert out(capsys).splitlines() == [
+        f"origin/main:.align.yaml:2:10: $.extends: team/missing.yaml is not a file at origin/main ({sha[:12]})",
+        "1 of 1 recipe(s) invalid, 1 problem(s)",
+    ]
