@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import time
@@ -21,6 +22,7 @@ from align.recipe import model
 from align.safety import refuse_unsafe
 from align.state import Journal, Phase, Store, Unrecorded
 
+log = logging.getLogger("align")
 Outcome = ending.Outcome  # what commands show (engine.Outcome)
 ACTIONS = ("backup", "fetch", "rebase", "verify", "validate")
 
@@ -73,6 +75,7 @@ def start(git: Git, plan: Plan, *, report_json: str = "") -> Outcome:
                 "name": plan.recipe.name,
                 "source": plan.recipe.source,
                 "sha256": plan.recipe.sha256,
+                "found": plan.recipe.found,
                 "steps": [model.step_to_dict(step) for step in plan.recipe.steps],
             },
             branch=plan.branch,
@@ -86,6 +89,8 @@ def start(git: Git, plan: Plan, *, report_json: str = "") -> Outcome:
             report_json=report_json,
         )
         context = _context(git, store, journal, plan.location.git_dir)
+        if plan.recipe.why:
+            log.info("recipe %s (%s): %s", plan.recipe.name, plan.recipe.source, plan.recipe.why)
         try:
             store.save(journal)
         except Unrecorded as error:  # before anything moved: a refusal, nothing touched

@@ -15,11 +15,13 @@ from align.parser import COMMANDS
 from align.recipe import sources
 from align.recipe.model import Recipe
 from align.recipe.resolve import parse_override, resolve
+from align.resources import schema
 
 # align never updates submodule working trees (whatever ``submodule.recurse`` says): its switches, rebases,
 # merges and resets leave each submodule checked out where it is, as plain ``git switch`` does by default.
 NO_SUBMODULES = ("-c", "submodule.recurse=false")
 
+DEFAULT_REMOTE: str = schema()["properties"]["remote"]["default"]
 # Files in the git dir that say a git operation is half done.
 OPERATIONS = {
     "rebase-merge": "a rebase",
@@ -165,9 +167,17 @@ def make_plan(git: Git, options: Options) -> Plan:
     if options.remote is not None:
         overrides["remote"] = options.remote
     run_id = new_run_id()
-    source = sources.discover(options.recipe, options.cwd, root=location.root)
+    hint = overrides.get("remote")
+    remote_hint = hint if isinstance(hint, str) else DEFAULT_REMOTE
+    wanted = overrides.get("target")
+    source = sources.discover(
+        options.recipe,
+        options.cwd,
+        root=location.root,
+        target=lambda: target_ref(git, remote_hint, wanted if isinstance(wanted, str) else None),
+    )
     runtime = {"branch": branch, "run_id": run_id}
-    recipe = resolve(source, cwd=options.cwd, overrides=overrides, runtime=runtime)
+    recipe = resolve(source, cwd=options.cwd, overrides=overrides, runtime=runtime, require_rebase=True)
     remote = recipe.remote
     check_names(git, options, remote=remote, target=recipe.target)
     found = git.refs(ref, f"refs/remotes/{remote}/", "refs/heads/main", "refs/heads/master")
@@ -182,7 +192,9 @@ def make_plan(git: Git, options: Options) -> Plan:
     target = recipe.target
     if target is None:
         target = default_target(found, remote)
-        recipe = resolve(source, cwd=options.cwd, overrides=overrides, runtime={**runtime, "target": target})
+        recipe = resolve(
+            source, cwd=options.cwd, overrides=overrides, runtime={**runtime, "target": target}, require_rebase=True
+        )
     step = recipe.step("rebase")
     onto = getattr(step, "onto", f"{remote}/{target}")
     return Plan(
@@ -197,6 +209,23 @@ def make_plan(git: Git, options: Options) -> Plan:
         onto=onto,
         recipe=recipe,
     )
+
+
+def target_ref(git: Git, remote: str, target: str | None) -> tuple[str, str] | None:
+    """Return the remote-tracking ref of the target and its short name, as recipe discovery reads it.
+
+    The recipe is not known yet, so neither are its ``target:`` and ``remote:``: the target is the one
+    ``--target`` (or ``--set target=``) names, else the remote's HEAD branch, else main, else master, on
+    ``--remote`` (else origin). None when that ref is not there (never fetched, or no such remote).
+    """
+    found = git.refs(f"refs/remotes/{remote}/", "refs/heads/main", "refs/heads/master")
+    if target is None:
+        try:
+            target = default_target(found, remote)
+        except Refusal:
+            return None
+    ref = f"refs/remotes/{remote}/{target}"
+    return (ref, f"{remote}/{target}") if ref in found else None
 
 
 def default_target(found: Mapping[str, Ref], remote: str) -> str:

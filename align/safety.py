@@ -50,7 +50,9 @@ def refuse_unsafe(git: Git, store: Store, plan: Plan) -> None:
     if isinstance(validate, model.Validate):
         from align.steps.validate import preflight
 
-        preflight(plan.location.root, validate)  # unknown sessions, no noxfile: exit 2 before anything moves
+        onto = onto_commit(git, plan.onto)  # the noxfile as it will be: the target's when the tree has none
+        target = (onto, plan.onto) if onto is not None else None
+        preflight(plan.location.root, validate, target=target)  # unknown sessions, no noxfile: exit 2, nothing moved
 
 
 def refuse_hidden_index_state(git: Git, root: Path) -> None:

@@ -75,8 +75,8 @@ def team_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
 def test_check_outside_a_repository_checks_the_builtin_default(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check"]) == 0
     out = capsys.readouterr().out
-    assert out == f"ok: {builtin_display('default')}\n"
-    assert out.rstrip().endswith("default.yaml")
+    assert out == f"ok: {builtin_display('default')} (the built-in default: not in a git repository)\n"
+    assert "default.yaml (" in out
 
 
 def test_check_in_a_repository_without_a_recipe_checks_the_builtin_default(
@@ -84,7 +84,8 @@ def test_check_in_a_repository_without_a_recipe_checks_the_builtin_default(
 ) -> None:
     monkeypatch.chdir(repo.path)
     assert main(["check"]) == 0
-    assert capsys.readouterr().out == f"ok: {builtin_display('default')}\n"
+    why = "the built-in default: no .align.yaml in the working tree or on origin/main"
+    assert capsys.readouterr().out == f"ok: {builtin_display('default')} ({why})\n"
 
 
 @pytest.mark.parametrize("name", [".align.yaml", ".align.yml"])
@@ -94,7 +95,7 @@ def test_check_in_a_repository_checks_its_recipe(
     write(repo.path / name, VALID)
     monkeypatch.chdir(repo.path)
     assert main(["check"]) == 0
-    assert capsys.readouterr().out == f"ok: {name}\n"
+    assert capsys.readouterr().out == f"ok: {name} (the working tree's {name})\n"
 
 
 def test_check_prefers_align_yaml_over_align_yml(
@@ -104,7 +105,7 @@ def test_check_prefers_align_yaml_over_align_yml(
     write(repo.path / ".align.yml", INVALID)
     monkeypatch.chdir(repo.path)
     assert main(["check"]) == 0
-    assert capsys.readouterr().out == "ok: .align.yaml\n"
+    assert capsys.readouterr().out == "ok: .align.yaml (the working tree's .align.yaml)\n"
 
 
 def test_check_in_a_subdirectory_finds_the_root_recipe(
@@ -115,7 +116,7 @@ def test_check_in_a_subdirectory_finds_the_root_recipe(
     deep.mkdir(parents=True)
     monkeypatch.chdir(deep)
     assert main(["check"]) == 0
-    assert capsys.readouterr().out == f"ok: {repo.path.resolve() / '.align.yaml'}\n"
+    assert capsys.readouterr().out == f"ok: {repo.path.resolve() / '.align.yaml'} (the working tree's .align.yaml)\n"
 
 
 def test_check_in_a_repository_reports_an_invalid_recipe(
@@ -298,7 +299,7 @@ def test_recipes_show_resolved_is_a_valid_equivalent_recipe(name: str, capsys: p
     assert main(["recipes", "show", name, "--resolved"]) == 0
     write(Path("resolved.yaml"), capsys.readouterr().out)
     assert main(["check", "resolved.yaml"]) == 0
-    assert capsys.readouterr().out == "ok: resolved.yaml\n"
+    assert capsys.readouterr().out.splitlines()[-1] == "ok: resolved.yaml"  # (warnings: vars already substituted)
     original = resolve(sources.builtin(name), cwd=Path.cwd())
     again = resolve(sources.file(Path.cwd() / "resolved.yaml"), cwd=Path.cwd())
     assert (again.steps, again.variables, again.target, again.remote) == (
@@ -381,7 +382,7 @@ def test_verbose_logs_git_commands(
     monkeypatch.chdir(repo.path)
     assert main(["-v", "check"]) == 0
     captured = capsys.readouterr()
-    assert captured.out == f"ok: {builtin_display('default')}\n"
+    assert captured.out.startswith(f"ok: {builtin_display('default')} (the built-in default: ")
     assert re.search(r"^git rev-parse --show-toplevel -> 0 \(\d+\.\d{3} s\)$", captured.err, re.MULTILINE), captured.err
 
 

@@ -108,9 +108,9 @@ def test_unsafe_git_urls_are_refused(reference: str, message: str) -> None:
     assert raised.value.message == message
 
 
-def test_a_git_recipe_cannot_extend_an_absolute_path(cache_dir: Path) -> None:
+def test_a_git_recipe_cannot_extend_an_absolute_path() -> None:
     pin = sources.GitPin(url="file:///nowhere", sha="b" * 40, path="team.yaml")
-    write(cache_dir / "git" / pin.sha / "team.yaml", "version: 1\nextends: /etc/passwd.yaml\n")
+    write(sources.cached_path(pin), "version: 1\nextends: /etc/passwd.yaml\n")
     with pytest.raises(RecipeError) as raised:
         resolve(sources.git(pin), cwd=Path.cwd())
     assert [problem.message for problem in raised.value.problems] == [
@@ -191,12 +191,12 @@ def test_unwritable_cache_is_located(repo: Repo, monkeypatch: pytest.MonkeyPatch
     assert found.startswith("r.yaml:2:10: $.extends: cannot write the recipe cache")
 
 
-def test_git_path_that_names_a_folder_is_not_cached(repo: Repo, cache_dir: Path) -> None:
+def test_git_path_that_names_a_folder_is_not_cached(repo: Repo) -> None:
     sha = repo.commit("team/r.yaml", "version: 1\nextends: default\n", "team recipe")
     assert recipe_problems(f"version: 1\nextends: git+file://{repo.path}@{sha}#team\n") == [
         f"r.yaml:2:10: $.extends: team is not a file at commit {sha[:12]} of file://{repo.path}"
     ]
-    assert not (cache_dir / "git" / sha / "team").exists()
+    assert not sources.cached_path(sources.GitPin(url=f"file://{repo.path}", sha=sha, path="team")).exists()
     write(Path("ok.yaml"), f"version: 1\nextends: git+file://{repo.path}@{sha}#team/r.yaml\n")
     assert resolve(sources.file(Path("ok.yaml")), cwd=Path.cwd()).chain[-1] == str(
         sources.data_dir("recipes") / "default.yaml"

@@ -264,8 +264,8 @@ def test_a_fetch_that_hangs_is_stopped_at_its_timeout_and_retried(
 
 
 def test_the_fetch_timeout_is_in_the_schema(tmp_path: Path, capsys: Capture) -> None:
-    bad = steps_recipe(tmp_path, "fetch: {timeout: 0}", name="bad.yaml")
-    good = steps_recipe(tmp_path, "fetch: {timeout: 12.5}", name="good.yaml")
+    bad = steps_recipe(tmp_path, "fetch: {timeout: 0}", ALIGN_STEPS[2], name="bad.yaml")
+    good = steps_recipe(tmp_path, "fetch: {timeout: 12.5}", ALIGN_STEPS[2], name="good.yaml")
 
     assert main(["check", bad, good]) == 2
     text = out(capsys)

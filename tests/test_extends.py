@@ -260,10 +260,11 @@ def test_git_recipe_pinned_to_a_commit_is_used(pinned: Pinned) -> None:
     )
 
 
-def test_git_recipe_lands_in_the_cache_under_its_sha(pinned: Pinned, cache_dir: Path) -> None:
+def test_git_recipe_lands_in_the_cache_under_its_url_and_sha(pinned: Pinned, cache_dir: Path) -> None:
     resolved(child(pinned.reference()))
-    assert (cache_dir / "git" / pinned.sha / "recipes" / "team.yaml").read_text(encoding="utf-8") == TEAM_IN_GIT
-    assert (cache_dir / "git" / pinned.sha / "recipes" / "base.yaml").read_text(encoding="utf-8") == BASE_IN_GIT
+    [at] = (cache_dir / "git").glob(f"*/{pinned.sha}")  # git/<url key>/<sha>/...
+    assert (at / "recipes" / "team.yaml").read_text(encoding="utf-8") == TEAM_IN_GIT
+    assert (at / "recipes" / "base.yaml").read_text(encoding="utf-8") == BASE_IN_GIT
 
 
 def test_git_recipe_works_offline_from_the_cache(pinned: Pinned, tmp_path: Path) -> None:
@@ -367,11 +368,11 @@ def test_git_sha_not_in_the_repository_is_a_located_error(pinned: Pinned) -> Non
     ]
 
 
-def test_git_path_missing_at_that_commit_is_a_located_error(pinned: Pinned, cache_dir: Path) -> None:
+def test_git_path_missing_at_that_commit_is_a_located_error(pinned: Pinned) -> None:
     assert problems(child(pinned.reference(path="recipes/missing.yaml"))) == [
         f"child.yaml:2:10: $.extends: recipes/missing.yaml is not a file at commit {pinned.sha[:12]} of {pinned.url}"
     ]
-    assert not (cache_dir / "git" / pinned.sha / "recipes" / "missing.yaml").exists()
+    assert not sources.cached_path(sources.GitPin(url=pinned.url, sha=pinned.sha, path="recipes/missing.yaml")).exists()
 
 
 # -- discovery --------------------------------------------------------------------------------------------------------

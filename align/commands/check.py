@@ -8,6 +8,7 @@ from pathlib import Path
 from align.errors import Problem, RecipeError
 from align.recipe import sources
 from align.recipe.resolve import resolve
+from align.recipe.unused import unused_variables
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,13 +30,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(reference: str | None, cwd: Path, *, quiet: bool) -> list[Problem]:
+    from align.git import Git
+    from align.plan import DEFAULT_REMOTE, target_ref
+
     try:
-        source = sources.discover(reference, cwd)
-        resolve(source, cwd=cwd)
+        source = sources.discover(reference, cwd, target=lambda: target_ref(Git(cwd), DEFAULT_REMOTE, None))
+        resolve(source, cwd=cwd, require_rebase=True)
     except RecipeError as error:
         return list(error.problems)
     except sources.SourceError as error:
         return [Problem(file=reference or ".", line=1, col=1, path="$", message=error.one_line())]
+    for warning in unused_variables(source, cwd):
+        print(f"warning: {warning}")
     if not quiet:
-        print(f"ok: {source.display}")
+        print(f"ok: {source.display}" + ("" if reference else f" ({source.why})"))
     return []

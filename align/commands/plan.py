@@ -24,6 +24,7 @@ def describe(git: Git, plan: Plan) -> str:
     """Return the plan as text: recipe, branch, target, steps, commit counts and a conflict forecast."""
     lines = [
         f"plan: align {plan.branch} onto {plan.onto} (recipe {plan.recipe.name}: {plan.recipe.source})",
+        *([f"recipe: {plan.recipe.why}"] if plan.recipe.why else []),
         "steps: " + " -> ".join(step.kind for step in plan.recipe.steps),
         "the target is taken as last fetched; the fetch step refreshes it first",
     ]

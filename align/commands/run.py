@@ -92,7 +92,12 @@ def _report_refusal(
         started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         started_ts=time.time(),
         pid=0,
-        recipe={"name": plan.recipe.name, "source": plan.recipe.source, "sha256": plan.recipe.sha256}
+        recipe={
+            "name": plan.recipe.name,
+            "source": plan.recipe.source,
+            "sha256": plan.recipe.sha256,
+            "found": plan.recipe.found,
+        }
         if plan
         else {"name": args.recipe or "", "source": "", "sha256": ""},
         branch=plan.branch if plan else branch,

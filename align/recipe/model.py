@@ -131,6 +131,8 @@ class Recipe:
     chain: tuple[str, ...]
     origins: Mapping[str, Origin]  # JSON path -> where its value was set
     via: Mapping[str, tuple[str, ...]]  # JSON path -> the variables substituted into it
+    found: str = ""  # how discovery chose the recipe: option | working_tree | target | default
+    why: str = ""  # the same, in words
 
     def step(self, kind: str) -> Step | None:
         """Return the step of ``kind``, or None when the recipe has none."""

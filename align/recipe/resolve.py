@@ -94,6 +94,7 @@ def resolve(
     cwd: Path,
     overrides: Mapping[str, Any] | None = None,
     runtime: Mapping[str, str] | None = None,
+    require_rebase: bool = False,
 ) -> Recipe:
     """Return the resolved recipe ``source`` describes.
 
@@ -101,13 +102,17 @@ def resolve(
         overrides: ``--set`` values, stronger than any recipe.
         runtime: values only a run knows (``branch``, ``run_id``, a chosen ``target``);
             references to the ones missing stay as ``${name}``.
+        require_rebase: a recipe without a rebase step is a problem (for a run and ``align check``:
+            it would align nothing); off for parts of recipes and the resolver's own tests.
     """
     layers, problems = load_chain(source, cwd)
-    table, entries = _merge(list(reversed(layers)), problems)
+    table, entries = merge(list(reversed(layers)), problems)
     child = layers[0]
     if not entries and not problems:
         message = "no steps: start from a recipe with `extends: default`, or list `steps:`"
         problems.append(child.document.problem((), message))
+    elif require_rebase and entries and not _has_rebase(entries) and not _step_problems(problems):
+        problems.append(_no_rebase(layers))
     _apply_overrides(table, overrides or {})
     for name, value in (runtime or {}).items():
         table[name] = (value.replace("${", "$${"), RUN_ORIGIN)  # a branch name is taken literally
@@ -140,6 +145,8 @@ def resolve(
         chain=tuple(layer.source.display for layer in layers),
         origins=origins,
         via={path: tuple(names) for path, names in via.items()},
+        found=source.found,
+        why=source.why,
     )
 
 
@@ -153,7 +160,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     return name, value
 
 
-def _merge(layers: list[Layer], problems: list[Problem]) -> tuple[dict[str, tuple[Any, Origin]], list[_Entry]]:
+def merge(layers: list[Layer], problems: list[Problem]) -> tuple[dict[str, tuple[Any, Origin]], list[_Entry]]:
     """Merge the chain, root ancestor first: scalars override, vars merge by name, steps replace, patch updates.
 
     Parts the schema already rejected are skipped, so that every other problem is still found.
@@ -189,6 +196,33 @@ def _merge(layers: list[Layer], problems: list[Problem]) -> tuple[dict[str, tupl
                 continue
             _set_options(found, options, layer, ("patch", kind))
     return table, entries
+
+
+def _has_rebase(entries: list[_Entry]) -> bool:
+    return any(entry.kind == "rebase" for entry in entries)
+
+
+def _step_problems(problems: list[Problem]) -> bool:
+    """Tell whether a step was already found at fault (a misspelt ``rebse:`` is not also "no rebase")."""
+    return any(problem.path.startswith(("$.steps[", "$.patch")) for problem in problems)
+
+
+def _no_rebase(layers: list[Layer]) -> Problem:
+    """Return the problem of a chain whose steps have no rebase, at the ``steps:`` that dropped it."""
+    index = next(index for index, layer in enumerate(layers) if isinstance(layer.document.data.get("steps"), list))
+    layer = layers[index]
+    _, inherited = merge(list(reversed(layers[index + 1 :])), [])
+    message = "the recipe has no rebase step, so it would align nothing: "
+    if _has_rebase(inherited):
+        listed = ", ".join(entry.kind for entry in inherited)
+        message += (
+            f"`steps:` replaces the inherited list of steps ({listed}), it does not add to it; list every step, "
+            "rebase included, or keep the inherited ones and change one with `patch: {STEP: {...}}`; "
+            "to run nox sessions, extend `validated` or `ci`"
+        )
+    else:
+        message += 'add one, e.g. `- rebase: {onto: "${remote}/${target}"}`, or start from `extends: default`'
+    return layer.document.problem(("steps",), message, key=True)
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -6,8 +6,10 @@ import hashlib
 import logging
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from typing import overload
 
 from align.errors import AlignError
 from align.recipe.messages import did_you_mean
@@ -43,15 +45,28 @@ class GitPin:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TreePin:
+    """A file of this repository at a commit: the target's ``.align.yaml`` and the files it extends."""
+
+    root: Path  # the working tree whose git reads it
+    commit: str
+    path: str
+    label: str  # what the user calls the commit: ``origin/main``
+
+
+@dataclass(frozen=True, kw_only=True)
 class Source:
     """A recipe file and how it was found."""
 
     name: str
-    kind: str  # built-in | package | repository | file | git
+    kind: str  # built-in | package | repository | target | file | git
     display: str  # what messages call the file
-    path: Path  # the file on disk (for git: the cached copy)
+    path: Path  # the file on disk (for git and target: the cached copy)
     pin: GitPin | None = None
+    tree: TreePin | None = None
     owner: str = ""  # the distribution that publishes a package recipe
+    found: str = ""  # how discovery chose it: option | working_tree | target | default ("" when not discovered)
+    why: str = ""  # the same, in words, for the console, `align plan` and `align check`
 
     def read(self) -> str:
         """Return the recipe's text; refuse a file larger than ``MAX_BYTES`` (without reading it all)."""
@@ -182,20 +197,33 @@ def _repository_path(path: str) -> str:
 
 
 def git(pin: GitPin) -> Source:
-    """Return the pinned git recipe, fetching it into the cache the first time."""
-    cached = cache_dir() / "git" / pin.sha / pin.path
+    """Return the pinned git recipe, fetching it into the cache the first time.
+
+    The cache is keyed by URL, commit and path (``git/<url key>/<sha>/<path>``): a commit cached from one
+    URL never vouches for another URL, and entries of the older ``git/<sha>/<path>`` layout are never read.
+    """
+    cached = cached_path(pin)
     if not cached.is_file():
         _fetch(pin, cached)
     return Source(name=_stem(pin.path), kind="git", display=str(pin), path=cached, pin=pin)
 
 
+def cached_path(pin: GitPin) -> Path:
+    """Return where the cache keeps the file ``pin`` names."""
+    return cache_dir() / "git" / _url_key(pin.url) / pin.sha / pin.path
+
+
 def relative(reference: str, base: Source) -> Source:
     """Return the recipe a path in ``base``'s ``extends`` names: beside ``base``, in its commit for git."""
-    if base.pin is not None:
+    if base.pin is not None or base.tree is not None:
         if reference.startswith(("/", "~")):
             raise SourceError(f"a recipe from git extends files of its own commit only, found {reference!r}")
-        joined = os.path.normpath(PurePosixPath(base.pin.path).parent / reference)
-        return git(GitPin(url=base.pin.url, sha=base.pin.sha, path=_repository_path(joined)))
+        at = base.pin.path if base.pin is not None else base.tree.path  # type: ignore[union-attr]
+        joined = _repository_path(os.path.normpath(PurePosixPath(at).parent / reference))
+        if base.tree is not None:
+            return tree_file(TreePin(root=base.tree.root, commit=base.tree.commit, path=joined, label=base.tree.label))
+        assert base.pin is not None
+        return git(GitPin(url=base.pin.url, sha=base.pin.sha, path=joined))
     return file(Path(reference) if reference.startswith("~") else base.path.parent / reference)
 
 
@@ -212,20 +240,96 @@ def locate(reference: str, base: Source | None, cwd: Path) -> Source:
     return builtin(reference)
 
 
-def discover(reference: str | None, cwd: Path, *, root: Path | None = None) -> Source:
-    """Return the recipe to use: ``--recipe``, else the repository's own, else the built-in default.
+def discover(
+    reference: str | None,
+    cwd: Path,
+    *,
+    root: Path | None = None,
+    target: Callable[[], tuple[str, str] | None] | None = None,
+) -> Source:
+    """Return the recipe to use and say how it was found.
+
+    In this order: ``--recipe``; the working tree's ``.align.yaml``; the target's ``.align.yaml`` (the
+    team's source of truth, read from the remote-tracking target ref, so that a branch older than the
+    file gets it too); the built-in ``default``.
 
     Args:
         root: the repository's root when the caller knows it (saves a git call).
+        target: returns the remote-tracking ref of the target and its name (``refs/remotes/origin/main``,
+            ``origin/main``), or None when it is not there; called only when the working tree has no recipe.
     """
     if reference:
-        return locate(reference, None, cwd)
+        found = locate(reference, None, cwd)
+        return replace(found, found="option", why=f"given with --recipe {reference}")
     if root is None:
         from align.git import Git
 
         root = Git(cwd).toplevel()
-    found = repository_recipe(root) if root is not None else None
-    return found or builtin("default")
+    if root is None:
+        return replace(builtin("default"), found="default", why="the built-in default: not in a git repository")
+    own = repository_recipe(root)
+    if own is not None:
+        return replace(own, found="working_tree", why=f"the working tree's {own.path.name}")
+    ref = target() if target is not None else None
+    if ref is not None:
+        theirs = target_recipe(root, *ref)
+        if theirs is not None:
+            return replace(
+                theirs, found="target", why=f"the target's {theirs.name} on {ref[1]}; the working tree has none"
+            )
+    where = f"in the working tree or on {ref[1]}" if ref is not None else "in the working tree (and no target ref)"
+    return replace(builtin("default"), found="default", why=f"the built-in default: no .align.yaml {where}")
+
+
+def target_recipe(root: Path, ref: str, label: str) -> Source | None:
+    """Return the ``.align.yaml`` (or ``.align.yml``) of commit ``ref``, or None when it has none."""
+    from align.git import Git
+
+    commit = Git(root).commit_of(ref)
+    if commit is None:
+        return None
+    for name in REPOSITORY_FILES:
+        found = tree_file(TreePin(root=root, commit=commit, path=name, label=label), missing_ok=True)
+        if found is not None:
+            return found
+    return None
+
+
+@overload
+def tree_file(pin: TreePin) -> Source: ...
+@overload
+def tree_file(pin: TreePin, *, missing_ok: bool) -> Source | None: ...
+def tree_file(pin: TreePin, *, missing_ok: bool = False) -> Source | None:
+    """Return the file ``pin`` names, copied into the cache (by commit and path) to be read like any recipe."""
+    from align.errors import GitError
+    from align.git import Git
+
+    cached = cache_dir() / "tree" / pin.commit / pin.path
+    display = f"{pin.label}:{pin.path}"
+    source = Source(name=_stem(pin.path), kind="target", display=display, path=cached, tree=pin)
+    if cached.is_file():
+        return source
+    repo = Git(pin.root)
+    try:
+        size = repo.run("cat-file", "-s", f"{pin.commit}:{pin.path}", ok=(0, 128))
+        if size.code != 0:
+            if missing_ok:
+                return None
+            raise SourceError(f"{pin.path} is not a file at {pin.label} ({pin.commit[:12]})")
+        if int(size.stdout) > MAX_BYTES:
+            raise SourceError(f"recipe {display} is larger than {MAX_BYTES // 1024**2} MB: a recipe is a few lines")
+        text = repo.show_file(pin.commit, pin.path)
+        if text is None:
+            raise SourceError(f"{pin.path} is not a file at {pin.label} ({pin.commit[:12]})")
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(cached)
+    except GitError as error:
+        raise SourceError(f"cannot read {display}: {error.stderr.strip() or error.message}") from None
+    except OSError as error:
+        raise SourceError(f"cannot write the recipe cache {cache_dir()}: {error}") from None
+    return source
 
 
 def cache_dir() -> Path:
@@ -238,7 +342,7 @@ def _fetch(pin: GitPin, cached: Path) -> None:
     from align.errors import GitError
     from align.git import ALLOWED_PROTOCOLS, Git
 
-    store = cache_dir() / "repos" / (hashlib.sha256(pin.url.encode()).hexdigest()[:16] + ".git")
+    store = cache_dir() / "repos" / (_url_key(pin.url) + ".git")
     try:
         store.mkdir(parents=True, exist_ok=True)
         repo = Git(store, env={"GIT_ALLOW_PROTOCOL": ALLOWED_PROTOCOLS})
@@ -261,6 +365,11 @@ def _fetch(pin: GitPin, cached: Path) -> None:
         raise SourceError(f"cannot fetch {pin.url}: {error.stderr.strip() or error.message}") from None
     except OSError as error:
         raise SourceError(f"cannot write the recipe cache {cache_dir()}: {error}") from None
+
+
+def _url_key(url: str) -> str:
+    """Return the cache's name for ``url`` (16 hex digits: never the length of a commit id)."""
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
 def _is_path(reference: str) -> bool:

@@ -95,6 +95,17 @@ def expand(value: Any, lookup: Callable[[str], Any]) -> Any:
     return value
 
 
+def references(value: Any) -> set[str]:
+    """Return the names ``value`` refers to as ``${name}`` (text, or lists of text, at any depth)."""
+    if isinstance(value, str):
+        return {match.group(1) for match in _TOKEN.finditer(value) if match.group(1) and _NAME.match(match.group(1))}
+    if isinstance(value, (list, tuple)):
+        return {name for item in value for name in references(item)}
+    if isinstance(value, dict):
+        return {name for item in value.values() for name in references(item)}
+    return set()
+
+
 def is_reference(text: str) -> bool:
     """Tell whether ``text`` is exactly one ``${name}``."""
     return _WHOLE.match(text) is not None

@@ -83,20 +83,37 @@ def run(context: Context, step: Validate) -> StepResult:
     return StepResult(status="ok", detail=_summary(journal.sessions))
 
 
-def preflight(root: Path, step: Validate) -> None:
+def preflight(root: Path, step: Validate, *, target: tuple[str, str] | None = None) -> None:
     """Check that the noxfile exists and has every session ``step`` names; raise ``UsageError`` (exit 2) if not.
 
     Runs ``nox -f NOXFILE --list --json`` once, in ``root``. A name matches as with ``nox -s``: the
     session's name (``tests`` for ``tests-3.12``) or one of its full names. Does nothing without ``nox:``.
+
+    Args:
+        target: the commit the branch is aligned onto and its name (sha, ``origin/main``). The noxfile is
+            checked as it will be after the alignment: when the working tree has none, the target's (read
+            from that commit into a temporary folder) is the one the aligned branch will have.
     """
     if not step.nox:
         return
-    if not (root / step.noxfile).is_file():
-        raise UsageError(
-            f"validate: there is no noxfile {step.noxfile} in {root}",
-            hint="add it, or set `validate: {noxfile: PATH}` (relative to the repository root)",
-        )
-    listing = _listing(root, step.noxfile)
+    if (root / step.noxfile).is_file():
+        listing = _listing(root, step.noxfile)
+        where = step.noxfile
+    else:
+        text = git.Git(root).show_file(target[0], step.noxfile) if target is not None else None
+        if text is None:
+            also = f" or on {target[1]}" if target is not None else ""
+            raise UsageError(
+                f"validate: there is no noxfile {step.noxfile} in {root}{also}",
+                hint="add it, or set `validate: {noxfile: PATH}` (relative to the repository root)",
+            )
+        assert target is not None
+        with tempfile.TemporaryDirectory(prefix="align-noxfile-") as folder:
+            copy = Path(folder) / step.noxfile
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_text(text, encoding="utf-8")
+            listing = _listing(Path(folder), step.noxfile, shown=f"{target[1]}:{step.noxfile}")
+        where = f"{step.noxfile} (as on {target[1]}; the working tree has none)"
     unknown = [name for name in step.nox if not any(_matches(name, session) for session in listing)]
     if not unknown:
         return
@@ -104,7 +121,7 @@ def preflight(root: Path, step: Validate) -> None:
     close = [match for name in unknown for match in difflib.get_close_matches(name, available, n=1)]
     suggestion = f"did you mean {', '.join(close)}? " if close else ""
     raise UsageError(
-        f"validate: {step.noxfile} has no session {', '.join(unknown)}",
+        f"validate: {where} has no session {', '.join(unknown)}",
         hint=f"{suggestion}its sessions: {', '.join(available) or 'none'}",
     )
 
@@ -254,8 +271,12 @@ def _summary(entries: Sequence[Entry]) -> str:
     return f"{counts}: {', '.join(labels)}"
 
 
-def _listing(root: Path, noxfile: str) -> list[dict[str, Any]]:
-    """Return every session of ``noxfile`` as ``nox --list --json`` shows it (``-k True``: not only the defaults)."""
+def _listing(root: Path, noxfile: str, *, shown: str = "") -> list[dict[str, Any]]:
+    """Return every session of ``noxfile`` as ``nox --list --json`` shows it (``-k True``: not only the defaults).
+
+    Args:
+        shown: what messages call the noxfile (default: ``noxfile``).
+    """
     argv = [*nox_command(), "--no-color", f"--noxfile={noxfile}", "--list", "--json", "--keywords=True"]
     try:
         done = subprocess.run(
@@ -263,18 +284,37 @@ def _listing(root: Path, noxfile: str) -> list[dict[str, Any]]:
             errors="replace", timeout=LIST_TIMEOUT, check=False,
         )  # fmt: skip
     except subprocess.TimeoutExpired:
-        raise UsageError(f"validate: `nox --list` on {noxfile} took more than {LIST_TIMEOUT} s") from None
-    try:
-        listing = json.loads(done.stdout) if done.returncode == 0 else None
-    except ValueError:
-        listing = None
-    if not isinstance(listing, list):
+        raise UsageError(f"validate: `nox --list` on {shown or noxfile} took more than {LIST_TIMEOUT} s") from None
+    listing = _last_json_list(done.stdout) if done.returncode == 0 else None
+    if listing is None:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
+        last = lines[-1] if lines else "no message"
         raise UsageError(
-            f"validate: nox could not load {noxfile} (exit {done.returncode}): {lines[-1] if lines else 'no message'}",
-            hint=f"run `nox -f {noxfile} --list` in {root} to see why",
+            f"validate: nox could not load {shown or noxfile} (exit {done.returncode}): {last}",
+            hint=f"`git show {shown}` shows the file; nox cannot load it as it stands there"
+            if shown
+            else f"run `nox -f {noxfile} --list` in {root} to see why",
         )
     return [item for item in listing if isinstance(item, dict) and "name" in item and "session" in item]
+
+
+def _last_json_list(stdout: str) -> list[Any] | None:
+    """Return the JSON list nox printed last, skipping what came before it (None when there is none).
+
+    A PEP 723 noxfile whose dependencies align's nox does not satisfy makes nox build its script
+    environment first; pip's output ("Collecting nox", notices) then lands on the same stdout, before the
+    listing. nox prints the listing on one line, last; a noxfile may print lines of its own too.
+    """
+    for line in reversed(stdout.splitlines()):
+        if not line.startswith("["):
+            continue
+        try:
+            found = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(found, list):
+            return found
+    return None
 
 
 def _matches(name: str, session: dict[str, Any]) -> bool:
