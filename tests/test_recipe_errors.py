@@ -191,7 +191,7 @@ def test_missing_version() -> None:
 def test_newer_version_names_this_align() -> None:
     assert recipe_problems("version: 2\nextends: default\n") == [
         f"r.yaml:1:10: $.version: recipe version 2 needs an align newer than {__version__}: this align reads "
-        "recipe version 1; upgrade (pip install --upgrade align) or write `version: 1`"
+        "recipe version 1; upgrade (pip install --upgrade git-align) or write `version: 1`"
     ]
 
 
@@ -536,7 +536,7 @@ def test_check_prints_every_problem_of_every_recipe(capsys: pytest.CaptureFixtur
         "r.yaml:3:14: $.steps[0].rebase.autostsh: unknown option 'autostsh'; did you mean 'autostash'?\n"
         "r.yaml:3:40: $.steps[0].rebase.strategy: 'rebsae' is not one of rebase, merge; did you mean 'rebase'?\n"
         f"v.yaml:1:10: $.version: recipe version 2 needs an align newer than {__version__}: this align reads "
-        "recipe version 1; upgrade (pip install --upgrade align) or write `version: 1`\n"
+        "recipe version 1; upgrade (pip install --upgrade git-align) or write `version: 1`\n"
         "2 of 3 recipe(s) invalid, 3 problem(s)\n"
     )
 

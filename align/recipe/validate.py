@@ -68,7 +68,7 @@ def version_problem(document: Document) -> Problem | None:
         return document.problem(
             ("version",),
             f"recipe version {version} needs an align newer than {__version__}: this align reads "
-            f"recipe version {LANGUAGE_VERSION}; upgrade (pip install --upgrade align) or write "
+            f"recipe version {LANGUAGE_VERSION}; upgrade (pip install --upgrade git-align) or write "
             f"`version: {LANGUAGE_VERSION}`",
         )
     return document.problem(("version",), f"version must be {LANGUAGE_VERSION}, found {describe(version)}")
