@@ -133,6 +133,7 @@ class Journal:
     sessions: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # kept across a pause, shown in every report
     report_json: str = ""  # --report-json PATH: where to write the JSON report as well
+    invoked_as: str = ""  # how the user started align (``align``, ``git align``, ``nox -s align --``)
     validating_group: int = 0  # process group of the validation command running now (0: none)
     # steps/keep.py: raw bytes of the user's tree: ref, tree, base, files [[path, kind, oid|target, mode]], dirs
     keep: dict[str, Any] = field(default_factory=dict)

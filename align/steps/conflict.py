@@ -7,7 +7,8 @@ from pathlib import Path
 
 from align.engine import Context
 from align.errors import Refusal
-from align.state import Conflict
+from align.git import Git
+from align.state import Conflict, Journal
 
 KINDS = {
     "UU": "both modified",
@@ -24,8 +25,13 @@ _RERERE = re.compile(r"(?:Staged|Resolved) '(.+?)' using previous resolution")
 
 def current_commit(context: Context) -> dict[str, str]:
     """Return the short sha and subject of the commit git is applying (the merged one for a merge)."""
-    head = "MERGE_HEAD" if (context.git_dir / "MERGE_HEAD").exists() else "REBASE_HEAD"
-    result = context.git.run("log", "-n1", "--format=%H%x00%h%x00%s", head, "--", ok=(0, 128))
+    return commit_at(context.git, context.git_dir)
+
+
+def commit_at(git: Git, git_dir: Path) -> dict[str, str]:
+    """Return the sha, short sha and subject of the commit git stopped at in ``git_dir`` (empty: none)."""
+    head = "MERGE_HEAD" if (git_dir / "MERGE_HEAD").exists() else "REBASE_HEAD"
+    result = git.run("log", "-n1", "--format=%H%x00%h%x00%s", head, "--", ok=(0, 128))
     if result.code != 0 or "\0" not in result.stdout:
         return {"commit": "", "short": "?", "subject": "?"}
     full, short, subject = result.stdout.rstrip("\n").split("\0", 2)
@@ -34,15 +40,23 @@ def current_commit(context: Context) -> dict[str, str]:
 
 def record(context: Context, files: list[tuple[str, str]], *, resolution: str = "pending") -> Conflict:
     """Add the conflict git stopped at to the journal."""
-    current = current_commit(context)
+    conflict = noted(context.git, context.git_dir, context.journal, files, resolution=resolution)
+    context.save()
+    return conflict
+
+
+def noted(
+    git: Git, git_dir: Path, journal: Journal, files: list[tuple[str, str]], *, resolution: str = "pending"
+) -> Conflict:
+    """Add the conflict git stopped at to ``journal`` (not written)."""
+    current = commit_at(git, git_dir)
     conflict = Conflict(
         commit=current["short"],
         subject=current["subject"],
         files=[(path, KINDS.get(code, code)) for path, code in files],
         resolution=resolution,
     )
-    context.journal.conflicts.append(conflict)
-    context.save()
+    journal.conflicts.append(conflict)
     return conflict
 
 
