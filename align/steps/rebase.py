@@ -71,6 +71,7 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
             raise Refusal("a merge has no commit to skip", hint="resolve the conflicts and `align continue`, or abort")
         current = conflict.current_commit(context)
         result = git.run(*NO_SUBMODULES, "rebase", "--skip", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
+        conflict.heard(context, result.stdout)
         journal.dropped.append({**current, "reason": "skipped by the user"})
         _record_emptied(context, result.stderr)
         if journal.conflicts and journal.conflicts[-1].resolution == "pending":
@@ -156,6 +157,7 @@ def _start(context: Context, step: Rebase) -> str | None:
     result = git.run(
         *args, "--end-of-options", journal.onto_sha, ok=(0, 1, 128), on_stderr=context.monitor.git_progress
     )
+    conflict.heard(context, result.stdout)
     _record_emptied(context, result.stderr)
     return result.stderr if result.code else None
 
@@ -224,6 +226,7 @@ def _continue(context: Context, step: Rebase, *, by_user: bool = False) -> str |
         if failed is None:
             progress = context.monitor.git_progress
             result = git.run(*NO_SUBMODULES, "rebase", "--continue", ok=(0, 1, 128), on_stderr=progress)
+            conflict.heard(context, result.stdout)
             _record_emptied(context, result.stderr)
     if failed is not None and by_user:
         cause, hint = failure_cause(failed)
