@@ -55,7 +55,8 @@ def render(context: Context) -> list[str]:
 
 
 def _command(word: str, what: str) -> str:
-    return f"  {command(word):<18} {what}"
+    width = max(18, len(command("continue")) + 1)  # the descriptions in one column, whatever the prefix
+    return f"  {command(word):<{width}} {what}"
 
 
 def _sides(kind: str, merging: bool, branch: str) -> str:
