@@ -160,10 +160,14 @@ def test_a_file_deleted_upstream_names_the_commit_that_deleted_it(
 
 def test_conflicting_ranges_follow_changes_and_removals() -> None:
     base = ["a", "b", "c", "d", "e", "f"]
-    assert conflicting_ranges(base, ["a", "B", "c", "d", "e", "f"], ["a", "b2", "c", "d", "e", "f"]) == [(2, 2)]
-    assert conflicting_ranges(base, ["a", "e", "f"], ["a", "b", "C", "d", "e", "f"]) == [(1, 2)]  # b-d removed
-    assert conflicting_ranges(base, ["a", "b", "c", "d", "e", "F"], ["A", "b", "c", "d", "e", "f"]) == []
-    assert conflicting_ranges(base, [], ["a", "b", "c", "d", "e", "f", "g"]) == []
+    mine_b = [(1, 2)]  # the other side changed "b"
+    assert conflicting_ranges(base, ["a", "b, edited", "c", "d", "e", "f"], mine_b) == ([(2, 2)], [(2, 2)])  # an edit
+    assert conflicting_ranges(base, ["a", "e", "f"], [(2, 3)]) == ([(2, 4)], [])  # b-d removed
+    assert conflicting_ranges(base, ["a", "b", "c", "d", "e", "F"], [(0, 1)]) == ([], [])  # elsewhere
+    assert conflicting_ranges(base, ["a", "new", "b", "c", "d", "e", "f"], mine_b) == ([], [(2, 2)])  # inserted
+    other = ["a", "something else entirely", "c", "d", "e", "f"]
+    assert conflicting_ranges(base, other, mine_b) == ([(2, 2)], [])  # replaced by other code: its history is not
+    assert conflicting_ranges([], ["x"], []) == ([], [])
 
 
 def test_the_lookup_stays_cheap_on_a_long_history(
@@ -194,4 +198,34 @@ def test_the_lookup_stays_cheap_on_a_long_history(
     assert file_block(out, "app.py") == [
         f"conflicting lines changed upstream by {culprit} upstream: line 3 (Real Cause, 2025-03-03)",
         "and 300 other upstream commit(s) touched this file",
+    ]
+
+
+@pytest.mark.parametrize("recipe", ["default", "merge"])
+def test_a_later_commit_of_the_branch_and_a_merge_find_the_cause_too(
+    recipe: str, repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The conflict is at the branch's second commit (whose parent is not the merge base), or in a merge."""
+    monkeypatch.chdir(repo.path)
+    first = ["line 1, feature's first commit", *LINES[1:]]
+    setup(repo, first)
+    repo.git("switch", "--quiet", "feature/x")
+    second = list(first)
+    second[29] = "line 30, feature's second commit"
+    commit_as(repo, "Feature Author", 3, {"app.py": text(second)}, "feature: change line 30")
+    repo.git("switch", "--quiet", "main")
+    upstream = list(LINES)
+    upstream[29] = "line 30, upstream"
+    culprit = commit_as(repo, "Real Cause", 4, {"app.py": text(upstream)}, "upstream: line 30")
+    noise(repo, upstream, 6, first_day=5)
+    repo.git("push", "--quiet", "origin", "main")
+    capsys.readouterr()
+
+    assert main(["feature/x", "--recipe", recipe]) == 3
+
+    out = capsys.readouterr().out
+    assert ("commit 2 of 2" in out) is (recipe == "default")
+    assert file_block(out, "app.py") == [
+        f"conflicting lines changed upstream by {culprit} upstream: line 30 (Real Cause, 2025-03-04)",
+        "and 6 other upstream commit(s) touched this file",
     ]
