@@ -130,3 +130,38 @@ def test_a_merge_says_which_side_deleted_from_the_branch_point_of_view_and_head_
     assert "  deleted by them del.txt  (deleted upstream, changed on feature/x)" in out
     assert "  deleted by us   gone.txt  (deleted on feature/x, changed upstream)" in out
     assert repo.git("symbolic-ref", "HEAD") == "refs/heads/feature/x"
+
+
+def test_a_file_moved_aside_for_a_directory_is_explained_and_resolved_on_its_own_line(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The issue's `git add -- link git add -- 'link~HEAD'`: the commit makes the file `link` a directory."""
+    monkeypatch.chdir(repo.path)
+    repo.commit("link", "a file\n", "add link")
+    repo.git("push", "--quiet", "origin", "main")
+    repo.git("switch", "--quiet", "-c", "feature/x")
+    repo.git("rm", "--quiet", "link")
+    repo.commit("link/inside.txt", "x\n", "feature: link becomes a directory")
+    repo.git("switch", "--quiet", "main")
+    repo.commit("link", "a file, edited\n", "upstream: edit link")
+    repo.git("push", "--quiet", "origin", "main")
+    capsys.readouterr()
+
+    assert main(["feature/x"]) == 3
+
+    out = capsys.readouterr().out
+    assert section(out, "commit 1 of 1", "    git rm") == [
+        "commit 1 of 1; conflicted files:",
+        "  deleted by them link~HEAD  (the file link, moved aside by git: the other side made link a directory; "
+        "deleted by this commit, changed upstream)",
+        "note: HEAD is detached while the rebase is paused (git applies feature/x's commits one by one on top of "
+        "origin/main); feature/x moves only when the run finishes",
+        "next:",
+        "  resolve each file, then mark it resolved (git add, or git rm for a file to delete):",
+        "    git add -- 'link~HEAD'                   to keep it (upstream's version), or",
+        "    git rm -- 'link~HEAD'                    to delete it (as this commit does)",
+    ]
+    repo.git("rm", "--quiet", "--", "link~HEAD")
+    assert main(["continue"]) == 0
+    assert repo.git("ls-tree", "-r", "--name-only", "feature/x").splitlines() == ["README.md", "link/inside.txt"]
+    assert repo.git("status", "--porcelain") == ""

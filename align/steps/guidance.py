@@ -10,12 +10,19 @@ from align.steps.cause import Cause, causes
 
 MAX_SHOWN = 5  # upstream commits named per file
 MAX_FILES = 10  # files given their own resolve line
+_ASIDE = re.compile(
+    r"CONFLICT \(file/directory\): directory in the way of (.+?) from .+?; moving it to (.+?) instead\.$", re.M
+)
 _RENAMED = re.compile(r"CONFLICT \(rename/delete\): (.+?) renamed to (.+?) in .+?, but deleted in .+?\.$", re.M)
 
 
-def notes(stderr: str) -> dict[str, str]:
-    """Return what git said about particular files when it stopped (a rename against a deletion)."""
-    return {new: f"renamed from {old} on one side, {old} deleted on the other" for old, new in _RENAMED.findall(stderr)}
+def notes(said: str) -> dict[str, str]:
+    """Return what git said about particular files when it stopped (a rename against a deletion, a file
+    moved aside because a directory took its name)."""
+    found = {new: f"renamed from {old} on one side, {old} deleted on the other" for old, new in _RENAMED.findall(said)}
+    for path, aside in _ASIDE.findall(said):
+        found[aside] = f"the file {path}, moved aside by git: the other side made {path} a directory"
+    return found
 
 
 def render(context: Context) -> list[str]:
