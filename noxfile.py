@@ -65,7 +65,9 @@ def align(session: nox.Session) -> None:
     """Align a branch of the repository nox was invoked from: nox -s align -- feature/x [align options]."""
     session.install(".")
     session.chdir(session.invoked_from)
-    session.run("align", *(session.posargs or ["run"]), interrupt_timeout=10.0)  # no posargs: the current branch
+    # no posargs: the current branch; ALIGN_COMMAND: align's hints say `nox -s align -- continue`, not `align continue`
+    args = session.posargs or ["run"]
+    session.run("align", *args, env={"ALIGN_COMMAND": "nox -s align --"}, interrupt_timeout=10.0)
 
 
 @nox.session(default=False)

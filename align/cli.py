@@ -8,11 +8,15 @@ import sys
 from collections.abc import Sequence
 
 from align.errors import AlignError, RecipeError, UsageError
+from align.invocation import command
 from align.parser import COMMANDS, GLOBAL_VALUE_OPTIONS, RUN_VALUE_OPTIONS, build_parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run align with ``argv`` (default: ``sys.argv[1:]``) and return its exit code."""
+    from align import invocation
+
+    invocation.use(invocation.detect(sys.argv[0], os.environ))  # `git align`, `nox -s align --`: said in hints
     parser = build_parser()
     words = _with_command(list(sys.argv[1:] if argv is None else argv))
     try:
@@ -50,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         # Before a run changes anything (planning, checks) or in a command that changes nothing; a run
         # that has started turns a signal into its own "interrupted" ending instead.
-        print("align: interrupted (`align status` tells whether a run was left to finish)", file=sys.stderr)
+        print(f"align: interrupted (`{command('status')}` tells whether a run was left to finish)", file=sys.stderr)
         return 130
     except RecipeError as error:
         for problem in error.problems:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from align.errors import AlignError
+from align.invocation import command
 from align.state import FINAL, Journal, Unrecorded
 
 if TYPE_CHECKING:
@@ -76,7 +77,9 @@ def interrupted(context: Context) -> Outcome:
     from align.steps import report
 
     context.journal.status = "interrupted"
-    context.journal.message = "interrupted by a signal; run `align continue` to finish or `align abort` to undo"
+    context.journal.message = (
+        f"interrupted by a signal; run `{command('continue')}` to finish or `{command('abort')}` to undo"
+    )
     stop_clock(context.journal)
     record_git(context)
     report.run(context)
@@ -99,7 +102,7 @@ def stuck(context: Context, error: AlignError) -> Outcome:
     what = "its journal could not be written" if isinstance(error, Unrecorded) else "git failed"
     journal.message = (
         f"align stopped: {what} ({cause}); nothing more was changed. Once the cause is fixed (a full disk?), "
-        "`align abort` puts everything back and `align continue` finishes the run"
+        f"`{command('abort')}` puts everything back and `{command('continue')}` finishes the run"
     )
     stop_clock(journal)
     record_git(context)
@@ -119,7 +122,7 @@ def crashed(context: Context, error: Exception) -> None:
     journal.status = "error"
     journal.message = (
         f"align stopped on an unexpected error ({type(error).__name__}: {error}); nothing more was changed: "
-        "`align abort` puts everything back, `align continue` tries again; please report this"
+        f"`{command('abort')}` puts everything back, `{command('continue')}` tries again; please report this"
     )
     stop_clock(journal)
     record_git(context)

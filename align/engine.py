@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from align import ending
+from align import ending, invocation
 from align.errors import AlignError, GitError, Interrupted, Refusal
 from align.git import Git
 from align.gitio import defer
+from align.invocation import command
 from align.monitor import Monitor
 from align.plan import Plan
 from align.recipe import model
@@ -87,6 +88,7 @@ def start(git: Git, plan: Plan, *, report_json: str = "") -> Outcome:
             worktree=str(plan.location.root),
             onto=plan.onto,
             report_json=report_json,
+            invoked_as=invocation.prefix(),
         )
         context = _context(git, store, journal, plan.location.git_dir)
         if plan.recipe.why:
@@ -104,15 +106,17 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
 
     with store.lock(action, take_over_dead=True), _signals():
         journal = store.journal()
+        if journal is not None and journal.invoked_as:
+            invocation.use(journal.invoked_as)  # the hints of this run name the command it was started with
         if journal is None:
             raise Refusal(
                 f"no align run to {action}: nothing is paused or interrupted",
-                hint="`align status` shows the last run; `align undo` restores a finished one",
+                hint=f"`{command('status')}` shows the last run; `{command('undo')}` restores a finished one",
             )
         if journal.worktree and journal.worktree != str(git.cwd):
             raise Refusal(
                 f"the align run on {journal.branch!r} belongs to the working tree {journal.worktree}",
-                hint=f"cd {journal.worktree} and run `align {action}` there",
+                hint=f"cd {journal.worktree} and run `{command(action)}` there",
             )
         journal.pid = os.getpid()
         context = _context(git, store, journal, git_dir)
@@ -158,7 +162,9 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
                 return outcome
             journal.done.append("rebase")
         elif action == "skip":
-            raise Refusal("there is no commit to skip: the run did not stop at a conflict", hint="run `align continue`")
+            raise Refusal(
+                "there is no commit to skip: the run did not stop at a conflict", hint=f"run `{command('continue')}`"
+            )
         return drive(context)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from align import invocation
 from align.errors import Refusal
 from align.git import Git
+from align.invocation import command
 from align.plan import Plan, onto_commit, operation_in_progress, refuse_unmovable
 from align.recipe import model
 from align.state import Store
@@ -16,9 +18,12 @@ def refuse_unsafe(git: Git, store: Store, plan: Plan) -> None:
     """Refuse (exit 4, nothing touched) a run that cannot start safely."""
     journal = store.journal()
     if journal is not None:
+        if journal.invoked_as:
+            invocation.use(journal.invoked_as)
         raise Refusal(
             f"an align run on {journal.branch!r} is {journal.status} (run {journal.run_id}, step {journal.step})",
-            hint="finish it first: `align continue`, `align skip` or `align abort` (`align status` shows it)",
+            hint=f"finish it first: `{command('continue')}`, `{command('skip')}` or `{command('abort')}` "
+            f"(`{command('status')}` shows it)",
         )
     refuse_unmovable(git, plan.location, plan.ref, need_clean=False)  # align stashes what it must
     operation = operation_in_progress(plan.location.git_dir)

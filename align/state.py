@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from align.errors import AlignError, Refusal
+from align.invocation import command
 
 # A run's journal status: running, paused (at a conflict), interrupted, or one of the final statuses.
 FINAL = (
@@ -31,8 +32,8 @@ class Unrecorded(AlignError):
         self.reason = error.strerror or str(error)
         super().__init__(
             f"could not write align's journal {path}: {self.reason}; align stopped there and changed nothing more",
-            hint=f"free some space (or make {path.parent} writable), then run `align abort` to put everything "
-            "back or `align continue` to finish the run",
+            hint=f"free some space (or make {path.parent} writable), then run `{command('abort')}` to put "
+            f"everything back or `{command('continue')}` to finish the run",
         )
 
 
@@ -133,6 +134,7 @@ class Journal:
     sessions: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # kept across a pause, shown in every report
     report_json: str = ""  # --report-json PATH: where to write the JSON report as well
+    invoked_as: str = ""  # how the user started align (``align``, ``git align``, ``nox -s align --``)
     validating_group: int = 0  # process group of the validation command running now (0: none)
     # steps/keep.py: raw bytes of the user's tree: ref, tree, base, files [[path, kind, oid|target, mode]], dirs
     keep: dict[str, Any] = field(default_factory=dict)
@@ -305,11 +307,11 @@ def _lock_refusal(holder: dict[str, Any]) -> Refusal:
     if holder["alive"]:
         return Refusal(
             f"another align run holds this repository's lock ({who})",
-            hint="wait for it to finish; `align status` shows what it is doing",
+            hint=f"wait for it to finish; `{command('status')}` shows what it is doing",
         )
     return Refusal(
         f"an align run was killed and left its lock ({who}; that process is gone)",
-        hint="run `align abort` to restore the branch as it was, or `align continue` to finish the run",
+        hint=f"run `{command('abort')}` to restore the branch as it was, or `{command('continue')}` to finish the run",
     )
 
 

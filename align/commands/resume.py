@@ -9,6 +9,7 @@ from align import engine
 from align.commands.run import show
 from align.errors import Refusal
 from align.git import Git
+from align.invocation import command
 from align.plan import locate
 from align.state import Store
 
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
         # Nothing was aligned: saying "done" (exit 0) would claim a run that never happened.
         raise Refusal(
             f"no align run to {args.command}: it was killed before it changed anything ({what})",
-            hint=f"run it again: `align {holder.get('command', 'BRANCH').removeprefix('run ')}`",
+            hint=f"run it again: `{command(str(holder.get('command', 'BRANCH')).removeprefix('run '))}`",
         )
     outcome = engine.resume(Git(location.root), store, location.git_dir, args.command)
     return show(outcome, quiet=args.quiet)

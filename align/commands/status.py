@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import copy
 from pathlib import Path
 
-from align.git import Git
+from align import invocation
+from align.git import Git, Location
 from align.plan import locate
-from align.state import Store
+from align.state import Journal, Store
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,12 +18,16 @@ def run(args: argparse.Namespace) -> int:
     store = Store(location.common_dir)
     holder = store.lock_holder()
     journal = store.journal()
+    if journal is not None and journal.invoked_as:
+        invocation.use(journal.invoked_as)
+    say = invocation.command
     if holder is not None:
-        state = "running" if holder["alive"] else "gone (killed?): `align abort` or `align continue` recovers"
+        state = "running" if holder["alive"] else f"gone (killed?): `{say('abort')}` or `{say('continue')}` recovers"
         print(
             f"lock: pid {holder.get('pid')} `align {holder.get('command')}` since {holder.get('started_at')}, {state}"
         )
     if journal is not None:
+        journal, finished = _with_git(journal, location, busy=holder is not None and bool(holder["alive"]))
         print(f"in progress: run {journal.run_id} on {journal.branch} onto {journal.onto}: {journal.status}")
         print(f"  step: {journal.step}; done: {', '.join(journal.done) or 'nothing yet'}")
         if journal.status == "error" and journal.message:
@@ -35,10 +41,14 @@ def run(args: argparse.Namespace) -> int:
         for conflict in journal.conflicts:
             files = ", ".join(f"{path} ({kind})" for path, kind in conflict.files)
             print(f"  conflict {conflict.commit} {conflict.subject}: {files} [{conflict.resolution}]")
+        for item in journal.dropped:
+            print(f"  dropped {item.get('short', '')} {item.get('subject', '')} ({item.get('reason', '')})")
+        if finished:
+            print(f"  git finished the rebase: `{say('continue')}` checks and finishes the run")
         if holder is not None and holder["alive"]:
             print(f"  next: wait for pid {holder.get('pid')} to finish")
         elif journal.status in ("paused", "interrupted", "running", "error"):
-            print("  next: `align continue`, `align skip` or `align abort`")
+            print(f"  next: `{say('continue')}`, `{say('skip')}` or `{say('abort')}`")
     elif holder is None:
         print("nothing in progress")
     runs = store.past_runs()
@@ -49,3 +59,21 @@ def run(args: argparse.Namespace) -> int:
             f"(exit {last['exit_code']}, {last['duration_s']:.2f} s)"
         )
     return 0
+
+
+def _with_git(journal: Journal, location: Location, *, busy: bool) -> tuple[Journal, bool]:
+    """Return a copy of the paused run's journal with what the user did with git since (nothing written),
+    and whether git's rebase or merge has ended meanwhile."""
+    if busy or journal.status != "paused" or not journal.started_rebase or "rebase" in journal.done:
+        return journal, False
+    from align.recipe import model
+    from align.steps import handled
+
+    git = Git(location.root)
+    steps = [model.step_from_dict(item) for item in journal.recipe.get("steps", [])]
+    merging = any(getattr(step, "strategy", "") == "merge" for step in steps if step.kind == "rebase")
+    seen = copy.deepcopy(journal)
+    handled.settle(git, location.git_dir, seen, merging=merging)
+    ongoing = (location.git_dir / ("MERGE_HEAD" if merging else "rebase-merge")).exists()
+    finished = not ongoing and git.commit_of(journal.ref) != journal.original_tip
+    return seen, finished

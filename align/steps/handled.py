@@ -8,50 +8,82 @@ with git as resolved, and a rebase they ended with git is not continued.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from align.engine import Context
+from align.git import Git
+from align.state import Conflict, Journal
 from align.steps import conflict
 
 # The fields that tell which original commit a rebased one was made from: git keeps them on a pick.
 _IDENTITY = "%H%x00%an%x00%ae%x00%at%x00%s"
+SKIPPED = "skipped by the user (with git)"
+RESOLVED = "resolved by the user (with git)"
+GIT_ONLY = "changed on both sides"  # the kind of a file in a conflict only git saw (align was not running)
 
 
 def settle_pending(context: Context, *, merging: bool) -> None:
     """Record what became of the commit align paused at, when the user went past it with git."""
-    journal = context.journal
+    if settle(context.git, context.git_dir, context.journal, merging=merging):
+        context.save()
+
+
+def settle(git: Git, git_dir: Path, journal: Journal, *, merging: bool) -> bool:
+    """Record in ``journal`` (not written) what the user did with git since the pause; tell whether it changed.
+
+    Every commit git went past since then is accounted for: one skipped with ``git rebase --skip``
+    (git stops only at conflicts in align's rebase) is dropped as skipped by the user; one committed by
+    ``git rebase --continue`` is a conflict resolved by the user; the others were picked cleanly.
+    ``align status`` calls it on a copy of the journal: it only reads.
+    """
     pending = journal.conflicts[-1] if journal.conflicts and journal.conflicts[-1].resolution == "pending" else None
     if pending is None:
-        return
-    rebasing = (context.git_dir / "rebase-merge").exists()
-    here = conflict.current_commit(context)["commit"] if rebasing or merging else ""
+        return False
+    rebasing = (git_dir / "rebase-merge").exists()
+    here = conflict.commit_at(git, git_dir)["commit"] if rebasing or merging else ""
     if here and pending.commit not in ("", "?") and here.startswith(pending.commit):
-        return  # still stopped at the same commit: nothing was done with git
+        return False  # still stopped at the same commit: nothing was done with git
     if merging:
-        if (context.git_dir / "MERGE_HEAD").exists():
-            return
-        moved = context.git.commit_of(journal.ref) != journal.original_tip
-        pending.resolution = "resolved by the user (with git)" if moved else "aborted by the user (with git)"
-        context.save()
-        return
-    if not rebasing and context.git.commit_of(journal.ref) == journal.original_tip:
+        if (git_dir / "MERGE_HEAD").exists():
+            return False
+        moved = git.commit_of(journal.ref) != journal.original_tip
+        pending.resolution = RESOLVED if moved else "aborted by the user (with git)"
+        return True
+    if not rebasing and git.commit_of(journal.ref) == journal.original_tip:
         pending.resolution = "aborted by the user (with git)"  # `git rebase --abort` or `--quit`
-        context.save()
-        return
-    original = _original(context, pending.commit)
-    if original is None:
-        return
-    if _rewritten(context, original):
-        pending.resolution = "resolved by the user (with git)"
-    else:
-        pending.resolution = "skipped by the user (with git)"
-        sha, _, _, _, subject = original
-        journal.dropped.append(
-            {"commit": sha, "short": pending.commit, "subject": subject, "reason": "skipped by the user (with git)"}
-        )
+        return True
+    originals = _originals(git, journal)
+    first = next((index for index, item in enumerate(originals) if item[0].startswith(pending.commit)), None)
+    if first is None or not pending.commit:
+        return False
+    processed = _done(git_dir) - {here} if rebasing else None  # None: git finished, every commit went by
+    passed = [item for item in originals[first:] if processed is None or item[0] in processed]
+    new = _identities(git, journal.onto_sha, "HEAD" if rebasing else journal.ref)
+    continued = _continued(git, journal.run_id)
+    upstream = _upstream_equivalent(git, journal)
+    known = {item.get("commit") for item in journal.dropped}
+    seen: list[tuple[Conflict, str]] = []
+    for item in passed:
+        sha, subject, mine = item[0], item[4], item[0] == originals[first][0]
+        if item[1:] in new:
+            resolution = RESOLVED if mine or subject in continued else ""
+        elif sha in upstream or sha in known:
+            resolution = ""  # git dropped it (already upstream), or align knows it already
+        else:
+            resolution = SKIPPED
+            journal.dropped.append({"commit": sha, "short": sha[:12], "subject": subject, "reason": SKIPPED})
+        if mine:
+            pending.resolution = resolution or RESOLVED
+        elif resolution:
+            found = Conflict(commit=sha[: len(pending.commit)], subject=subject, files=[], resolution=resolution)
+            journal.conflicts.append(found)
+            seen.append((found, sha))
+    _fill_files(git, journal, seen)
     if rebasing:
-        files = context.git.unmerged()
+        files = git.unmerged()
         if files:  # git stopped again, at another commit
-            conflict.record(context, files)
-    context.save()
+            conflict.noted(git, git_dir, journal, files)
+    return True
 
 
 def unchanged_detail(context: Context) -> str:
@@ -65,18 +97,56 @@ def unchanged_detail(context: Context) -> str:
     return "the branch did not change (was git's rebase aborted by hand?)"
 
 
-def _original(context: Context, short: str) -> tuple[str, ...] | None:
-    """Return the identity fields of the branch's original commit whose sha starts with ``short``."""
-    journal = context.journal
-    listed = context.git.run("log", f"--format={_IDENTITY}", f"{journal.onto_sha}..{journal.original_tip}", "--")
+def _originals(git: Git, journal: Journal) -> list[tuple[str, ...]]:
+    """Return the identity fields of the branch's original commits, oldest first."""
+    listed = git.run("log", "--reverse", f"--format={_IDENTITY}", f"{journal.onto_sha}..{journal.original_tip}", "--")
+    return [tuple(line.split("\0")) for line in listed.stdout.splitlines()]
+
+
+def _identities(git: Git, onto: str, tip: str) -> set[tuple[str, ...]]:
+    """Return the identities (author, date, subject) of the commits onto..tip: the rebased ones."""
+    listed = git.run("log", f"--format={_IDENTITY}", f"{onto}..{tip}", "--", ok=(0, 128))
+    return {tuple(line.split("\0"))[1:] for line in listed.stdout.splitlines()}
+
+
+def _done(git_dir: Path) -> set[str]:
+    """Return the commits git's rebase has taken from its todo list so far (``rebase-merge/done``)."""
+    try:
+        lines = (git_dir / "rebase-merge" / "done").read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return set()
+    return {line.split()[1] for line in lines if len(line.split()) > 1 and not line.startswith("#")}
+
+
+def _continued(git: Git, run_id: str) -> set[str]:
+    """Return the subjects of the commits ``git rebase --continue`` made since this run started (HEAD's reflog)."""
+    listed = git.run("reflog", "-n", "1000", "--format=%gs", "HEAD", "--", ok=(0, 128))
+    subjects: set[str] = set()
     for line in listed.stdout.splitlines():
-        fields = tuple(line.split("\0"))
-        if short and fields[0].startswith(short):
-            return fields
-    return None
+        if line.startswith(f"align {run_id} (start)"):
+            break
+        if line.startswith("rebase (continue): "):
+            subjects.add(line.removeprefix("rebase (continue): "))
+    return subjects
 
 
-def _rewritten(context: Context, original: tuple[str, ...]) -> bool:
-    """Tell whether the new history (onto..HEAD) has a commit made from ``original`` (same author, date, subject)."""
-    listed = context.git.run("log", f"--format={_IDENTITY}", f"{context.journal.onto_sha}..HEAD", "--", ok=(0, 128))
-    return any(tuple(line.split("\0"))[1:] == original[1:] for line in listed.stdout.splitlines())
+def _upstream_equivalent(git: Git, journal: Journal) -> set[str]:
+    """Return the branch's commits whose change is already upstream (git drops them: not the user's doing)."""
+    listed = git.run("cherry", journal.onto_sha, journal.original_tip, ok=(0, 128))
+    return {line[2:].strip() for line in listed.stdout.splitlines() if line.startswith("- ")}
+
+
+def _fill_files(git: Git, journal: Journal, seen: list[tuple[Conflict, str]]) -> None:
+    """Name the files of conflicts only git saw: those the commit and upstream (base..onto) both changed."""
+    if not seen or not journal.base:
+        return
+    upstream = set(git.run("diff", "--name-only", "-z", journal.base, journal.onto_sha, "--").stdout.split("\0"))
+    listed = git.run(
+        "log", "--no-walk=unsorted", "--format=%x01%H", "--name-only", "-z", *(sha for _, sha in seen), "--"
+    )
+    changed: dict[str, list[str]] = {}
+    for record in listed.stdout.split("\x01")[1:]:
+        sha, _, names = record.partition("\n")
+        changed[sha.strip("\0\n")] = [name.strip("\n") for name in names.split("\0") if name.strip("\n")]
+    for found, sha in seen:
+        found.files = [(path, GIT_ONLY) for path in changed.get(sha, []) if path in upstream]

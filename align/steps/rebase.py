@@ -9,6 +9,7 @@ from pathlib import Path
 from align.engine import Context, StepResult
 from align.errors import Refusal
 from align.git import Git
+from align.invocation import command
 from align.plan import NO_SUBMODULES, onto_commit, operation_in_progress
 from align.recipe.model import Rebase, Verify
 from align.steps import backup, conflict, handled, keep, stale, stash
@@ -68,9 +69,13 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
         return _finish(context)  # git finished (or the user finished it with git)
     if action == "skip":
         if merging:
-            raise Refusal("a merge has no commit to skip", hint="resolve the conflicts and `align continue`, or abort")
+            raise Refusal(
+                "a merge has no commit to skip",
+                hint=f"resolve the conflicts and `{command('continue')}`, or `{command('abort')}`",
+            )
         current = conflict.current_commit(context)
         result = git.run(*NO_SUBMODULES, "rebase", "--skip", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
+        conflict.heard(context, result.stdout)
         journal.dropped.append({**current, "reason": "skipped by the user"})
         _record_emptied(context, result.stderr)
         if journal.conflicts and journal.conflicts[-1].resolution == "pending":
@@ -156,6 +161,7 @@ def _start(context: Context, step: Rebase) -> str | None:
     result = git.run(
         *args, "--end-of-options", journal.onto_sha, ok=(0, 1, 128), on_stderr=context.monitor.git_progress
     )
+    conflict.heard(context, result.stdout)
     _record_emptied(context, result.stderr)
     return result.stderr if result.code else None
 
@@ -201,7 +207,7 @@ def failure_cause(stderr: str) -> tuple[str, str]:
         )
     if "would be overwritten" in stderr:
         return (said, "move the files git names aside (or commit them), then run align again")
-    return (said, "fix what git says above, then run align again; `align status` shows the last run")
+    return (said, f"fix what git says above, then run align again; `{command('status')}` shows the last run")
 
 
 def _in_progress(context: Context, step: Rebase) -> bool:
@@ -224,12 +230,14 @@ def _continue(context: Context, step: Rebase, *, by_user: bool = False) -> str |
         if failed is None:
             progress = context.monitor.git_progress
             result = git.run(*NO_SUBMODULES, "rebase", "--continue", ok=(0, 1, 128), on_stderr=progress)
+            conflict.heard(context, result.stdout)
             _record_emptied(context, result.stderr)
     if failed is not None and by_user:
         cause, hint = failure_cause(failed)
         raise Refusal(
             f"your resolution could not be committed: {cause}; the run is still paused, your resolution in place",
-            hint=f"{hint.removesuffix(', then run align again')}, then `align continue` (or `align abort`)",
+            hint=f"{hint.removesuffix(', then run align again')}, then `{command('continue')}` "
+            f"(or `{command('abort')}`)",
         )
     if failed is not None:
         return failed
@@ -367,7 +375,7 @@ def _finish(context: Context) -> StepResult:
         if unexplained > 0:
             context.warnings.append(
                 f"{unexplained} commit(s) of {journal.branch} are not in the new branch "
-                "and were not dropped with `align skip`: "
+                f"and were not dropped with `{command('skip')}`: "
                 "already upstream, emptied by a resolution, or skipped with plain git (compare with "
                 f"`git range-diff {journal.onto_sha[:12]} {journal.original_tip[:12]} {journal.new_tip[:12]}`)"
             )

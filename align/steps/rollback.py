@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from align.engine import Context
 from align.errors import AlignError
+from align.invocation import command
 from align.plan import NO_SUBMODULES, operation_in_progress
 from align.steps import recover, stale, stash
 
@@ -79,7 +80,7 @@ def abort_rebase(context: Context) -> None:
         raise AlignError(
             f"git cannot abort the rebase ({said})" + (f": in the way: {', '.join(blocking[:10])}" if blocking else ""),
             hint="these are not align's (a lock another git process holds, files whose bytes differ from the "
-            "branch's): wait for that process or move the files aside, then run `align abort` again",
+            f"branch's): wait for that process or move the files aside, then run `{command('abort')}` again",
         )
 
 
@@ -190,7 +191,9 @@ def keep_guidance(context: Context) -> list[str]:
     journal = context.journal
     lines = [f"on_fail: keep: align left {journal.branch} as the failure found it"]
     if journal.backup_ref:
-        lines.append(f"  the pre-run tip is saved as {journal.backup_ref} (`align undo {journal.branch}` restores it)")
+        lines.append(
+            f"  the pre-run tip is saved as {journal.backup_ref} (`{command('undo ' + journal.branch)}` restores it)"
+        )
     if journal.stash:
         lines.append(f"  your uncommitted changes are in {journal.stash_ref} ({journal.stash[:12]})")
     if journal.keep:
