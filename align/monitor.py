@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Sequence
 from typing import TextIO
 
 log = logging.getLogger("align")
@@ -153,16 +154,28 @@ class Monitor:
         log.info("      %s | %s", source, line)
         self._redraw()
 
-    def git_progress(self, chunk: str) -> None:
+    def git_progress(self, chunk: str, *, todo: Sequence[bool] = (), unit: str = "commits") -> None:
         """Turn git's ``Rebasing (k/N)`` output into the step's ``k/N commits``.
 
         git's stderr arrives in pieces of any size: only whole lines (ended by CR or LF) are read.
+
+        Args:
+            chunk: a piece of git's stderr.
+            todo: git's todo list when it holds lines that make no commit (True: a line that makes
+                one): ``k/N`` counts lines, the step shows the commits among the first ``k``.
+            unit: what ``k/N`` counts, when not commits.
         """
         *lines, self._pending = re.split(r"[\r\n]", self._pending + chunk)
         for line in lines:
             found = _REBASING.search(line)
-            if found:
-                self.progress(int(found.group(1)), int(found.group(2)))
+            if not found:
+                continue
+            done, total = int(found.group(1)), int(found.group(2))
+            if todo:
+                total = sum(todo)
+                done = min(total, sum(todo[:done]))
+            if f"{done}/{total} {unit}" != self._progress:  # an update-ref line: no new commit
+                self.progress(done, total, unit)
 
     def _show(self, text: str) -> None:
         pad = " " * max(0, self._shown - len(text))

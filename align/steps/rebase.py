@@ -11,7 +11,7 @@ from align.errors import Refusal
 from align.git import Git
 from align.plan import NO_SUBMODULES, onto_commit, operation_in_progress
 from align.recipe.model import Rebase, Verify
-from align.steps import backup, conflict, handled, keep, stale, stash
+from align.steps import backup, conflict, handled, keep, progress, stale, stash
 
 UPDATE_REFS_VERSION = (2, 38)
 MAX_AUTO_CONTINUE = 1000  # rerere resolutions continued in one go, at most
@@ -70,7 +70,7 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
         if merging:
             raise Refusal("a merge has no commit to skip", hint="resolve the conflicts and `align continue`, or abort")
         current = conflict.current_commit(context)
-        result = git.run(*NO_SUBMODULES, "rebase", "--skip", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
+        result = git.run(*NO_SUBMODULES, "rebase", "--skip", ok=(0, 1, 128), on_stderr=progress.callback(context, step))
         journal.dropped.append({**current, "reason": "skipped by the user"})
         _record_emptied(context, result.stderr)
         if journal.conflicts and journal.conflicts[-1].resolution == "pending":
@@ -154,7 +154,7 @@ def _start(context: Context, step: Rebase) -> str | None:
         if step.update_refs:
             args.append("--update-refs")
     result = git.run(
-        *args, "--end-of-options", journal.onto_sha, ok=(0, 1, 128), on_stderr=context.monitor.git_progress
+        *args, "--end-of-options", journal.onto_sha, ok=(0, 1, 128), on_stderr=progress.callback(context, step)
     )
     _record_emptied(context, result.stderr)
     return result.stderr if result.code else None
@@ -222,8 +222,8 @@ def _continue(context: Context, step: Rebase, *, by_user: bool = False) -> str |
     else:
         failed = _commit_resolution(context, git)
         if failed is None:
-            progress = context.monitor.git_progress
-            result = git.run(*NO_SUBMODULES, "rebase", "--continue", ok=(0, 1, 128), on_stderr=progress)
+            shown = progress.callback(context, step)
+            result = git.run(*NO_SUBMODULES, "rebase", "--continue", ok=(0, 1, 128), on_stderr=shown)
             _record_emptied(context, result.stderr)
     if failed is not None and by_user:
         cause, hint = failure_cause(failed)
