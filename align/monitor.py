@@ -3,7 +3,8 @@
 A step shows as one line, ``[3/8] rebase onto origin/main … 12/50 commits … done in 0.42 s``. On a
 terminal the line is updated in place while the step runs; elsewhere (CI, a pipe) only whole lines
 are written. ``-q`` keeps errors only, ``-v`` adds each git command with its duration, ``--log-file``
-writes everything (with times) to a file as well. Colour only on a terminal, and never with ``NO_COLOR``.
+writes everything (with times) to a file as well. Colour only on a terminal that is not ``TERM=dumb``,
+never with ``NO_COLOR``, always with ``FORCE_COLOR`` or ``CLICOLOR_FORCE`` (``colour_allowed``).
 """
 
 from __future__ import annotations
@@ -25,8 +26,20 @@ _FAILED = {"failed": "failed", "conflict": "stopped at a conflict", "refused": "
 
 
 def colour_allowed(stream: TextIO) -> bool:
-    """Tell whether ``stream`` may get ANSI colours: a terminal, and ``NO_COLOR`` unset or empty."""
-    return stream.isatty() and not os.environ.get("NO_COLOR")
+    """Tell whether ``stream`` may get ANSI colours, as the common conventions say (CPython's own order).
+
+    ``NO_COLOR`` set (not empty): never. ``FORCE_COLOR`` set (not empty) or ``CLICOLOR_FORCE`` set (not
+    empty, not 0): always, also into a pipe or a file. Otherwise only on a terminal that is not
+    ``TERM=dumb``, and not when ``CLICOLOR=0``.
+    """
+    environ = os.environ
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR") or environ.get("CLICOLOR_FORCE", "0") not in ("", "0"):
+        return True
+    if environ.get("TERM") == "dumb" or environ.get("CLICOLOR") == "0":
+        return False
+    return stream.isatty()
 
 
 class _ConsoleFormatter(logging.Formatter):
