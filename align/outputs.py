@@ -62,9 +62,3 @@ class Reports:
     markdown: str = ""
     junit: str = ""
     batch: tuple[str, ...] = ()
-
-    def paths(self) -> dict[str, str]:
-        """Return the files asked for, by format."""
-        return {
-            fmt: path for fmt, path in (("json", self.json), ("markdown", self.markdown), ("junit", self.junit)) if path
-        }
