@@ -24,10 +24,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 2
     from align.monitor import configure
-    from align.outputs import refuse_git_owned
+    from align.outputs import REPORT_OPTIONS, refuse_git_owned
 
     try:  # before the log file is opened: nothing is written where git keeps its own files
-        for option, path in (("--log-file", args.log_file), ("--report-json", getattr(args, "report_json", None))):
+        reports = [(option, getattr(args, f"report_{fmt}", None)) for fmt, option in REPORT_OPTIONS.items()]
+        for option, path in (("--log-file", args.log_file), *reports):
             if path:
                 refuse_git_owned(option, path)
     except UsageError as error:

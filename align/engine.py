@@ -18,6 +18,7 @@ from align.git import Git
 from align.gitio import defer
 from align.invocation import command
 from align.monitor import Monitor
+from align.outputs import Reports
 from align.plan import Plan
 from align.recipe import model
 from align.safety import refuse_unsafe
@@ -61,8 +62,9 @@ class Context:
         return found if found is not None else model.default_step(kind)
 
 
-def start(git: Git, plan: Plan, *, report_json: str = "") -> Outcome:
-    """Run ``plan`` from the beginning (``align BRANCH``); also write the JSON report to ``report_json``."""
+def start(git: Git, plan: Plan, *, reports: Reports | None = None) -> Outcome:
+    """Run ``plan`` from the beginning (``align BRANCH``); also write the report files ``reports`` names."""
+    reports = reports or Reports()
     store = Store(plan.location.common_dir)
     begun = time.time()  # the run's clock includes its safety checks, as the git time does
     with store.lock(f"run {plan.branch}"), _signals():
@@ -87,7 +89,10 @@ def start(git: Git, plan: Plan, *, report_json: str = "") -> Outcome:
             remote=plan.remote,
             worktree=str(plan.location.root),
             onto=plan.onto,
-            report_json=report_json,
+            report_json=reports.json,
+            report_markdown=reports.markdown,
+            report_junit=reports.junit,
+            batch=list(reports.batch),
             invoked_as=invocation.prefix(),
         )
         context = _context(git, store, journal, plan.location.git_dir)

@@ -3,7 +3,8 @@
 A step shows as one line, ``[3/8] rebase onto origin/main … 12/50 commits … done in 0.42 s``. On a
 terminal the line is updated in place while the step runs; elsewhere (CI, a pipe) only whole lines
 are written. ``-q`` keeps errors only, ``-v`` adds each git command with its duration, ``--log-file``
-writes everything (with times) to a file as well. Colour only on a terminal, and never with ``NO_COLOR``.
+writes everything (with times) to a file as well. Colour only on a terminal that is not ``TERM=dumb``,
+never with ``NO_COLOR``, always with ``FORCE_COLOR`` or ``CLICOLOR_FORCE`` (``colour_allowed``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Sequence
 from typing import TextIO
 
 log = logging.getLogger("align")
@@ -24,8 +26,20 @@ _FAILED = {"failed": "failed", "conflict": "stopped at a conflict", "refused": "
 
 
 def colour_allowed(stream: TextIO) -> bool:
-    """Tell whether ``stream`` may get ANSI colours: a terminal, and ``NO_COLOR`` unset or empty."""
-    return stream.isatty() and not os.environ.get("NO_COLOR")
+    """Tell whether ``stream`` may get ANSI colours, as the common conventions say (CPython's own order).
+
+    ``NO_COLOR`` set (not empty): never. ``FORCE_COLOR`` set (not empty) or ``CLICOLOR_FORCE`` set (not
+    empty, not 0): always, also into a pipe or a file. Otherwise only on a terminal that is not
+    ``TERM=dumb``, and not when ``CLICOLOR=0``.
+    """
+    environ = os.environ
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR") or environ.get("CLICOLOR_FORCE", "0") not in ("", "0"):
+        return True
+    if environ.get("TERM") == "dumb" or environ.get("CLICOLOR") == "0":
+        return False
+    return stream.isatty()
 
 
 class _ConsoleFormatter(logging.Formatter):
@@ -153,16 +167,28 @@ class Monitor:
         log.info("      %s | %s", source, line)
         self._redraw()
 
-    def git_progress(self, chunk: str) -> None:
+    def git_progress(self, chunk: str, *, todo: Sequence[bool] = (), unit: str = "commits") -> None:
         """Turn git's ``Rebasing (k/N)`` output into the step's ``k/N commits``.
 
         git's stderr arrives in pieces of any size: only whole lines (ended by CR or LF) are read.
+
+        Args:
+            chunk: a piece of git's stderr.
+            todo: git's todo list when it holds lines that make no commit (True: a line that makes
+                one): ``k/N`` counts lines, the step shows the commits among the first ``k``.
+            unit: what ``k/N`` counts, when not commits.
         """
         *lines, self._pending = re.split(r"[\r\n]", self._pending + chunk)
         for line in lines:
             found = _REBASING.search(line)
-            if found:
-                self.progress(int(found.group(1)), int(found.group(2)))
+            if not found:
+                continue
+            done, total = int(found.group(1)), int(found.group(2))
+            if todo:
+                total = sum(todo)
+                done = min(total, sum(todo[:done]))
+            if f"{done}/{total} {unit}" != self._progress:  # an update-ref line: no new commit
+                self.progress(done, total, unit)
 
     def _show(self, text: str) -> None:
         pad = " " * max(0, self._shown - len(text))

@@ -73,9 +73,7 @@ def _session_function(name: str) -> Callable[[nox.Session], None]:
         session.chdir(session.invoked_from)
         args = session.posargs or ["run"]  # no posargs: `align run`, the checked-out branch
         env = {"ALIGN_COMMAND": f"nox -s {name} --"}  # align's hints then say `nox -s NAME -- continue`
-        session.run(
-            sys.executable, "-m", "align", *args, env=env, external=True, interrupt_timeout=INTERRUPT_TIMEOUT
-        )
+        session.run(sys.executable, "-m", "align", *args, env=env, external=True, interrupt_timeout=INTERRUPT_TIMEOUT)
 
     run_align.__doc__ = f"Align a branch onto its primary branch: nox -s {name} -- BRANCH [align options]"
     return run_align

@@ -1,4 +1,4 @@
-"""Where align may write the files the command line names (``--log-file``, ``--report-json``).
+"""Where align may write the files the command line names (``--log-file``, ``--report-json``...).
 
 Never over a file git owns: anything in a git directory (a repository's ``.git``, a linked working
 tree's ``.git/worktrees/NAME``, a submodule's ``.git/modules/NAME``, a bare repository) or a ``.git``
@@ -9,11 +9,13 @@ followed) and each folder above it is looked at.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from align.errors import UsageError
 
 OWN_AREA = "align"
+REPORT_OPTIONS = {"json": "--report-json", "markdown": "--report-markdown", "junit": "--report-junit"}
 BOOKKEEPING = ("journal.json", "lock", "runs", "runs.jsonl")  # in OWN_AREA: what align itself keeps there
 
 
@@ -46,3 +48,17 @@ def _refuse(option: str, path: str, folder: Path, *, what: str) -> None:
         "the repository",
         hint=f"write it outside the git directory (e.g. in the working tree, ignored, or in /tmp){elsewhere}",
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reports:
+    """The report files a run writes besides its own records (``--report-json`` and the like).
+
+    ``batch`` holds the run ids of a command given several branches, in order: each file then holds the
+    reports of all of them that ran (a JSON array, one Markdown section or JUnit ``<testsuite>`` each).
+    """
+
+    json: str = ""
+    markdown: str = ""
+    junit: str = ""
+    batch: tuple[str, ...] = ()

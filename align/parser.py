@@ -8,7 +8,8 @@ from typing import Any
 
 from align import __version__
 
-RUN_VALUE_OPTIONS = ("--recipe", "--target", "--remote", "--set", "--report-json")
+REPORT_FILE_OPTIONS = ("--report-json", "--report-markdown", "--report-junit")
+RUN_VALUE_OPTIONS = ("--recipe", "--target", "--remote", "--set", *REPORT_FILE_OPTIONS)
 GLOBAL_VALUE_OPTIONS = ("--log-file",)  # accepted by every command
 COMMANDS = (
     "run", "continue", "skip", "abort", "undo", "status", "plan", "check", "recipes", "backups", "report", "history",
@@ -192,11 +193,17 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
     run_parser.add_argument("branches", nargs="*", metavar="BRANCH", help="a local branch (default: the current one)")
     _add_recipe_options(run_parser)
     run_parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
-    run_parser.add_argument(
-        "--report-json",
-        metavar="PATH",
-        help="also write the JSON report to PATH (it is always kept under .git/align/runs/RUN_ID/)",
-    )
+    for fmt, what, many in (
+        (
+            "json",
+            "JSON report",
+            "one JSON array of their reports (a copy is always kept under .git/align/runs/RUN_ID/)",
+        ),
+        ("markdown", "Markdown report", "one document, a section each"),
+        ("junit", "JUnit XML report", "one document, a <testsuite> each"),
+    ):
+        help_text = f"also write the {what} to PATH; several branches: {many}"
+        run_parser.add_argument(f"--report-{fmt}", metavar="PATH", help=help_text)
     run_parser.set_defaults(handler=_handler("run", "run"))
 
     plan_parser = commands.add_parser(

@@ -135,6 +135,9 @@ class Journal:
     warnings: list[str] = field(default_factory=list)  # kept across a pause, shown in every report
     report_json: str = ""  # --report-json PATH: where to write the JSON report as well
     invoked_as: str = ""  # how the user started align (``align``, ``git align``, ``nox -s align --``)
+    report_markdown: str = ""  # --report-markdown PATH
+    report_junit: str = ""  # --report-junit PATH
+    batch: list[str] = field(default_factory=list)  # several branches: the command's run ids; each file holds all
     validating_group: int = 0  # process group of the validation command running now (0: none)
     # steps/keep.py: raw bytes of the user's tree: ref, tree, base, files [[path, kind, oid|target, mode]], dirs
     keep: dict[str, Any] = field(default_factory=dict)

@@ -16,6 +16,7 @@ from tests.helpers import Repo
 
 FIXED_DATE = "2026-01-01T12:00:00+0000"
 _LEAKED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_CONFIG_PARAMETERS", "NO_COLOR")
+_LEAKED += ("FORCE_COLOR", "CLICOLOR_FORCE", "CLICOLOR", "TERM")  # colour: align.monitor.colour_allowed
 
 
 @pytest.fixture(scope="session")

@@ -86,7 +86,7 @@ def test_an_aligned_run_keeps_every_format_asked_for(repo: Repo, tmp_path: Path,
     report = kept(repo)
     assert (report["status"], report["exit_code"], report["message"]) == ("aligned", 0, "")
     assert [report[key] for key in ("branch", "target", "remote", "onto")] == [BRANCH, "main", "origin", "origin/main"]
-    assert report["recipe"]["name"] == "r"
+    assert (report["recipe"]["name"], report["recipe"]["found"]) == ("r", "option")  # chosen by --recipe
     assert re.fullmatch(r"[0-9a-f]{64}", report["recipe"]["sha256"])
     commits = report["commits"]
     assert (commits["before"], commits["after"], commits["onto"]) == (old[-1], tip, onto)
@@ -328,7 +328,7 @@ def test_the_report_object_follows_the_journal() -> None:
     assert commits["dropped"] == [{"sha": "7" * 40, "subject": "skipped", "reason": "skipped by the user"}]
     assert commits["lost"] == [{"sha": "8" * 40, "subject": "vanished <b>"}]
     assert report["validate"][2]["exit_code"] is None
-    assert report["recipe"] == {"name": "team | ci", "source": "/r.yaml", "sha256": "0" * 64}
+    assert report["recipe"] == {"name": "team | ci", "source": "/r.yaml", "sha256": "0" * 64, "found": ""}
     assert json.loads(render(report, "json")) == report
     with pytest.raises(ValueError, match="unknown report format 'yaml'"):
         render(report, "yaml")

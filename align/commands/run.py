@@ -10,6 +10,7 @@ from pathlib import Path
 from align import engine
 from align.errors import AlignError, Refusal, UsageError
 from align.git import Git
+from align.outputs import REPORT_OPTIONS, Reports
 from align.plan import Options, Plan, locate, make_plan, new_run_id
 from align.state import Journal, Store
 
@@ -28,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
             raise
     for plan in plans:
         _refuse_outputs_in_tree(args, plan)
+    batch = tuple(plan.run_id for plan in plans) if len(args.branches) > 1 else ()
     for plan in plans:
         git = Git(plan.location.root)
         if args.dry_run:
@@ -36,9 +38,9 @@ def run(args: argparse.Namespace) -> int:
             print(describe(git, plan))
             continue
         try:
-            outcome = engine.start(git, plan, report_json=_absolute(args.report_json))
+            outcome = engine.start(git, plan, reports=_reports(args, batch))
         except Refusal as error:
-            _report_refusal(args, error, git, plan=plan)
+            _report_refusal(args, error, git, plan=plan, batch=batch)
             raise
         code = show(outcome, quiet=args.quiet)
         if code in (3, 130):
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _refuse_outputs_in_tree(args: argparse.Namespace, plan: Plan) -> None:
-    """Refuse (exit 2) a --log-file or --report-json in the working tree that git does not ignore.
+    """Refuse (exit 2) a --log-file or a report file (--report-json...) in the working tree that git does not ignore.
 
     align would see its own file as uncommitted work: refused under ``dirty: refuse``, stashed away
     while it is being written under ``dirty: stash``.
@@ -56,7 +58,7 @@ def _refuse_outputs_in_tree(args: argparse.Namespace, plan: Plan) -> None:
     from align.monitor import drop_log_file
 
     root = plan.location.root.resolve()
-    for option, path in (("--log-file", args.log_file), ("--report-json", args.report_json)):
+    for option, path in (("--log-file", args.log_file), *_report_options(args)):
         if not path:
             continue
         where = (Path.cwd() / path).resolve()
@@ -72,7 +74,13 @@ def _refuse_outputs_in_tree(args: argparse.Namespace, plan: Plan) -> None:
 
 
 def _report_refusal(
-    args: argparse.Namespace, error: Refusal, git: Git, *, plan: Plan | None = None, branch: str = ""
+    args: argparse.Namespace,
+    error: Refusal,
+    git: Git,
+    *,
+    plan: Plan | None = None,
+    branch: str = "",
+    batch: tuple[str, ...] = (),
 ) -> None:
     """Write the report of a run refused before it started (DESIGN §5: exit 4, nothing touched).
 
@@ -87,8 +95,10 @@ def _report_refusal(
         store: Store | None = Store((plan.location if plan else locate(git)).common_dir)
     except AlignError:  # not a repository, or git too old: only --report-json can be written
         store = None
+    run_id = plan.run_id if plan else new_run_id()
+    reports = _reports(args, batch or ((run_id,) if len(args.branches) > 1 else ()))
     journal = Journal(
-        run_id=plan.run_id if plan else new_run_id(),
+        run_id=run_id,
         started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         started_ts=time.time(),
         pid=0,
@@ -110,13 +120,27 @@ def _report_refusal(
         status="refused",
         exit_code=error.exit_code,
         message=error.one_line(),
-        report_json=_absolute(args.report_json),
+        report_json=reports.json,
+        report_markdown=reports.markdown,
+        report_junit=reports.junit,
+        batch=list(reports.batch),
     )
     step = plan.recipe.step("report") if plan else None
     formats = tuple(getattr(step, "formats", ("console", "json")))
     report.write(store, journal, tuple(name for name in formats if name != "console"))
     if store is not None:
         store.archive(journal)
+
+
+def _report_options(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """Return (option, path) of each report file option (``--report-json``...), given or not."""
+    return [(option, getattr(args, f"report_{fmt}", None)) for fmt, option in REPORT_OPTIONS.items()]
+
+
+def _reports(args: argparse.Namespace, batch: tuple[str, ...]) -> Reports:
+    """Return the report files the command line asks for, made absolute, for a run of ``batch``."""
+    paths = {fmt: _absolute(getattr(args, f"report_{fmt}", None)) for fmt in REPORT_OPTIONS}
+    return Reports(json=paths["json"], markdown=paths["markdown"], junit=paths["junit"], batch=batch)
 
 
 def _absolute(path: str | None) -> str:

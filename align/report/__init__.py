@@ -45,7 +45,7 @@ def build(journal: Journal, guidance: Sequence[str] = ()) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "run_id": journal.run_id,
         "tool_version": __version__,
-        "recipe": {key: str(journal.recipe.get(key, "")) for key in ("name", "source", "sha256")},
+        "recipe": {key: str(journal.recipe.get(key, "")) for key in ("name", "source", "sha256", "found")},
         "branch": journal.branch,
         "target": journal.target,
         "remote": journal.remote,
@@ -108,6 +108,25 @@ def render(report: dict[str, Any], fmt: str) -> str:
 
         return junit.render(report)
     raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def render_many(reports: Sequence[dict[str, Any]], fmt: str) -> str:
+    """Return several runs' reports (one per branch of a command) as one document in ``fmt``.
+
+    json: an array of report objects; markdown: one section per report; junit: one ``<testsuite>``
+    per report; console: the summaries one after the other.
+    """
+    if fmt == "json":
+        import json
+
+        return json.dumps(list(reports), indent=2, sort_keys=True)
+    if fmt == "junit":
+        from align.report import junit
+
+        return junit.render_many(reports)
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return "\n\n".join(render(report, fmt) for report in reports)
 
 
 def _duration(journal: Journal) -> float:

@@ -28,6 +28,9 @@ def render(report: dict[str, Any]) -> str:
     lines += _commits(report)
     if report["backup_ref"]:
         lines.append(f"  backup:  {report['backup_ref']}")
+    for item in moved(report):
+        name = item["ref"].removeprefix("refs/heads/")
+        lines.append(f"  moved:   {name} {item['before'][:12]} -> {item['after'][:12]} (update_refs)")
     if report["message"] and report["status"] not in QUIET:
         lines.append(f"  why:     {report['message']}")
     for conflict in report["conflicts"]:
@@ -60,6 +63,11 @@ def outcome(report: dict[str, Any]) -> str:
     if not report["branch_restored"]:
         text = text.replace("everything rolled back", f"rolled back, except {report['branch']}, moved meanwhile")
     return text
+
+
+def moved(report: dict[str, Any]) -> list[dict[str, str]]:
+    """Return the other branches the run moved (``update_refs``) and left moved: a rollback puts them back."""
+    return [item for item in report["stacked"] if item["after"] and item["after"] != item["before"]]
 
 
 def short(sha: str) -> str:

@@ -1,15 +1,17 @@
 """The JUnit XML report: the alignment, each verify check and each validate session as test cases.
 
-One ``<testsuite name="align">``: the test case ``align.run`` fails unless the branch is aligned or
-already up to date; ``align.verify`` cases fail when their check failed, are skipped when it did not
-apply (a warning passes, with the detail in ``system-out``); ``align.validate`` cases fail (failed),
-error (error, timeout) or are skipped. Characters XML 1.0 cannot hold (terminal colour codes...) are dropped.
+One ``<testsuite name="align">`` per report (several branches: ``align BRANCH`` each): the test case
+``align.run`` fails unless the branch is aligned or already up to date; ``align.verify`` cases fail
+when their check failed, are skipped when it did not apply (a warning passes, with the detail in
+``system-out``); ``align.validate`` cases fail (failed), error (error, timeout) or are skipped.
+Characters XML 1.0 cannot hold (terminal colour codes...) are dropped.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from typing import Any
 
 from align.report.console import headline, outcome
@@ -20,10 +22,31 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 def render(report: dict[str, Any]) -> str:
     """Return the report as a JUnit XML document (``<testsuites>`` with one ``<testsuite name="align">``)."""
-    suite = ET.Element("testsuite", name="align", timestamp=report["started_at"], time=_time(report["duration_s"]))
+    return _document([_suite(report, name="align")])
+
+
+def render_many(reports: Sequence[dict[str, Any]]) -> str:
+    """Return the reports of several branches as one JUnit XML document: a ``<testsuite name="align BRANCH">`` each."""
+    return _document([_suite(report, name=f"align {report['branch']}") for report in reports])
+
+
+def _document(suites: list[ET.Element]) -> str:
+    """Return ``suites`` in one ``<testsuites>`` document with their totals."""
+    root = ET.Element("testsuites", name="align")
+    for key in ("tests", "time", "failures", "errors"):
+        total = sum(float(suite.get(key, "0")) for suite in suites)
+        root.set(key, _time(total) if key == "time" else str(int(total)))
+    root.extend(suites)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+def _suite(report: dict[str, Any], *, name: str) -> ET.Element:
+    """Return the ``<testsuite>`` of one report: the alignment, its checks and its sessions as test cases."""
+    suite = ET.Element("testsuite", name=clean(name), timestamp=report["started_at"], time=_time(report["duration_s"]))
     properties = ET.SubElement(suite, "properties")
-    for name in ("run_id", "branch", "target", "remote", "onto", "status", "exit_code", "tool_version"):
-        ET.SubElement(properties, "property", name=name, value=clean(report[name]))
+    for key in ("run_id", "branch", "target", "remote", "onto", "status", "exit_code", "tool_version"):
+        ET.SubElement(properties, "property", name=key, value=clean(report[key]))
     ET.SubElement(properties, "property", name="recipe", value=clean(report["recipe"]["name"]))
     cases = [_alignment(suite, report)]
     cases += [_check(suite, check) for check in report["verify"]]
@@ -32,12 +55,7 @@ def render(report: dict[str, Any]) -> str:
     suite.set("tests", str(len(cases)))
     for kind, attribute in (("failure", "failures"), ("error", "errors"), ("skipped", "skipped")):
         suite.set(attribute, str(counts[kind]))
-    root = ET.Element("testsuites", name="align", tests=suite.get("tests", "0"), time=suite.get("time", "0"))
-    root.set("failures", str(counts["failure"]))
-    root.set("errors", str(counts["error"]))
-    root.append(suite)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+    return suite
 
 
 def clean(value: object) -> str:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from align.report.console import TAIL_LINES, outcome
+from align.report.console import TAIL_LINES, moved, outcome
 
 ICONS = {
     "aligned": "✅",
@@ -108,7 +108,7 @@ def _summary(report: dict[str, Any]) -> str:
         rows.append(("onto", f"{code(report['onto'])} at {code(commits['onto'][:12])}"))
     if report["backup_ref"]:
         rows.append(("backup", code(report["backup_ref"])))
-    for item in report["stacked"]:
+    for item in moved(report):
         rows.append(("stacked", f"{code(item['ref'])} {code(item['before'][:12])} → {code(item['after'][:12])}"))
     recipe = report["recipe"]
     rows.append(

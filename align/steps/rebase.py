@@ -12,7 +12,7 @@ from align.git import Git
 from align.invocation import command
 from align.plan import NO_SUBMODULES, onto_commit, operation_in_progress
 from align.recipe.model import Rebase, Verify
-from align.steps import backup, conflict, handled, keep, stale, stash
+from align.steps import backup, conflict, handled, keep, progress, stale, stash
 
 UPDATE_REFS_VERSION = (2, 38)
 MAX_AUTO_CONTINUE = 1000  # rerere resolutions continued in one go, at most
@@ -74,7 +74,7 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
                 hint=f"resolve the conflicts and `{command('continue')}`, or `{command('abort')}`",
             )
         current = conflict.current_commit(context)
-        result = git.run(*NO_SUBMODULES, "rebase", "--skip", ok=(0, 1, 128), on_stderr=context.monitor.git_progress)
+        result = git.run(*NO_SUBMODULES, "rebase", "--skip", ok=(0, 1, 128), on_stderr=progress.callback(context, step))
         conflict.heard(context, result.stdout)
         journal.dropped.append({**current, "reason": "skipped by the user"})
         _record_emptied(context, result.stderr)
@@ -159,7 +159,7 @@ def _start(context: Context, step: Rebase) -> str | None:
         if step.update_refs:
             args.append("--update-refs")
     result = git.run(
-        *args, "--end-of-options", journal.onto_sha, ok=(0, 1, 128), on_stderr=context.monitor.git_progress
+        *args, "--end-of-options", journal.onto_sha, ok=(0, 1, 128), on_stderr=progress.callback(context, step)
     )
     conflict.heard(context, result.stdout)
     _record_emptied(context, result.stderr)
@@ -228,8 +228,8 @@ def _continue(context: Context, step: Rebase, *, by_user: bool = False) -> str |
     else:
         failed = _commit_resolution(context, git)
         if failed is None:
-            progress = context.monitor.git_progress
-            result = git.run(*NO_SUBMODULES, "rebase", "--continue", ok=(0, 1, 128), on_stderr=progress)
+            shown = progress.callback(context, step)
+            result = git.run(*NO_SUBMODULES, "rebase", "--continue", ok=(0, 1, 128), on_stderr=shown)
             conflict.heard(context, result.stdout)
             _record_emptied(context, result.stderr)
     if failed is not None and by_user:

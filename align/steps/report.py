@@ -4,7 +4,10 @@ Where the reports go:
 
 - ``<git dir>/align/runs/<run_id>/report.json``, always (``align report`` and ``align history`` read it),
   plus ``report.md`` and ``junit.xml`` when the recipe asks for markdown or junit;
-- ``--report-json PATH`` (``journal.report_json``), written atomically; a failure becomes a warning;
+- ``--report-json PATH``, ``--report-markdown PATH``, ``--report-junit PATH`` (``journal.report_json``...),
+  written atomically; a failure becomes a warning. When the command was given several branches
+  (``journal.batch``), each file holds the reports of all its runs so far: a JSON array, one Markdown
+  section or one JUnit ``<testsuite>`` per branch, rewritten whole by each run (and by a resumed one);
 - ``$GITHUB_STEP_SUMMARY``: when that variable names a file and the recipe asks for ``markdown``, the
   Markdown report is appended to it (GitHub's job summary; every run of the job adds its own section);
 - the console summary is returned (and put in ``context.rendered``) when the recipe asks for ``console``.
@@ -14,12 +17,13 @@ Writing a report never fails a run: a file that cannot be written becomes a warn
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from align.report import FILE_NAMES, build, render
+from align.report import FILE_NAMES, build, render, render_many
 from align.state import Journal, Store, write_atomic
 
 if TYPE_CHECKING:
@@ -55,15 +59,36 @@ def write(store: Store | None, journal: Journal, formats: Sequence[str], guidanc
     if "markdown" in formats and os.environ.get(SUMMARY_VARIABLE):
         summary = Path(os.environ[SUMMARY_VARIABLE])
         _attempt(journal, f"${SUMMARY_VARIABLE} ({summary})", _append, summary, render(current(), "markdown"))
-    if journal.report_json:
-        target = Path(journal.report_json)
-        _attempt(journal, str(target), write_atomic, target, render(current(), "json") + "\n")
+    for fmt, asked in requested(journal).items():
+        text = _batch(store, journal, current(), fmt) if journal.batch else render(current(), fmt)
+        _attempt(journal, asked, write_atomic, Path(asked), text + "\n")
     if store is not None:
         folder = store.run_dir(journal.run_id)
         for fmt in ("json", *(name for name in formats if name in FILE_NAMES and name != "json")):
             path = folder / FILE_NAMES[fmt]
             _attempt(journal, str(path), write_atomic, path, render(current(), fmt) + "\n")
     return render(current(), "console") if "console" in formats else ""
+
+
+def requested(journal: Journal) -> dict[str, str]:
+    """Return the report files the command line asked for (``--report-json PATH``...), by format."""
+    paths = {"json": journal.report_json, "markdown": journal.report_markdown, "junit": journal.report_junit}
+    return {fmt: path for fmt, path in paths.items() if path}
+
+
+def _batch(store: Store | None, journal: Journal, report: dict[str, Any], fmt: str) -> str:
+    """Return the reports of every run of the command so far (this one's as it is now) as one document."""
+    reports = []
+    for run_id in journal.batch:
+        if run_id == journal.run_id:
+            reports.append(report)
+        elif store is not None:  # an earlier branch's run: its report as kept under the git dir
+            try:
+                kept = json.loads((store.run_dir(run_id) / FILE_NAMES["json"]).read_text(encoding="utf-8"))
+            except (OSError, ValueError):  # not run (the command stopped before it), or unreadable
+                continue
+            reports.append(kept)
+    return render_many(reports, fmt)
 
 
 def _append(path: Path, text: str) -> None:

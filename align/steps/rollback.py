@@ -182,7 +182,9 @@ def _restore_stacked(context: Context) -> None:
             continue
         last = git.last_reflog(ref)
         ours = now == journal.stacked_new.get(ref) or (last is not None and last == (now, "rewritten during rebase"))
-        if not (ours and git.update_ref(ref, original, now, f"align {journal.run_id}: rollback (update_refs)")):
+        if ours and git.update_ref(ref, original, now, f"align {journal.run_id}: rollback (update_refs)"):
+            journal.stacked_new[ref] = original  # where the run leaves it: the report names no move
+        else:
             context.warnings.append(f"{ref} moved outside align; left at {now[:12] or 'nothing'}")
 
 
