@@ -7,6 +7,7 @@ from pathlib import Path
 
 from align.git import Git
 from align.plan import Plan, make_plan, onto_commit
+from align.shallow import is_shallow
 
 MERGE_TREE_VERSION = (2, 38)
 
@@ -42,7 +43,15 @@ def describe(git: Git, plan: Plan) -> str:
                 f"`git fetch {plan.remote} {plan.target}` first, or use a recipe that fetches"
             )
         return "\n".join(lines)
-    behind, ahead, merges, _ = git.counts(onto, plan.tip)
+    behind, ahead, merges, base = git.counts(onto, plan.tip)
+    if base is None and is_shallow(plan.location.common_dir):
+        step = plan.recipe.step("fetch")
+        then = "the fetch step deepens it" if getattr(step, "deepen", False) and refreshed else "the run refuses"
+        lines.append(
+            f"shallow clone: {plan.branch} and {plan.onto} have no common commit in the history here; {then} "
+            f"(`git fetch --unshallow {plan.remote}` fetches the whole history)"
+        )
+        return "\n".join(lines)
     lines.append(f"{plan.branch}: {ahead} commit(s) of its own, {behind} new commit(s) on {plan.onto}")
     if merges:
         lines.append(f"{merges} merge commit(s) on the branch")

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from urllib.parse import unquote
 
+from align import shallow
 from align.engine import Context, StepResult
 from align.errors import Refusal
 from align.git import Git, Result
@@ -39,7 +40,11 @@ def run(context: Context, step: Fetch) -> StepResult:
         if result.code == 0 and not result.timed_out:
             journal.target_refreshed = True
             tries = f" after {attempt} attempts" if attempt > 1 else ""
-            return StepResult(status="ok", detail=moved(context, before, _sha(git, tracking)) + tries)
+            after = _sha(git, tracking)
+            detail = moved(context, before, after) + tries
+            if after is not None and shallow.is_shallow(context.store.root.parent):
+                return _reach_merge_base(context, step, args, detail)
+            return StepResult(status="ok", detail=detail)
         # A timeout is taken for a transient failure (a stalled connection): retried like one.
         if (not result.timed_out and _permanent(result.stderr)) or attempt == step.attempts:
             break
@@ -49,6 +54,25 @@ def run(context: Context, step: Fetch) -> StepResult:
     assert result is not None
     why = _reason(git, journal.remote, result, step)
     return StepResult(status="failed", detail=f"fetch of {journal.target} from {journal.remote} failed: {why}")
+
+
+def _reach_merge_base(context: Context, step: Fetch, args: list[str], detail: str) -> StepResult:
+    """In a shallow clone, make sure the branch and the fetched target share a commit: deepen, or refuse."""
+    git, journal = context.git, context.journal
+    tracking = f"refs/remotes/{journal.remote}/{journal.target}"
+    if shallow.merge_base(git, journal.original_tip, tracking) is not None:
+        return StepResult(status="ok", detail=detail)
+    onto = f"{journal.remote}/{journal.target}"
+    if not step.deepen:
+        raise shallow.no_merge_base(journal.branch, onto, journal.remote)
+    wants = [f"+refs/heads/{journal.target}:{tracking}", journal.original_tip]
+    found, done = shallow.deepen(
+        git, args, journal.remote, wants, tip=journal.original_tip, tracking=tracking,
+        note=context.monitor.note, timeout=step.timeout,
+    )  # fmt: skip
+    if not found:
+        raise shallow.no_merge_base(journal.branch, onto, journal.remote)
+    return StepResult(status="ok", detail=f"{detail}; {done}")
 
 
 def moved(context: Context, before: str | None, after: str | None) -> str:

@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 
+from align import shallow
 from align.engine import Context, StepResult
 from align.errors import Refusal
 from align.git import Git
@@ -26,6 +27,8 @@ def run(context: Context, step: Rebase) -> StepResult:
         return resume(context, step, "continue")
     onto = resolve_onto(context, journal.onto)
     behind, ahead, merges, base = git.counts(onto, journal.original_tip)
+    if base is None and shallow.is_shallow(context.store.root.parent):  # not "both added" everywhere: say why
+        raise shallow.no_merge_base(journal.branch, journal.onto, journal.remote)
     journal.onto_sha, journal.base = onto, base or ""
     journal.commits_before = journal.commits_after = ahead
     if behind == 0:
