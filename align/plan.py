@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from align import shallow
 from align.errors import Refusal, UsageError
 from align.git import MIN_VERSION, Git, Location, Ref
 from align.parser import COMMANDS
@@ -191,7 +192,9 @@ def make_plan(git: Git, options: Options) -> Plan:
         raise Refusal(f"no branch {branch!r} in this repository", hint="`git branch --list` shows the branches")
     target = recipe.target
     if target is None:
-        target = default_target(found, remote)
+        fetch = recipe.step("fetch")
+        ask = fetch is not None and not getattr(fetch, "offline", False)  # the run goes to the remote anyway
+        target = default_target(found, remote, git=git, location=location, ask=ask)
         recipe = resolve(
             source, cwd=options.cwd, overrides=overrides, runtime={**runtime, "target": target}, require_rebase=True
         )
@@ -219,17 +222,15 @@ def target_ref(git: Git, remote: str, target: str | None) -> tuple[str, str] | N
     ``--remote`` (else origin). None when that ref is not there (never fetched, or no such remote).
     """
     found = git.refs(f"refs/remotes/{remote}/", "refs/heads/main", "refs/heads/master")
+    target = target or known_target(found, remote)
     if target is None:
-        try:
-            target = default_target(found, remote)
-        except Refusal:
-            return None
+        return None
     ref = f"refs/remotes/{remote}/{target}"
     return (ref, f"{remote}/{target}") if ref in found else None
 
 
-def default_target(found: Mapping[str, Ref], remote: str) -> str:
-    """Return the remote's HEAD branch, else main, else master."""
+def known_target(found: Mapping[str, Ref], remote: str) -> str | None:
+    """Return the remote's HEAD branch, else main, else master, as this repository knows them; else None."""
     head = found.get(f"refs/remotes/{remote}/HEAD")
     symref = head.symref if head is not None else ""
     prefix = f"refs/remotes/{remote}/"
@@ -238,7 +239,33 @@ def default_target(found: Mapping[str, Ref], remote: str) -> str:
     for name in ("main", "master"):
         if f"{prefix}{name}" in found or f"refs/heads/{name}" in found:
             return name
+    return None
+
+
+def default_target(found: Mapping[str, Ref], remote: str, *, git: Git, location: Location, ask: bool) -> str:
+    """Return the remote's HEAD branch, else main, else master; else (``ask``) the branch the remote names."""
+    known = known_target(found, remote)
+    if known is not None:
+        return known
+    prefix = f"refs/remotes/{remote}/"
+    # A single-branch clone (``git clone --depth 1``, CI's checkout) knows nothing of the remote's other branches.
+    named = shallow.remote_head(git, remote) if ask else None
+    if named is not None and git.branch_name_ok(named):
+        return named
+    said = f"; {remote} did not name its HEAD branch either" if ask else ""
+    fetched = sorted(name.removeprefix(prefix) for name in found if name.startswith(prefix) and name != f"{prefix}HEAD")
+    refspecs = git.run("config", "--get-all", f"remote.{remote}.fetch", ok=(0, 1)).stdout.split()
+    single = not any(spec.endswith("/*") for spec in refspecs)
+    if shallow.is_shallow(location.common_dir) or single:
+        kind = "a shallow single-branch clone" if shallow.is_shallow(location.common_dir) else "a single-branch clone"
+        only = ", ".join(fetched) if fetched else "no branch"
+        raise Refusal(
+            f"cannot tell which branch to align onto: this is {kind}, which fetched only {only} from {remote}: "
+            f"it has no {remote}/HEAD, main or master{said}",
+            hint="name the target: `align BRANCH --target NAME`, or `target:` in .align.yaml; in CI, fetch the "
+            "whole repository (`fetch-depth: 0` in actions/checkout)",
+        )
     raise Refusal(
-        f"cannot tell which branch to align onto: {remote}/HEAD, main and master are all missing",
+        f"cannot tell which branch to align onto: {remote}/HEAD, main and master are all missing{said}",
         hint="name it: `align BRANCH --target NAME`, or set `target:` in .align.yaml",
     )

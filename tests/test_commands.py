@@ -161,13 +161,17 @@ def test_a_remote_name_that_reads_as_an_option_is_refused(repo: Repo, capsys: Ca
 
 def test_no_target_found_is_refused_and_target_names_it(repo: Repo, capsys: Capture) -> None:
     old = trunk_only(repo)
+    repo.git("--git-dir", str(repo.origin), "symbolic-ref", "HEAD", "refs/heads/gone")  # origin names no branch
     before = snapshot(repo)
     assert not {"refs/remotes/origin/HEAD", "refs/remotes/origin/main", "refs/heads/main"} & set(before.refs)
 
     assert main([BRANCH]) == 4
 
     text = out(capsys)
-    assert "cannot tell which branch to align onto: origin/HEAD, main and master are all missing" in text
+    assert (
+        "cannot tell which branch to align onto: origin/HEAD, main and master are all missing; "
+        "origin did not name its HEAD branch either" in text
+    )
     assert "align BRANCH --target NAME" in text
     assert snapshot(repo) == before
     assert backups(repo) == {}

@@ -417,6 +417,7 @@ def test_render_resolved_names_where_each_value_came_from() -> None:
               attempts: 2                  # r.yaml:6:23
               backoff: 1.0                 # schema default
               timeout: 300                 # schema default
+              deepen: false                # schema default
           - validate:                      # r.yaml:7:5
               nox: [docs, tests]           # r.yaml:7:21; ${sessions} from --set
               noxfile: noxfile.py          # schema default

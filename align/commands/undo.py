@@ -42,17 +42,18 @@ def run(args: argparse.Namespace) -> int:
             raise Refusal(
                 f"{branch} moved since run {journal.run_id} (it is at {current[:12]}, align left it at "
                 f"{journal.new_tip[:12]}); undoing would lose those commits",
-                hint=f"`align undo {branch} --force` keeps a backup of {current[:12]} and restores anyway",
+                hint=f"`align undo {branch} --force` restores anyway (keeping a backup of {current[:12]})",
             )
         refuse_unmovable(git, location, ref, need_clean=True)
-        kept = save_backup(git, branch, current, "before align undo") if current != journal.new_tip else ""
+        # Every undo keeps what it replaces: the aligned tip may hold the user's conflict resolutions.
+        kept = save_backup(git, branch, current, f"before align undo of run {journal.run_id}")
         moved = git.move_branch(ref, journal.original_tip, current, f"align undo of run {journal.run_id}")
         if not moved:
+            git.delete_refs({kept: current}, "align undo: the branch moved meanwhile")
             raise Refusal(f"{branch} moved while undoing; nothing changed", hint="run `align undo` again")
         stacked = _undo_stacked(git, journal.stacked, journal.stacked_new, journal.run_id)
     print(f"{branch} restored to {journal.original_tip[:12]} (from {journal.backup_ref}; was {current[:12]})")
-    if kept:
-        print(f"what it replaced is kept as {kept}")
+    print(f"what it replaced is kept as {kept}; `align backups restore {branch}` brings it back")
     for line in stacked:
         print(line)
     return 0
@@ -64,8 +65,15 @@ def _undo_stacked(git: Git, original: dict[str, str], new: dict[str, str], run_i
     lines = []
     for ref, sha in new.items():
         name = ref.removeprefix("refs/heads/")
-        if current.get(ref) == sha and git.update_ref(ref, original[ref], sha, f"align undo of run {run_id}"):
-            lines.append(f"{name} restored to {original[ref][:12]} (update_refs)")
-        elif current.get(ref) != original[ref]:
+        if current.get(ref) == sha:
+            kept = save_backup(git, name, sha, f"before align undo of run {run_id}")
+            if git.update_ref(ref, original[ref], sha, f"align undo of run {run_id}"):
+                lines.append(
+                    f"{name} restored to {original[ref][:12]} (update_refs); what it replaced is kept as {kept}"
+                )
+                continue
+            git.delete_refs({kept: sha}, "align undo: the branch moved meanwhile")
+            current[ref] = git.commit_of(ref) or ""
+        if current.get(ref) != original[ref]:
             lines.append(f"{name} moved since the run; left at {current.get(ref, 'nothing')[:12]}")
     return lines

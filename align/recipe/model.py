@@ -45,6 +45,7 @@ class Fetch:
     attempts: int
     backoff: float
     timeout: float
+    deepen: bool = False  # a shallow clone is deepened until the branch and the target have a merge base
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from urllib.parse import unquote
 
+from align import shallow
 from align.engine import Context, StepResult
 from align.errors import Refusal
 from align.git import Git, Result
@@ -29,6 +30,8 @@ def run(context: Context, step: Fetch) -> StepResult:
     args = ["-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never", "fetch", "--quiet", "--no-tags"]
     if step.prune:
         args.append("--prune")
+    tracking = f"refs/remotes/{journal.remote}/{journal.target}"
+    before = _sha(git, tracking)
     result = None
     for attempt in range(1, step.attempts + 1):
         result = git.run(
@@ -37,7 +40,11 @@ def run(context: Context, step: Fetch) -> StepResult:
         if result.code == 0 and not result.timed_out:
             journal.target_refreshed = True
             tries = f" after {attempt} attempts" if attempt > 1 else ""
-            return StepResult(status="ok", detail=f"{journal.remote}/{journal.target} is up to date{tries}")
+            after = _sha(git, tracking)
+            detail = moved(context, before, after) + tries
+            if after is not None and shallow.is_shallow(context.store.root.parent):
+                return _reach_merge_base(context, step, args, detail)
+            return StepResult(status="ok", detail=detail)
         # A timeout is taken for a transient failure (a stalled connection): retried like one.
         if (not result.timed_out and _permanent(result.stderr)) or attempt == step.attempts:
             break
@@ -47,6 +54,54 @@ def run(context: Context, step: Fetch) -> StepResult:
     assert result is not None
     why = _reason(git, journal.remote, result, step)
     return StepResult(status="failed", detail=f"fetch of {journal.target} from {journal.remote} failed: {why}")
+
+
+def _reach_merge_base(context: Context, step: Fetch, args: list[str], detail: str) -> StepResult:
+    """In a shallow clone, make sure the branch and the fetched target share a commit: deepen, or refuse."""
+    git, journal = context.git, context.journal
+    tracking = f"refs/remotes/{journal.remote}/{journal.target}"
+    if shallow.merge_base(git, journal.original_tip, tracking) is not None:
+        return StepResult(status="ok", detail=detail)
+    onto = f"{journal.remote}/{journal.target}"
+    if not step.deepen:
+        raise shallow.no_merge_base(journal.branch, onto, journal.remote)
+    wants = [f"+refs/heads/{journal.target}:{tracking}", journal.original_tip]
+    found, done = shallow.deepen(
+        git, args, journal.remote, wants, tip=journal.original_tip, tracking=tracking,
+        note=context.monitor.note, timeout=step.timeout,
+    )  # fmt: skip
+    if not found:
+        raise shallow.no_merge_base(journal.branch, onto, journal.remote)
+    return StepResult(status="ok", detail=f"{detail}; {done}")
+
+
+def moved(context: Context, before: str | None, after: str | None) -> str:
+    """Return what the fetch did to the remote-tracking target; warn when it moved other than forward."""
+    journal = context.journal
+    name = f"{journal.remote}/{journal.target}"
+    if before == after:
+        return f"{name} unchanged"
+    if after is None:  # a failed fetch changes nothing; --prune cannot remove the ref it fetches
+        return f"{name} is gone"
+    if before is None:
+        return f"{name} fetched at {after[:7]} (new here)"
+    counted = context.git.run("rev-list", "--left-right", "--count", f"{before}...{after}", "--").stdout.split()
+    gone, new = int(counted[0]), int(counted[1])
+    if not gone:
+        return f"{name} {before[:7]}..{after[:7]} ({new} new commit{'s' if new != 1 else ''})"
+    said = f"{name} + {before[:7]}...{after[:7]} (forced)"
+    context.warnings.append(
+        f"{said}: {journal.target} on {journal.remote} was moved, not fast-forwarded: {gone} commit(s) that were "
+        f"on it are gone from it, {new} new; if your branch was built on them, check that it still holds only "
+        "your own commits"
+    )
+    return said
+
+
+def _sha(git: Git, ref: str) -> str | None:
+    """Return the commit ``ref`` points at, or None when it does not exist (one for-each-ref)."""
+    found = git.refs(ref)
+    return found[ref].sha if ref in found else None
 
 
 def check_remote(git: Git, remote: str) -> None:

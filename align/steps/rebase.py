@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 
+from align import shallow
 from align.engine import Context, StepResult
 from align.errors import Refusal
 from align.git import Git
@@ -27,6 +28,8 @@ def run(context: Context, step: Rebase) -> StepResult:
         return resume(context, step, "continue")
     onto = resolve_onto(context, journal.onto)
     behind, ahead, merges, base = git.counts(onto, journal.original_tip)
+    if base is None and shallow.is_shallow(context.store.root.parent):  # not "both added" everywhere: say why
+        raise shallow.no_merge_base(journal.branch, journal.onto, journal.remote)
     journal.onto_sha, journal.base = onto, base or ""
     journal.commits_before = journal.commits_after = ahead
     if behind == 0:
@@ -149,7 +152,9 @@ def _start(context: Context, step: Rebase) -> str | None:
     # The recipe decides, not the user's config: rerere, update-refs, the merge backend, no autosquash.
     config = [*NO_SUBMODULES, "-c", f"rerere.enabled={rerere}", "-c", f"rerere.autoUpdate={rerere}"]
     config += ["-c", f"rebase.updateRefs={str(step.update_refs).lower()}"]
-    if step.strategy == "merge":
+    if step.strategy == "merge" and not journal.commits_before:  # nothing of its own to merge: fast-forward
+        args = [*config, "merge", "--ff-only", "--no-autostash"]
+    elif step.strategy == "merge":
         message = f"Merge {journal.onto} into {journal.branch}"
         args = [*config, "merge", "--no-ff", "--no-edit", "--no-verify", "--no-autostash", "-m", message]
     else:
@@ -381,4 +386,6 @@ def _finish(context: Context) -> StepResult:
             )
     context.save()
     detail = f"{journal.original_tip[:12]} -> {journal.new_tip[:12]}, {journal.commits_after} commit(s) on top"
+    if not journal.commits_before and journal.new_tip == journal.onto_sha:
+        detail = f"fast-forward: {journal.original_tip[:12]} -> {journal.new_tip[:12]}, no commit of its own"
     return StepResult(status="ok", detail=detail)
