@@ -168,6 +168,10 @@ def test_conflicting_ranges_follow_changes_and_removals() -> None:
     other = ["a", "something else entirely", "c", "d", "e", "f"]
     assert conflicting_ranges(base, other, mine_b) == ([(2, 2)], [])  # replaced by other code: its history is not
     assert conflicting_ranges([], ["x"], []) == ([], [])
+    # flask: the removed method ends one blank line before the edited one in Python's diff; git's hunk meets it
+    methods = ["return rv", "", "def redirect():", "    return 1", "", "def make_response():", "    body"]
+    assert conflicting_ranges(methods, [*methods[:2], *methods[5:]], [(5, 6)]) == ([(2, 4)], [])
+    assert conflicting_ranges(methods, methods[:5], [(0, 1)]) == ([], [])  # far away: still nothing
 
 
 def test_the_lookup_stays_cheap_on_a_long_history(
@@ -229,3 +233,40 @@ def test_a_later_commit_of_the_branch_and_a_merge_find_the_cause_too(
         f"conflicting lines changed upstream by {culprit} upstream: line 30 (Real Cause, 2025-03-04)",
         "and 6 other upstream commit(s) touched this file",
     ]
+
+
+def test_a_removal_next_to_the_edited_line_is_named_wherever_the_diff_puts_the_blank_line(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found on flask: upstream removed the method before the one the feature edits; git's hunk ends at
+    the edited line, Python's diff keeps a blank line between them. The remover is still named."""
+    monkeypatch.chdir(repo.path)
+    methods = ["class App:", ""]
+    for name in ("first", "redirect", "make_response"):
+        methods += [f"    def {name}(self):", f'        """The {name} method."""', f"        return {name!r}", ""]
+    mine = list(methods)
+    mine[10] = "    def make_response(self):  # feature: annotated"
+    setup_lines(repo, methods, mine)
+    upstream = list(methods)
+    noise_free = commit_as(repo, "Other", 3, {"other.py": "other\n"}, "upstream: other file")
+    del upstream[6:10]
+    remover = commit_as(repo, "Remover", 4, {"app.py": text(upstream)}, "upstream: move redirect elsewhere")
+    upstream[0] = "class App:  # tidied"
+    commit_as(repo, "Tidy", 5, {"app.py": text(upstream)}, "upstream: tidy the class line")
+
+    out = paused_text(repo, capsys)
+
+    assert file_block(out, "app.py") == [
+        f"conflicting lines changed upstream by {remover} upstream: move redirect elsewhere (Remover, 2025-03-04)",
+        "and 1 other upstream commit(s) touched this file",
+    ]
+    assert noise_free
+
+
+def setup_lines(repo: Repo, base: list[str], feature: list[str]) -> None:
+    """app.py as ``base`` on main (pushed); feature/x changes it to ``feature``; back on main."""
+    commit_as(repo, "Base Author", 1, {"app.py": text(base)}, "add app.py")
+    repo.git("push", "--quiet", "origin", "main")
+    repo.git("switch", "--quiet", "-c", "feature/x")
+    commit_as(repo, "Feature Author", 2, {"app.py": text(feature)}, "feature: change app.py")
+    repo.git("switch", "--quiet", "main")

@@ -23,6 +23,7 @@ from align.git import Git
 MAX_FILES = 5  # conflicted files looked into, at most
 MAX_RANGES = 8  # line ranges of one file followed, at most
 MAX_LINES = 20_000  # a bigger version is not compared line by line
+SLACK = 2  # lines between an upstream change and the other side's that git may still see as touching
 SIMILAR, SIMILAR_LINES = 0.6, 40  # a short replacement keeping this share of the words is an edit
 _WORD = re.compile(r"\w+")
 BUDGET_S = 1.5  # for all the blame and log calls of one pause
@@ -115,11 +116,24 @@ def _pick(versions: dict[str, str], *stages: str) -> tuple[str, ...]:
 def conflicting_ranges(base: list[str], upstream: list[str], own: Ranges) -> tuple[Ranges, Ranges]:
     """Return the conflicting lines: (1-based ranges of ``base`` upstream changed or removed, ranges of
     ``upstream`` it inserted or rewrote), where they overlap or touch ``own`` (0-based half-open ranges
-    of ``base`` the other side changed)."""
+    of ``base`` the other side changed). When none does, the upstream changes within ``SLACK`` lines:
+    git's diff may slide a removed block past blank lines to meet the other side's change, where
+    Python's diff leaves them between the two."""
+    blocks = [block for block in _opcodes(base, upstream) if block[0] != "equal"]
+    for slack in (0, SLACK):
+        found = _overlapping(base, upstream, blocks, own, slack)
+        if found != ([], []):
+            return found
+    return [], []
+
+
+def _overlapping(
+    base: list[str], upstream: list[str], blocks: list[tuple[str, int, int, int, int]], own: Ranges, slack: int
+) -> tuple[Ranges, Ranges]:
     removed: Ranges = []
     inserted: Ranges = []
-    for tag, i1, i2, j1, j2 in _opcodes(base, upstream):
-        if tag == "equal" or not any(i1 <= k2 and k1 <= i2 for k1, k2 in own):
+    for _tag, i1, i2, j1, j2 in blocks:
+        if not any(i1 <= k2 + slack and k1 <= i2 + slack for k1, k2 in own):
             continue
         if i2 > i1:
             removed.append((i1 + 1, i2))
@@ -238,8 +252,9 @@ def _changers(
 ) -> list[Upstream]:
     """Return the upstream commits that changed or removed ``ranges`` of ``path`` as it is in ``base``.
 
-    ``blame --reverse`` names the last commit each line existed in; the next commits down the
-    path-limited history that touched ``path`` are those that changed it.
+    ``blame --reverse`` names the last commit each line existed in and, as ``previous``, the commit
+    after it that changed the line; without that, the next commits down the path-limited history
+    that touched ``path`` are those that changed it.
     """
     base, onto = span
     spans = [f"-L{start},{end}" for start, end in ranges]
@@ -248,13 +263,25 @@ def _changers(
     )
     if result.timed_out or result.code:
         return []
-    last = {line.split()[0] for line in result.stdout.splitlines() if _is_header(line)}
+    last: set[str] = set()
+    after: dict[str, str] = {}  # a reverse blame's ``previous``: the commit that changed the line next
+    current = ""
+    for line in result.stdout.splitlines():
+        if _is_header(line):
+            current = line.split()[0]
+            last.add(current)
+        elif line.startswith("previous ") and current:
+            after[current] = line.split()[1]
+    known = {item.sha: item for item in history.commits}
     children: dict[str, list[Upstream]] = {}
     for item in history.commits:
         for parent in item.parents:
             children.setdefault(parent, []).append(item)
     named: dict[str, Upstream] = {}
     for sha in last - {onto}:
+        if after.get(sha) in known:  # the line's last commit is not always in the path-limited history
+            named[after[sha]] = known[after[sha]]
+            continue
         todo, seen = list(children.get(sha, [])), set()
         while todo:
             item = todo.pop()
