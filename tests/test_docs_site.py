@@ -22,8 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 EXAMPLES = DOCS / "examples"
 PAGES = sorted(DOCS.glob("*.md"))
-# Every ```yaml block says what it is on the line before: a recipe kept in a file, or not a recipe.
-MARKER = re.compile(r"^<!-- (example: (?P<path>\S+)|not a recipe: [^>]+) -->$")
+WRONG = EXAMPLES / "wrong"
+# Every ```yaml block says what it is on the line before: a recipe kept in a file, a recipe kept in a file that
+# is wrong on purpose (the page shows what align says about it), or not a recipe.
+MARKER = re.compile(r"^<!-- (example: (?P<path>\S+)|wrong on purpose: (?P<wrong>\S+)|not a recipe: [^>]+) -->$")
 LINK = re.compile(r"\]\((?!https?://|mailto:)(?P<target>[^)\s]+)\)")
 
 
@@ -49,16 +51,19 @@ def yaml_blocks(path: Path) -> list[tuple[int, str, str]]:
     return blocks
 
 
-def examples_shown() -> list[tuple[str, str, str]]:
-    """(where, example file, the block's text) for every recipe example in README.md and docs/."""
+def examples_shown(kind: str = "path") -> list[tuple[str, str, str]]:
+    """(where, example file, the block's text) for every recipe example in README.md and docs/.
+
+    ``kind="wrong"`` gives the recipes shown as wrong on purpose instead.
+    """
     shown = []
     for path in [ROOT / "README.md", *PAGES]:
         for number, before, text in yaml_blocks(path):
             where = f"{path.relative_to(ROOT)}:{number}"
             marker = MARKER.match(before)
             assert marker, f"{where}: a ```yaml block needs `<!-- example: docs/examples/NAME.yaml -->` before it"
-            if marker["path"]:
-                shown.append((where, marker["path"], text))
+            if marker[kind]:
+                shown.append((where, marker[kind], text))
     return shown
 
 
@@ -106,6 +111,25 @@ def test_every_recipe_example_is_a_file_shown_verbatim() -> None:
     assert {path for _, path, _ in shown} == {str(path.relative_to(ROOT)) for path in EXAMPLES.glob("*.yaml")}
     for where, path, text in shown:
         assert text == (ROOT / path).read_text(encoding="utf-8"), f"{where} differs from {path}"
+
+
+def test_every_wrong_on_purpose_recipe_is_a_file_that_align_check_fails_as_the_page_says(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shown = examples_shown("wrong")
+    assert {path for _, path, _ in shown} == {str(path.relative_to(ROOT)) for path in WRONG.glob("*.yaml")}
+    assert shown, "the recipes page shows why `steps:` must not leave out rebase"
+    monkeypatch.chdir(ROOT)
+    for where, path, text in shown:
+        assert text == (ROOT / path).read_text(encoding="utf-8"), f"{where} differs from {path}"
+        assert main(["check", path]) == 2, f"{where}: align check passes {path}, which the page says is wrong"
+        captured = capsys.readouterr()
+        problems = [line for line in captured.out.splitlines() if line.startswith(f"{path}:")]
+        assert problems, f"align check {path} names no problem: {captured.out!r} {captured.err!r}"
+        page = (ROOT / where.split(":")[0]).read_text(encoding="utf-8")
+        for problem in problems:
+            message = problem.split(": ", 1)[1]  # without `path:line:col`, which the page shows as .align.yaml
+            assert message in page, f"{where}: the page does not show what align check says: {message}"
 
 
 def test_the_readme_example_runs_its_sessions() -> None:
