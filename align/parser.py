@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Every problem is printed as FILE:LINE:COL: JSON.PATH: MESSAGE. Works outside a repository.",
         epilog="examples:\n  align check\n  align check .align.yaml recipes/*.yaml\n  align check ci package:team\n\n"
         "Without RECIPE, checks the recipe align would use here: .align.yaml or .align.yml at the\n"
-        "repository root, else the built-in default. Exit 0 when all are valid, 2 otherwise.",
+        "repository root, else the target's .align.yaml (origin/main's, as last fetched), else the\n"
+        "built-in default; it says which. Exit 0 when all are valid (warnings included), 2 otherwise.",
         formatter_class=formatter,
     )
     check_parser.add_argument(
@@ -155,7 +156,8 @@ def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--recipe",
         metavar="NAME|PATH",
-        help="the recipe to follow (default: .align.yaml at the repository root, else the built-in default)",
+        help="the recipe to follow (default: .align.yaml at the repository root, else the target's .align.yaml "
+        "on its remote-tracking branch, else the built-in default)",
     )
     parser.add_argument(
         "--target",
