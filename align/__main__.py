@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
-from align.cli import main
+from align.cli import console
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

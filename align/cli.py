@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any, TextIO, cast
 
 from align.errors import AlignError, RecipeError, UsageError
 from align.invocation import command
@@ -99,4 +100,35 @@ def _print_error(error: AlignError) -> None:
 
 def console() -> None:
     """Entry point of the ``align`` and ``git-align`` console scripts."""
+    sys.stdout = cast(TextIO, _PipeSafe(sys.stdout))  # `align status | head -1`: never a traceback mid-run
     sys.exit(main())
+
+
+class _PipeSafe:
+    """Standard output that a reader going away (``| head``) cannot break: once the pipe is closed, what
+    align prints goes nowhere, and the run goes on to its end (an abort half done would be worse)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._gone()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._gone()
+
+    def _gone(self) -> None:
+        """Point the descriptor at /dev/null: Python's last flush, and git's output, go there too."""
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, self._stream.fileno())
+        os.close(null)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

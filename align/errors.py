@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from align import invocation
+
 
 class AlignError(Exception):
     """An error the user can act on; ``cli.main`` prints it and picks the exit code."""
@@ -52,7 +54,7 @@ class RecipeError(AlignError):
         count = len(self.problems)
         super().__init__(
             f"invalid recipe ({count} problem{'s' if count != 1 else ''})",
-            hint="fix the problems above, then run `align check` again",
+            hint=f"fix the problems above, then run `{invocation.command('check')}` again",
         )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from align import shallow
+from align import invocation, shallow
 from align.errors import Refusal, UsageError
 from align.git import MIN_VERSION, Git, Location, Ref
 from align.parser import COMMANDS
@@ -187,7 +187,7 @@ def make_plan(git: Git, options: Options) -> Plan:
         if close:  # a mistyped command, not a branch: a usage error, and no run is recorded
             raise UsageError(
                 f"no branch {branch!r} in this repository, and no command of that name",
-                hint=f"did you mean `align {close[0]}`?",
+                hint=f"did you mean `{invocation.command(close[0])}`?",
             )
         raise Refusal(f"no branch {branch!r} in this repository", hint="`git branch --list` shows the branches")
     target = recipe.target

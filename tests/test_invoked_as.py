@@ -159,3 +159,15 @@ def test_our_noxfile_align_session_sets_align_command() -> None:
     session = text[text.index("def align(") : text.index("@nox.session", text.index("def align("))]
     assert 'env={"ALIGN_COMMAND": "nox -s align --"}' in session
     assert text.count("ALIGN_COMMAND") == 2  # only the align session (and its comment)
+
+
+def test_the_did_you_mean_and_the_recipe_hints_name_the_command_too(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(repo.path)
+    monkeypatch.setenv("ALIGN_COMMAND", NOX)
+    assert main(["stauts"]) == 2
+    assert f"did you mean `{NOX} status`?" in capsys.readouterr().err
+    write(repo.path / "bad.yaml", "version: 1\nsteps: []\n")
+    assert main(["main", "--recipe", "bad.yaml"]) == 2
+    assert f"then run `{NOX} check` again" in capsys.readouterr().err
