@@ -156,10 +156,11 @@ def test_undo_puts_every_moved_branch_back(repo: Repo, tmp_path: Path, capsys: C
     assert main(["undo", BRANCH]) == 0
 
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1:] == [
+    assert [line.split(";")[0] for line in lines[2:]] == [  # each with the backup of what it replaced
         f"feature/part1 restored to {short(old[0])} (update_refs)",
         f"feature/part2 restored to {short(old[1])} (update_refs)",
     ]
+    assert all("; what it replaced is kept as refs/align/backups/feature/part" in line for line in lines[2:])
     assert snapshot(repo) == before
 
 
