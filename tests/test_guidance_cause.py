@@ -270,3 +270,28 @@ def setup_lines(repo: Repo, base: list[str], feature: list[str]) -> None:
     repo.git("switch", "--quiet", "-c", "feature/x")
     commit_as(repo, "Feature Author", 2, {"app.py": text(feature)}, "feature: change app.py")
     repo.git("switch", "--quiet", "main")
+
+
+def test_lines_upstream_moved_to_another_file_name_the_commit_that_took_them_out(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found on flask (app.py split into sansio/app.py): blame follows the lines into the other file, so the
+    commit that took them out of this one is found as `git log -S` finds it; a fallback says it is one."""
+    monkeypatch.chdir(repo.path)
+    mine = list(LINES)
+    mine[30] = "line 31, as the feature wants it"
+    setup(repo, mine)
+    repo.git("mv", "app.py", "core.py")
+    mover = commit_as(repo, "Mover", 3, {}, "upstream: move app.py to core.py")
+    split = commit_as(repo, "Splitter", 4, {"app.py": text(LINES[:20])}, "upstream: a new app.py, the rest in core")
+    upstream = LINES[:20]
+    upstream[0] = "line 1, tidied"
+    commit_as(repo, "Tidy", 5, {"app.py": text(upstream)}, "upstream: tidy app.py")
+
+    out = paused_text(repo, capsys)
+
+    assert file_block(out, "app.py") == [
+        f"conflicting lines changed upstream by {mover} upstream: move app.py to core.py (Mover, 2025-03-03)",
+        "and 2 other upstream commit(s) touched this file",
+    ]
+    assert split

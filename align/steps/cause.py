@@ -26,6 +26,8 @@ MAX_LINES = 20_000  # a bigger version is not compared line by line
 SLACK = 2  # lines between an upstream change and the other side's that git may still see as touching
 SIMILAR, SIMILAR_LINES = 0.6, 40  # a short replacement keeping this share of the words is an edit
 _WORD = re.compile(r"\w+")
+_ERE_SPECIAL = re.compile(r"[.\[\]()*+?{}|^$\\]")  # what a POSIX extended regex gives a meaning to
+PICKAXE_MIN, PICKAXE_LINES = 6, 3  # lines shorter than this tell nothing; this many of the longest are looked for
 BUDGET_S = 1.5  # for all the blame and log calls of one pause
 _FORMAT = "--format=%x01%H%x00%h%x00%an%x00%ad%x00%s%x00%P"
 
@@ -56,6 +58,7 @@ class Cause:
     removed_by: Upstream | None = None  # the commit that deleted the file upstream
     touched: list[Upstream] = field(default_factory=list)  # every upstream commit that touched the file, newest first
     exact: bool = False  # False: the conflicting lines could not be followed (the newest commits are shown)
+    tried: bool = False  # both sides have the file as text: its conflicting lines were looked for
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,6 +97,7 @@ def causes(git: Git, git_dir: Path, base: str, onto: str, paths: list[str], *, m
             continue
         if old is None or new is None or before is None or own is None:  # added, binary, or too big
             continue
+        cause.tried = True
         removed, inserted = conflicting_ranges(old, new, _in_base(old, before, _changed(before, own)))
         named: list[Upstream] = []
         if removed and time.monotonic() < deadline:
@@ -102,6 +106,9 @@ def causes(git: Git, git_dir: Path, base: str, onto: str, paths: list[str], *, m
             )
         if inserted and time.monotonic() < deadline:
             named += _follow(git, path, inserted, f"{base}..{onto}", deadline - time.monotonic())
+        if removed and not named and time.monotonic() < deadline:  # the lines went to another file: blame followed them
+            lines = [old[index - 1] for start, end in removed for index in range(start, end + 1)]
+            named += _pickaxe(git, path, lines, f"{base}..{onto}", deadline - time.monotonic())
         order = {item.sha: index for index, item in enumerate(history.commits)}
         unique = {item.sha: item for item in named}
         cause.lines = sorted(unique.values(), key=lambda item: order.get(item.sha, len(order)))
@@ -304,6 +311,23 @@ def _follow(git: Git, path: str, ranges: Ranges, span: str, budget: float) -> li
     """Return the commits of ``span`` that changed ``ranges`` of ``path`` in its tip (newest first)."""
     spans = [f"-L{start},{end}:{path}" for start, end in ranges]
     result = git.run("log", *spans, "-s", _FORMAT, "--date=short", span, ok=(0, 128), timeout=budget)
+    if result.timed_out or result.code:
+        return []
+    return [item for item in map(_commit, result.stdout.split("\x01")[1:]) if item is not None]
+
+
+def _pickaxe(git: Git, path: str, lines: list[str], span: str, budget: float) -> list[Upstream]:
+    """Return the commits of ``span`` that added or removed one of the most telling ``lines`` in ``path``
+    (``git log -S``, as a person would ask): a few of the longest, each a fixed string in a regex."""
+    telling = sorted(
+        {line.strip() for line in lines if len(line.strip()) >= PICKAXE_MIN}, key=lambda line: (-len(line), line)
+    )
+    if not telling:
+        return []
+    pattern = "|".join(_ERE_SPECIAL.sub(r"\\\g<0>", line) for line in telling[:PICKAXE_LINES])
+    result = git.run(
+        "log", "--pickaxe-regex", f"-S{pattern}", _FORMAT, "--date=short", span, "--", path, ok=(0, 128), timeout=budget
+    )  # fmt: skip
     if result.timed_out or result.code:
         return []
     return [item for item in map(_commit, result.stdout.split("\x01")[1:]) if item is not None]

@@ -109,6 +109,10 @@ def _cause_lines(cause: Cause | None) -> list[str]:
         shown = {item.sha for item in cause.lines[:MAX_SHOWN]}
     else:
         named = [f"      changed upstream by {item.line()}" for item in cause.touched[:MAX_SHOWN]]
+        if named and cause.tried:  # say so: these touched the file, which is not to say they collided
+            named.insert(
+                0, "      the conflicting lines could not be followed; the newest upstream commits of the file:"
+            )
         shown = {item.sha for item in cause.touched[:MAX_SHOWN]}
     others = len([item for item in cause.touched if item.sha not in shown])
     if others:
