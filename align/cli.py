@@ -29,9 +29,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:  # before the log file is opened: nothing is written where git keeps its own files
         reports = [(option, getattr(args, f"report_{fmt}", None)) for fmt, option in REPORT_OPTIONS.items()]
+        seen: dict[str, str] = {}
         for option, path in (("--log-file", args.log_file), *reports):
             if path:
                 refuse_git_owned(option, path)
+                where = os.path.realpath(path)
+                if where in seen:
+                    raise UsageError(f"{seen[where]} and {option} both name {path}: one would overwrite the other")
+                seen[where] = option
     except UsageError as error:
         _print_error(error)
         return error.exit_code

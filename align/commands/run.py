@@ -44,9 +44,18 @@ def run(args: argparse.Namespace) -> int:
             raise
         code = show(outcome, quiet=args.quiet)
         if code in (3, 130):
+            _not_started(plans[plans.index(plan) + 1 :], code)
             return code
         worst = max(worst, code)
     return worst
+
+
+def _not_started(rest: list[Plan], code: int) -> None:
+    """Name the branches a pause or an interruption left before they were started."""
+    if rest:
+        names = ", ".join(plan.branch for plan in rest)
+        why = "paused" if code == 3 else "interrupted"
+        print(f"not started: {names} (the run {why} first; align them once this run is finished)", file=sys.stderr)
 
 
 def _refuse_outputs_in_tree(args: argparse.Namespace, plan: Plan) -> None:
@@ -163,6 +172,8 @@ def options(args: argparse.Namespace, branch: str | None) -> Options:
 def show(outcome: engine.Outcome, *, quiet: bool = False) -> int:
     """Print an outcome's report (only when it did not succeed under ``-q``); return its exit code."""
     if quiet and outcome.exit_code == 0:
+        for warning in outcome.journal.warnings:  # -q keeps what went wrong, such as a report file not written
+            print(f"align: warning: {warning}", file=sys.stderr)
         return 0
     if outcome.rendered:
         print(outcome.rendered)
