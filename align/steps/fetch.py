@@ -14,6 +14,7 @@ from align.engine import Context, StepResult
 from align.errors import Refusal
 from align.git import Git, Result
 from align.recipe.model import Fetch
+from align.recipe.sources import REPOSITORY_FILES
 
 UNSAFE_TRANSPORTS = ("ext::", "fd::")
 
@@ -42,6 +43,7 @@ def run(context: Context, step: Fetch) -> StepResult:
             tries = f" after {attempt} attempts" if attempt > 1 else ""
             after = _sha(git, tracking)
             detail = moved(context, before, after) + tries
+            recipe_changed(context, before, after)
             if after is not None and shallow.is_shallow(context.store.root.parent):
                 return _reach_merge_base(context, step, args, detail)
             return StepResult(status="ok", detail=detail)
@@ -96,6 +98,27 @@ def moved(context: Context, before: str | None, after: str | None) -> str:
         "your own commits"
     )
     return said
+
+
+def recipe_changed(context: Context, before: str | None, after: str | None) -> None:
+    """Warn when the fetch changed the target's recipe file that this run's recipe was discovered from.
+
+    Discovery reads the target's ``.align.yaml`` before the fetch: a run that followed it (or fell back to the
+    built-in default for want of one) follows the one as last fetched, not the one just fetched.
+    """
+    journal = context.journal
+    if before is None or after is None or before == after or journal.recipe.get("found") not in ("target", "default"):
+        return
+    changed = context.git.run(
+        "diff-tree", "-r", "--name-only", "--no-commit-id", before, after, "--", *REPOSITORY_FILES
+    ).stdout.split()
+    if changed:
+        name = f"{journal.remote}/{journal.target}"
+        follows = "the one as last fetched" if journal.recipe["found"] == "target" else "the built-in default"
+        context.warnings.append(
+            f"{name}'s {' and '.join(changed)} changed with this fetch: this run follows {follows}, read before "
+            "the fetch; run align again to follow the new one"
+        )
 
 
 def _sha(git: Git, ref: str) -> str | None:
