@@ -4,12 +4,13 @@ branches git did not move, and the fetch line of a shallow clone."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo
+from tests.helpers import Repo, git, write
 from tests.scenarios import BRANCH, REF, backups, head, out, rev, stashes, three_commits, upstream
 
 Capture = pytest.CaptureFixture[str]
@@ -69,3 +70,56 @@ def test_a_target_recipe_changed_by_the_fetch_is_warned_about(in_repo: Repo, cap
     assert report(in_repo)["warnings"] == [said]
     assert rev(in_repo, TRACKING) == new
     aligned_onto(in_repo, new, 3)
+
+
+def commit(work: Path, name: str, text: str, message: str) -> str:
+    write(work / name, text)
+    git(work, "add", "--", name)
+    git(work, "commit", "--quiet", "-m", message)
+    return git(work, "rev-parse", "HEAD")
+
+
+def test_a_shallow_clone_counts_only_the_new_commits_not_the_history_merges_bring(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Capture
+) -> None:
+    base = tmp_path / "repos"
+    base.mkdir()
+    origin, seed, work = base / "origin.git", base / "seed", base / "work"
+    git(base, "init", "--quiet", "--bare", str(origin))
+    git(base, "clone", "--quiet", str(origin), str(seed))
+    for number in range(1, 4):
+        commit(seed, f"m{number}.txt", f"{number}\n", f"main: {number}")
+    git(seed, "switch", "--quiet", "-c", "side", "HEAD~2")
+    for number in range(1, 4):
+        commit(seed, f"s{number}.txt", f"{number}\n", f"side: {number}")
+    git(seed, "switch", "--quiet", "main")
+    old = git(seed, "rev-parse", "HEAD")
+    git(seed, "push", "--quiet", "origin", "main")
+    git(base, "clone", "--quiet", "--depth", "1", f"file://{origin}", str(work))
+    git(seed, "merge", "--quiet", "--no-ff", "-m", "merge side", "side")
+    new = commit(seed, "m4.txt", "4\n", "main: 4")
+    git(seed, "push", "--quiet", "origin", "main")
+    monkeypatch.chdir(work)
+    git(work, "switch", "--quiet", "-c", BRANCH)
+    own = commit(work, "f.txt", "f\n", "feature: f")
+    held = git(work, "rev-list", "--all").split()
+
+    assert main([BRANCH]) == 0
+
+    said = (
+        f"origin/main {old[:7]}..{new[:7]} (2 new commits on top of {old[:7]}; this shallow clone's history grew "
+        "by 6 commits: merges on origin/main reach history it did not hold)"
+    )
+    assert said in out(capsys)
+    repo = Repo(path=work, origin=origin)
+    data = report(repo)
+    (phase,) = (phase for phase in data["phases"] if phase["name"] == "fetch")
+    assert phase["detail"] == said
+    assert data["warnings"] == []
+    assert rev(repo, TRACKING) == new
+    # merge side and main: 4 (on top of the old tip); side: 1-3 and main: 1 (below the cut) came with them
+    assert git(work, "rev-list", "--count", new, "--not", *held) == "6"
+    assert git(work, "log", "--format=%s", f"{new}..{BRANCH}").splitlines() == ["feature: f"]
+    assert git(work, "rev-parse", "--is-shallow-repository") == "true"
+    aligned_onto(repo, new, 1)
+    assert git(work, "diff", own, BRANCH, "--", "f.txt") == ""

@@ -90,6 +90,8 @@ def moved(context: Context, before: str | None, after: str | None) -> str:
     counted = context.git.run("rev-list", "--left-right", "--count", f"{before}...{after}", "--").stdout.split()
     gone, new = int(counted[0]), int(counted[1])
     if not gone:
+        if shallow.is_shallow(context.store.root.parent):
+            return _shallow_moved(context, name, before, after)
         return f"{name} {before[:7]}..{after[:7]} ({new} new commit{'s' if new != 1 else ''})"
     said = f"{name} + {before[:7]}...{after[:7]} (forced)"
     context.warnings.append(
@@ -98,6 +100,27 @@ def moved(context: Context, before: str | None, after: str | None) -> str:
         "your own commits"
     )
     return said
+
+
+def _shallow_moved(context: Context, name: str, before: str, after: str) -> str:
+    """Say how a shallow clone's target moved forward, not counting the history below the old cut as new.
+
+    ``before..after`` there also holds the older history the fetch brought (e.g. what merges on the target
+    reach below the clone's cut): the commits new on the target are those that descend from the old tip.
+    """
+    git, remote = context.git, f"refs/remotes/{context.journal.remote}"
+    descend = int(git.run("rev-list", "--count", "--ancestry-path", f"{before}..{after}", "--").stdout.strip())
+    others = (f"--exclude={remote}/{context.journal.target}", f"--exclude={remote}/HEAD", "--all")
+    grown = git.run(  # what the fetch brought: reachable from the new tip, from no other ref, nor the old tip
+        "rev-list", "--count", after, "--not", before, *others, "--"
+    ).stdout.strip()  # fmt: skip
+    said = f"{name} {before[:7]}..{after[:7]} ({descend} new commit{'s' if descend != 1 else ''}"
+    if int(grown) <= descend:
+        return f"{said})"
+    return (
+        f"{said} on top of {before[:7]}; this shallow clone's history grew by {grown} commits: merges on "
+        f"{name} reach history it did not hold)"
+    )
 
 
 def recipe_changed(context: Context, before: str | None, after: str | None) -> None:
