@@ -123,3 +123,39 @@ def test_a_shallow_clone_counts_only_the_new_commits_not_the_history_merges_brin
     assert git(work, "rev-parse", "--is-shallow-repository") == "true"
     aligned_onto(repo, new, 1)
     assert git(work, "diff", own, BRANCH, "--", "f.txt") == ""
+
+
+@pytest.mark.usefixtures("in_repo")
+def test_update_refs_warns_of_a_stacked_branch_checked_out_in_another_worktree(
+    in_repo: Repo, tmp_path: Path, capsys: Capture
+) -> None:
+    old = three_commits(in_repo)
+    in_repo.git("branch", "s1", old[0])
+    in_repo.git("branch", "s2", old[1])
+    other = in_repo.path.parent / "wt-s1"
+    in_repo.git("worktree", "add", "--quiet", str(other), "s1")
+    new = upstream(in_repo, "up.txt", "upstream\n", "upstream: add up")
+    recipe = write(tmp_path / "recipes" / "r.yaml", TEAM + "patch: {rebase: {update_refs: true}}\n")
+
+    assert main([BRANCH, "--recipe", str(recipe)]) == 0
+
+    said = "s1 not moved: checked out in ../wt-s1 (git does not move a branch checked out in another worktree)"
+    assert said in out(capsys)
+    data = report(in_repo)
+    assert data["warnings"] == [said]
+    s2 = in_repo.git("rev-parse", f"{REF}~1")
+    assert data["stacked"] == [
+        {"ref": "refs/heads/s1", "before": old[0], "after": old[0]},
+        {"ref": "refs/heads/s2", "before": old[1], "after": s2},
+    ]
+    assert head(in_repo) == REF
+    assert in_repo.git("rev-parse", f"{REF}~3") == new
+    assert in_repo.git("status", "--porcelain") == ""
+    assert stashes(in_repo) == []
+    assert sorted(backups(in_repo).values()) == sorted([old[2], old[0], old[1]])
+    assert rev(in_repo, "refs/heads/s1") == old[0]  # left where it was, its worktree untouched
+    assert rev(in_repo, "refs/heads/s2") == s2
+    assert git(other, "status", "--porcelain") == ""
+    assert git(other, "symbolic-ref", "HEAD") == "refs/heads/s1"
+    assert (other / "a.txt").read_text(encoding="utf-8") == "a\n"
+    assert not (other / "b.txt").exists()
