@@ -124,7 +124,12 @@ def test_a_branch_checked_out_in_another_worktree_is_not_moved_counted_or_named(
         {"ref": "refs/heads/feature/part1", "before": old[0], "after": part1},
         {"ref": "refs/heads/feature/part2", "before": old[1], "after": old[1]},
     ]
-    assert "feature/part2" not in last(repo, "report.md")
+    warning = (
+        "feature/part2 not moved: checked out in ../../other (git does not move a branch checked out in another "
+        "worktree)"
+    )
+    assert last(repo)["warnings"] == [warning]
+    assert [line for line in last(repo, "report.md").splitlines() if "feature/part2" in line] == [f"- {warning}"]
 
 
 def test_a_rollback_puts_the_moved_branches_back_and_names_no_move(repo: Repo, tmp_path: Path, capsys: Capture) -> None:

@@ -14,6 +14,7 @@ from align.engine import Context, StepResult
 from align.errors import Refusal
 from align.git import Git, Result
 from align.recipe.model import Fetch
+from align.recipe.sources import REPOSITORY_FILES
 
 UNSAFE_TRANSPORTS = ("ext::", "fd::")
 
@@ -42,6 +43,7 @@ def run(context: Context, step: Fetch) -> StepResult:
             tries = f" after {attempt} attempts" if attempt > 1 else ""
             after = _sha(git, tracking)
             detail = moved(context, before, after) + tries
+            recipe_changed(context, before, after)
             if after is not None and shallow.is_shallow(context.store.root.parent):
                 return _reach_merge_base(context, step, args, detail)
             return StepResult(status="ok", detail=detail)
@@ -88,6 +90,8 @@ def moved(context: Context, before: str | None, after: str | None) -> str:
     counted = context.git.run("rev-list", "--left-right", "--count", f"{before}...{after}", "--").stdout.split()
     gone, new = int(counted[0]), int(counted[1])
     if not gone:
+        if shallow.is_shallow(context.store.root.parent):
+            return _shallow_moved(context, name, before, after)
         return f"{name} {before[:7]}..{after[:7]} ({new} new commit{'s' if new != 1 else ''})"
     said = f"{name} + {before[:7]}...{after[:7]} (forced)"
     context.warnings.append(
@@ -96,6 +100,48 @@ def moved(context: Context, before: str | None, after: str | None) -> str:
         "your own commits"
     )
     return said
+
+
+def _shallow_moved(context: Context, name: str, before: str, after: str) -> str:
+    """Say how a shallow clone's target moved forward, not counting the history below the old cut as new.
+
+    ``before..after`` there also holds the older history the fetch brought (e.g. what merges on the target
+    reach below the clone's cut): the commits new on the target are those that descend from the old tip.
+    """
+    git, remote = context.git, f"refs/remotes/{context.journal.remote}"
+    descend = int(git.run("rev-list", "--count", "--ancestry-path", f"{before}..{after}", "--").stdout.strip())
+    others = (f"--exclude={remote}/{context.journal.target}", f"--exclude={remote}/HEAD", "--all")
+    grown = git.run(  # what the fetch brought: reachable from the new tip, from no other ref, nor the old tip
+        "rev-list", "--count", after, "--not", before, *others, "--"
+    ).stdout.strip()  # fmt: skip
+    said = f"{name} {before[:7]}..{after[:7]} ({descend} new commit{'s' if descend != 1 else ''}"
+    if int(grown) <= descend:
+        return f"{said})"
+    return (
+        f"{said} on top of {before[:7]}; this shallow clone's history grew by {grown} commits: merges on "
+        f"{name} reach history it did not hold)"
+    )
+
+
+def recipe_changed(context: Context, before: str | None, after: str | None) -> None:
+    """Warn when the fetch changed the target's recipe file that this run's recipe was discovered from.
+
+    Discovery reads the target's ``.align.yaml`` before the fetch: a run that followed it (or fell back to the
+    built-in default for want of one) follows the one as last fetched, not the one just fetched.
+    """
+    journal = context.journal
+    if before is None or after is None or before == after or journal.recipe.get("found") not in ("target", "default"):
+        return
+    changed = context.git.run(
+        "diff-tree", "-r", "--name-only", "--no-commit-id", before, after, "--", *REPOSITORY_FILES
+    ).stdout.split()
+    if changed:
+        name = f"{journal.remote}/{journal.target}"
+        follows = "the one as last fetched" if journal.recipe["found"] == "target" else "the built-in default"
+        context.warnings.append(
+            f"{name}'s {' and '.join(changed)} changed with this fetch: this run follows {follows}, read before "
+            "the fetch; run align again to follow the new one"
+        )
 
 
 def _sha(git: Git, ref: str) -> str | None:

@@ -349,16 +349,23 @@ def _occupied(root: Path, path: str) -> bool:
 
 
 def _save_stacked(context: Context) -> None:
-    """Back up the other branches inside the rebased range, which ``--update-refs`` moves too."""
+    """Back up the other branches in the rebased range, which ``--update-refs`` moves (warn of those it cannot)."""
     git, journal = context.git, context.journal
-    fields = "--format=%(refname)%00%(objectname)"
+    fields = "--format=%(refname)%00%(objectname)%00%(worktreepath)"
     inside = ("--merged", journal.original_tip, "--no-merged", journal.base or journal.onto_sha)
     listed = git.run("for-each-ref", fields, *inside, "refs/heads/")
+    here = git.toplevel()
     for line in listed.stdout.splitlines():
-        ref, sha = line.split("\0")
-        if ref.startswith("refs/heads/") and ref != journal.ref:
-            journal.stacked[ref] = sha
-            backup.save(git, ref.removeprefix("refs/heads/"), sha, f"before align run {journal.run_id} (update_refs)")
+        ref, sha, where = line.split("\0")
+        if not ref.startswith("refs/heads/") or ref == journal.ref:
+            continue
+        if where and here is not None and Path(where).resolve() != here.resolve():  # here, align switches away
+            name, shown = ref.removeprefix("refs/heads/"), os.path.relpath(where, here)
+            context.warnings.append(
+                f"{name} not moved: checked out in {shown} (git does not move a branch checked out in another worktree)"
+            )
+        journal.stacked[ref] = sha
+        backup.save(git, ref.removeprefix("refs/heads/"), sha, f"before align run {journal.run_id} (update_refs)")
     context.save()
 
 
