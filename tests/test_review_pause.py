@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
+from tests.helpers import Repo
 from tests.scenarios import BACKUPS, head, refs, rev, snapshot, stashes
+from tests.test_edges_pause import by_hand, last_report, paused
+from tests.test_safety import assert_restored, journal_file
 from tests.test_shallow import BRANCH, REF, is_shallow, origin_with_history, report, shallow_clone
 
 Capture = pytest.CaptureFixture[str]
@@ -43,3 +46,44 @@ def test_a_refusal_inside_a_step_says_why_once_in_the_summary_with_one_hint(
     assert stashes(repo) == []
     assert snapshot(repo).files == before.files
     assert is_shallow(repo)
+
+
+@pytest.mark.parametrize("head", ["feature/x", "main"])
+def test_status_after_git_rebase_abort_says_so_and_offers_align_abort_only(
+    head: str, repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: Capture
+) -> None:
+    """D7: `git rebase --abort` during a pause; `align status` offered continue and skip, continue then failed."""
+    monkeypatch.chdir(repo.path)
+    original, before = paused(repo, head)
+    by_hand(repo, "abort")
+    capsys.readouterr()
+
+    assert main(["status"]) == 0
+
+    status = capsys.readouterr().out
+    assert "  the rebase was aborted with git (`git rebase --abort`): `align abort` puts the rest back" in status
+    assert "  next: `align abort`\n" in status
+    assert "align continue" not in status
+    assert "align skip" not in status
+    assert journal_file(repo).exists()  # status only reads
+    assert main(["abort"]) == 0
+    assert_restored(repo, before, original)
+
+
+def test_align_continue_after_git_rebase_abort_says_the_rebase_was_aborted_with_git(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: Capture
+) -> None:
+    """D7: `align continue` keeps its documented behaviour (roll back, exit 1) and says why in plain words."""
+    monkeypatch.chdir(repo.path)
+    original, before = paused(repo, "main")
+    by_hand(repo, "abort")
+    capsys.readouterr()
+
+    assert main(["continue"]) == 1
+
+    text = capsys.readouterr().out
+    assert "  why:     the rebase was aborted with git (`git rebase --abort`) during the pause" in text
+    assert_restored(repo, before, original)
+    report = last_report(repo)
+    assert report["status"] == "failed_rolled_back"
+    assert [item["resolution"] for item in report["conflicts"]] == ["aborted by the user (with git)"]

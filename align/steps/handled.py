@@ -20,6 +20,7 @@ _IDENTITY = "%H%x00%an%x00%ae%x00%at%x00%s"
 SKIPPED = "skipped by the user (with git)"
 RESOLVED = "resolved by the user (with git)"
 GIT_ONLY = "changed on both sides"  # the kind of a file in a conflict only git saw (align was not running)
+ENDED = "aborted by the user (with git)"
 
 
 def settle_pending(context: Context, *, merging: bool) -> None:
@@ -47,10 +48,10 @@ def settle(git: Git, git_dir: Path, journal: Journal, *, merging: bool) -> bool:
         if (git_dir / "MERGE_HEAD").exists():
             return False
         moved = git.commit_of(journal.ref) != journal.original_tip
-        pending.resolution = RESOLVED if moved else "aborted by the user (with git)"
+        pending.resolution = RESOLVED if moved else ENDED
         return True
     if not rebasing and git.commit_of(journal.ref) == journal.original_tip:
-        pending.resolution = "aborted by the user (with git)"  # `git rebase --abort` or `--quit`
+        pending.resolution = ENDED  # `git rebase --abort` or `--quit`
         return True
     originals = _originals(git, journal)
     first = next((index for index, item in enumerate(originals) if item[0].startswith(pending.commit)), None)
@@ -88,13 +89,25 @@ def settle(git: Git, git_dir: Path, journal: Journal, *, merging: bool) -> bool:
 
 def unchanged_detail(context: Context) -> str:
     """Say why the branch did not change when align expected a rebase or merge to have moved it."""
-    ended = any(item.resolution == "aborted by the user (with git)" for item in context.journal.conflicts)
+    merging = context.step("rebase").strategy == "merge"
+    ended = ended_with_git(context.git, context.journal, merging=merging)
     if ended:
-        return (
-            "the rebase (or merge) was ended with git during the pause (`git rebase --abort` or `--quit`): "
-            "there is nothing left to continue"
-        )
+        return f"{ended} during the pause: there is nothing left to continue"
     return "the branch did not change (was git's rebase aborted by hand?)"
+
+
+def ended_with_git(git: Git, journal: Journal, *, merging: bool) -> str:
+    """Say how the user ended the paused rebase (or merge) with git; "" when they did not.
+
+    ``git rebase --abort`` puts HEAD back on the branch; ``--quit`` leaves it detached where it was.
+    """
+    if not any(item.resolution == ENDED for item in journal.conflicts):
+        return ""
+    what = "merge" if merging else "rebase"
+    head = git.run("symbolic-ref", "-q", "HEAD", ok=(0, 1)).stdout.strip()
+    if merging or (head == journal.ref and git.commit_of(journal.ref) == journal.original_tip):
+        return f"the {what} was aborted with git (`git {what} --abort`)"
+    return f"the {what} was ended with git (`git {what} --quit`?)"
 
 
 def _originals(git: Git, journal: Journal) -> list[tuple[str, ...]]:
