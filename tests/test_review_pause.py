@@ -10,6 +10,7 @@ from align.cli import main
 from tests.helpers import Repo
 from tests.scenarios import BACKUPS, head, refs, rev, snapshot, stashes
 from tests.test_edges_pause import by_hand, last_report, paused
+from tests.test_git_skip import SKIPPED, assert_finished, dropped, git_by_hand, report_of
 from tests.test_safety import assert_restored, journal_file
 from tests.test_shallow import BRANCH, REF, is_shallow, origin_with_history, report, shallow_clone
 
@@ -87,3 +88,43 @@ def test_align_continue_after_git_rebase_abort_says_the_rebase_was_aborted_with_
     report = last_report(repo)
     assert report["status"] == "failed_rolled_back"
     assert [item["resolution"] for item in report["conflicts"]] == ["aborted by the user (with git)"]
+
+
+def test_two_git_skips_finishing_the_rebase_offer_continue_or_abort_and_name_each_kind(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: Capture
+) -> None:
+    """D6: git finished the rebase, yet status offered `align skip`; a deletion git stopped at read `changed on both
+    sides` (upstream changed README.md, the commit deleted it: git says `deleted by them`)."""
+    monkeypatch.chdir(repo.path)
+    repo.git("switch", "--quiet", "-c", "feature/x")
+    one = repo.commit("README.md", "feature side\n", "feature: clash")
+    repo.git("rm", "--quiet", "README.md")
+    repo.git("commit", "--quiet", "-m", "feature: delete README.md")
+    two = repo.git("rev-parse", "HEAD")
+    repo.commit("c.txt", "c\n", "feature: add c.txt")
+    repo.git("switch", "--quiet", "main")
+    repo.commit("README.md", "upstream side\n", "upstream change")
+    repo.git("push", "--quiet", "origin", "main")
+    assert main(["feature/x"]) == 3
+    assert git_by_hand(repo, "rebase", "--skip") != 0  # git stops at the deletion: README.md deleted by them
+    assert repo.git("status", "--porcelain", "--", "README.md") == "UD README.md"
+    assert git_by_hand(repo, "rebase", "--skip") == 0  # git finishes the rebase
+    capsys.readouterr()
+
+    assert main(["status"]) == 0
+
+    status = capsys.readouterr().out
+    assert "feature: clash: README.md (both modified) [skipped by the user (with git)]" in status
+    assert "feature: delete README.md: README.md (deleted by them) [skipped by the user (with git)]" in status
+    assert "  git finished the rebase: `align continue` checks and finishes the run\n" in status
+    assert status.endswith("  next: `align continue` or `align abort`\n")
+    assert "align skip" not in status
+    assert main(["continue"]) == 0
+    assert_finished(repo, ["feature: add c.txt"])
+    report = report_of(repo)
+    assert report["status"] == "aligned"
+    assert dropped(report) == [(one, "feature: clash", SKIPPED), (two, "feature: delete README.md", SKIPPED)]
+    assert [[(item["path"], item["kind"]) for item in conflict["files"]] for conflict in report["conflicts"]] == [
+        [("README.md", "both modified")],
+        [("README.md", "deleted by them")],
+    ]

@@ -51,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  next: wait for pid {holder.get('pid')} to finish")
         elif ended:
             print(f"  next: `{say('abort')}`")
+        elif finished:  # nothing left to skip
+            print(f"  next: `{say('continue')}` or `{say('abort')}`")
         elif journal.status in ("paused", "interrupted", "running", "error"):
             print(f"  next: `{say('continue')}`, `{say('skip')}` or `{say('abort')}`")
     elif holder is None:

@@ -150,16 +150,42 @@ def _upstream_equivalent(git: Git, journal: Journal) -> set[str]:
 
 
 def _fill_files(git: Git, journal: Journal, seen: list[tuple[Conflict, str]]) -> None:
-    """Name the files of conflicts only git saw: those the commit and upstream (base..onto) both changed."""
+    """Name the files of conflicts only git saw, those the commit and upstream (base..onto) both changed, with
+    the kind git gives such a file (upstream is "us", the commit "them"), or ``changed on both sides``."""
     if not seen or not journal.base:
         return
-    upstream = set(git.run("diff", "--name-only", "-z", journal.base, journal.onto_sha, "--").stdout.split("\0"))
+    listed = git.run("diff", "--name-status", "--no-renames", "-z", journal.base, journal.onto_sha, "--")
+    upstream = _statuses(listed.stdout)
     listed = git.run(
-        "log", "--no-walk=unsorted", "--format=%x01%H", "--name-only", "-z", *(sha for _, sha in seen), "--"
+        "log",
+        "--no-walk=unsorted",
+        "--format=%x01%H",
+        "--name-status",
+        "--no-renames",
+        "-z",
+        *(sha for _, sha in seen),
+        "--",
     )
-    changed: dict[str, list[str]] = {}
+    changed: dict[str, dict[str, str]] = {}
     for record in listed.stdout.split("\x01")[1:]:
         sha, _, names = record.partition("\n")
-        changed[sha.strip("\0\n")] = [name.strip("\n") for name in names.split("\0") if name.strip("\n")]
+        changed[sha.strip("\0\n")] = _statuses(names)
     for found, sha in seen:
-        found.files = [(path, GIT_ONLY) for path in changed.get(sha, []) if path in upstream]
+        both = [(path, status) for path, status in changed.get(sha, {}).items() if path in upstream]
+        found.files = [(path, _KINDS.get((upstream[path], status), GIT_ONLY)) for path, status in both]
+
+
+# What upstream (us) and the commit (them) did to a file -> the kind git names the conflict (conflict.KINDS).
+_KINDS = {
+    ("M", "M"): "both modified",
+    ("A", "A"): "both added",
+    ("M", "D"): "deleted by them",
+    ("D", "M"): "deleted by us",
+}
+
+
+def _statuses(text: str) -> dict[str, str]:
+    """Return path -> status letter from ``--name-status -z`` output (no renames)."""
+    fields = [field.strip("\n") for field in text.split("\0")]
+    fields = [field for field in fields if field]
+    return {path: status[:1] for status, path in zip(fields[::2], fields[1::2], strict=False)}
