@@ -95,7 +95,8 @@ def test_a_rebase_ended_with_git_during_a_pause_is_not_continued_it_is_rolled_ba
     assert main(["continue"]) == 1
 
     out = capsys.readouterr().out
-    assert "the rebase (or merge) was ended with git during the pause" in out
+    how = "aborted with git (`git rebase --abort`)" if way == "abort" else "ended with git (`git rebase --quit`?)"
+    assert f"  why:     the rebase was {how} during the pause: there is nothing left to continue" in out
     assert_restored(repo, before, original)
     report = last_report(repo)
     assert report["status"] == "failed_rolled_back"

@@ -80,7 +80,7 @@ def test_two_git_skips_finish_the_rebase_then_align_continue_keeps_the_rest(
     assert main(["status"]) == 0
     status = capsys.readouterr().out
     assert "feature: clash 1: README.md (both modified) [skipped by the user (with git)]" in status
-    assert "feature: clash 2: README.md (changed on both sides) [skipped by the user (with git)]" in status
+    assert "feature: clash 2: README.md (both modified) [skipped by the user (with git)]" in status
     assert "git finished the rebase" in status
     assert main(["continue"]) == 0
 
@@ -113,7 +113,7 @@ def test_two_git_skips_then_a_third_conflict_align_status_and_continue(
     assert main(["status"]) == 0
     status = capsys.readouterr().out
     assert "feature: clash 1: README.md (both modified) [skipped by the user (with git)]" in status
-    assert "feature: clash 2: README.md (changed on both sides) [skipped by the user (with git)]" in status
+    assert "feature: clash 2: README.md (both modified) [skipped by the user (with git)]" in status
     assert "feature: clash 3: README.md (both modified) [pending]" in status
     assert main(["continue"]) == 4  # README.md is still unmerged
     write(repo.path / "README.md", "three, on upstream\n")

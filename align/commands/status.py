@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
             f"lock: pid {holder.get('pid')} `align {holder.get('command')}` since {holder.get('started_at')}, {state}"
         )
     if journal is not None:
-        journal, finished = _with_git(journal, location, busy=holder is not None and bool(holder["alive"]))
+        journal, finished, ended = _with_git(journal, location, busy=holder is not None and bool(holder["alive"]))
         print(f"in progress: run {journal.run_id} on {journal.branch} onto {journal.onto}: {journal.status}")
         print(f"  step: {journal.step}; done: {', '.join(journal.done) or 'nothing yet'}")
         if journal.status == "error" and journal.message:
@@ -43,10 +43,16 @@ def run(args: argparse.Namespace) -> int:
             print(f"  conflict {conflict.commit} {conflict.subject}: {files} [{conflict.resolution}]")
         for item in journal.dropped:
             print(f"  dropped {item.get('short', '')} {item.get('subject', '')} ({item.get('reason', '')})")
-        if finished:
+        if ended:
+            print(f"  {ended}: `{say('abort')}` puts the rest back")
+        elif finished:
             print(f"  git finished the rebase: `{say('continue')}` checks and finishes the run")
         if holder is not None and holder["alive"]:
             print(f"  next: wait for pid {holder.get('pid')} to finish")
+        elif ended:
+            print(f"  next: `{say('abort')}`")
+        elif finished:  # nothing left to skip
+            print(f"  next: `{say('continue')}` or `{say('abort')}`")
         elif journal.status in ("paused", "interrupted", "running", "error"):
             print(f"  next: `{say('continue')}`, `{say('skip')}` or `{say('abort')}`")
     elif holder is None:
@@ -61,11 +67,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_git(journal: Journal, location: Location, *, busy: bool) -> tuple[Journal, bool]:
+def _with_git(journal: Journal, location: Location, *, busy: bool) -> tuple[Journal, bool, str]:
     """Return a copy of the paused run's journal with what the user did with git since (nothing written),
-    and whether git's rebase or merge has ended meanwhile."""
+    whether git's rebase or merge has ended meanwhile, and how the user ended it with git ("" if not)."""
     if busy or journal.status != "paused" or not journal.started_rebase or "rebase" in journal.done:
-        return journal, False
+        return journal, False, ""
     from align.recipe import model
     from align.steps import handled
 
@@ -76,4 +82,4 @@ def _with_git(journal: Journal, location: Location, *, busy: bool) -> tuple[Jour
     handled.settle(git, location.git_dir, seen, merging=merging)
     ongoing = (location.git_dir / ("MERGE_HEAD" if merging else "rebase-merge")).exists()
     finished = not ongoing and git.commit_of(journal.ref) != journal.original_tip
-    return seen, finished
+    return seen, finished, "" if ongoing else handled.ended_with_git(git, seen, merging=merging)

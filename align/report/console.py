@@ -32,7 +32,7 @@ def render(report: dict[str, Any]) -> str:
         name = item["ref"].removeprefix("refs/heads/")
         lines.append(f"  moved:   {name} {item['before'][:12]} -> {item['after'][:12]} (update_refs)")
     if report["message"] and report["status"] not in QUIET:
-        lines.append(f"  why:     {report['message']}")
+        lines.append(f"  why:     {_why(report)}")
     for conflict in report["conflicts"]:
         files = ", ".join(f"{item['path']} ({item['kind']})" for item in conflict["files"])
         lines.append(f"  conflict {conflict['commit']} {conflict['subject']}: {files} [{conflict['resolution']}]")
@@ -46,8 +46,25 @@ def render(report: dict[str, Any]) -> str:
     lines += _sessions(report["validate"])
     lines.append(_timing(report))
     lines += [f"  warning: {text}" for text in report["warnings"]]
-    lines += report["guidance"]
+    lines += _guidance(report)
     return "\n".join(lines)
+
+
+def _why(report: dict[str, Any]) -> str:
+    """Return the reason of the outcome, without the hint in parentheses that a ``hint:`` line gives below."""
+    message: str = report["message"]
+    for line in report["guidance"]:
+        if line.startswith("hint: "):
+            message = message.removesuffix(f" ({line.removeprefix('hint: ')})")
+    return message
+
+
+def _guidance(report: dict[str, Any]) -> list[str]:
+    """Return the next steps; a refusal's ``refused:`` line is left out, the ``why:`` line says it."""
+    lines: list[str] = report["guidance"]
+    if report["status"] != "refused" or not report["message"]:
+        return lines
+    return [line for line in lines if not line.startswith("refused: ")]
 
 
 def headline(report: dict[str, Any]) -> str:

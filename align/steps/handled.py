@@ -20,6 +20,7 @@ _IDENTITY = "%H%x00%an%x00%ae%x00%at%x00%s"
 SKIPPED = "skipped by the user (with git)"
 RESOLVED = "resolved by the user (with git)"
 GIT_ONLY = "changed on both sides"  # the kind of a file in a conflict only git saw (align was not running)
+ENDED = "aborted by the user (with git)"
 
 
 def settle_pending(context: Context, *, merging: bool) -> None:
@@ -47,10 +48,10 @@ def settle(git: Git, git_dir: Path, journal: Journal, *, merging: bool) -> bool:
         if (git_dir / "MERGE_HEAD").exists():
             return False
         moved = git.commit_of(journal.ref) != journal.original_tip
-        pending.resolution = RESOLVED if moved else "aborted by the user (with git)"
+        pending.resolution = RESOLVED if moved else ENDED
         return True
     if not rebasing and git.commit_of(journal.ref) == journal.original_tip:
-        pending.resolution = "aborted by the user (with git)"  # `git rebase --abort` or `--quit`
+        pending.resolution = ENDED  # `git rebase --abort` or `--quit`
         return True
     originals = _originals(git, journal)
     first = next((index for index, item in enumerate(originals) if item[0].startswith(pending.commit)), None)
@@ -88,13 +89,25 @@ def settle(git: Git, git_dir: Path, journal: Journal, *, merging: bool) -> bool:
 
 def unchanged_detail(context: Context) -> str:
     """Say why the branch did not change when align expected a rebase or merge to have moved it."""
-    ended = any(item.resolution == "aborted by the user (with git)" for item in context.journal.conflicts)
+    merging = context.step("rebase").strategy == "merge"
+    ended = ended_with_git(context.git, context.journal, merging=merging)
     if ended:
-        return (
-            "the rebase (or merge) was ended with git during the pause (`git rebase --abort` or `--quit`): "
-            "there is nothing left to continue"
-        )
+        return f"{ended} during the pause: there is nothing left to continue"
     return "the branch did not change (was git's rebase aborted by hand?)"
+
+
+def ended_with_git(git: Git, journal: Journal, *, merging: bool) -> str:
+    """Say how the user ended the paused rebase (or merge) with git; "" when they did not.
+
+    ``git rebase --abort`` puts HEAD back on the branch; ``--quit`` leaves it detached where it was.
+    """
+    if not any(item.resolution == ENDED for item in journal.conflicts):
+        return ""
+    what = "merge" if merging else "rebase"
+    head = git.run("symbolic-ref", "-q", "HEAD", ok=(0, 1)).stdout.strip()
+    if merging or (head == journal.ref and git.commit_of(journal.ref) == journal.original_tip):
+        return f"the {what} was aborted with git (`git {what} --abort`)"
+    return f"the {what} was ended with git (`git {what} --quit`?)"
 
 
 def _originals(git: Git, journal: Journal) -> list[tuple[str, ...]]:
@@ -137,16 +150,42 @@ def _upstream_equivalent(git: Git, journal: Journal) -> set[str]:
 
 
 def _fill_files(git: Git, journal: Journal, seen: list[tuple[Conflict, str]]) -> None:
-    """Name the files of conflicts only git saw: those the commit and upstream (base..onto) both changed."""
+    """Name the files of conflicts only git saw, those the commit and upstream (base..onto) both changed, with
+    the kind git gives such a file (upstream is "us", the commit "them"), or ``changed on both sides``."""
     if not seen or not journal.base:
         return
-    upstream = set(git.run("diff", "--name-only", "-z", journal.base, journal.onto_sha, "--").stdout.split("\0"))
+    listed = git.run("diff", "--name-status", "--no-renames", "-z", journal.base, journal.onto_sha, "--")
+    upstream = _statuses(listed.stdout)
     listed = git.run(
-        "log", "--no-walk=unsorted", "--format=%x01%H", "--name-only", "-z", *(sha for _, sha in seen), "--"
+        "log",
+        "--no-walk=unsorted",
+        "--format=%x01%H",
+        "--name-status",
+        "--no-renames",
+        "-z",
+        *(sha for _, sha in seen),
+        "--",
     )
-    changed: dict[str, list[str]] = {}
+    changed: dict[str, dict[str, str]] = {}
     for record in listed.stdout.split("\x01")[1:]:
         sha, _, names = record.partition("\n")
-        changed[sha.strip("\0\n")] = [name.strip("\n") for name in names.split("\0") if name.strip("\n")]
+        changed[sha.strip("\0\n")] = _statuses(names)
     for found, sha in seen:
-        found.files = [(path, GIT_ONLY) for path in changed.get(sha, []) if path in upstream]
+        both = [(path, status) for path, status in changed.get(sha, {}).items() if path in upstream]
+        found.files = [(path, _KINDS.get((upstream[path], status), GIT_ONLY)) for path, status in both]
+
+
+# What upstream (us) and the commit (them) did to a file -> the kind git names the conflict (conflict.KINDS).
+_KINDS = {
+    ("M", "M"): "both modified",
+    ("A", "A"): "both added",
+    ("M", "D"): "deleted by them",
+    ("D", "M"): "deleted by us",
+}
+
+
+def _statuses(text: str) -> dict[str, str]:
+    """Return path -> status letter from ``--name-status -z`` output (no renames)."""
+    fields = [field.strip("\n") for field in text.split("\0")]
+    fields = [field for field in fields if field]
+    return {path: status[:1] for status, path in zip(fields[::2], fields[1::2], strict=False)}
