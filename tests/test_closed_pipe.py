@@ -25,3 +25,20 @@ def test_output_into_a_closed_pipe_ends_quietly(repo: Repo, words: list[str]) ->
     assert "Traceback" not in done.stderr
     assert "BrokenPipeError" not in done.stderr
     assert done.returncode == 0, done.stderr
+
+
+def test_the_guarded_stream_drops_what_a_closed_pipe_cannot_take_and_keeps_the_descriptor_usable() -> None:
+    from align.cli import _PipeSafe
+
+    read, write = os.pipe()
+    os.close(read)
+    stream = open(write, "w", encoding="utf-8", buffering=1)  # noqa: SIM115 - line-buffered: each line is written
+    try:
+        safe = _PipeSafe(stream)
+        assert safe.write("first line\n") == len("first line\n")  # EPIPE, swallowed
+        assert safe.write("second line\n") == len("second line\n")  # the descriptor now goes to /dev/null
+        safe.flush()
+        assert safe.isatty() is False  # everything else is the stream's own
+        assert os.fstat(write).st_rdev == os.stat(os.devnull).st_rdev
+    finally:
+        stream.close()

@@ -180,6 +180,6 @@ def show(outcome: engine.Outcome, *, quiet: bool = False) -> int:
     else:
         for line in (*outcome.warnings, *outcome.guidance):
             print(line)
-    if outcome.journal.status == "refused" and not outcome.rendered:  # the summary's why: and hint: said it once
+    if outcome.journal.status == "refused":  # the summary is on stdout; a script reading stderr gets it here
         print(f"align: error: {outcome.journal.message}", file=sys.stderr)
     return outcome.exit_code
