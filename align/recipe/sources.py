@@ -9,11 +9,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from align.errors import AlignError
 from align.recipe.messages import did_you_mean
 from align.resources import data_dir
+
+if TYPE_CHECKING:  # imported where used: align check must start fast
+    from align.git import Git
 
 log = logging.getLogger("align.recipe")
 
@@ -311,20 +314,10 @@ def tree_file(pin: TreePin, *, missing_ok: bool = False) -> Source | None:
         return source
     repo = Git(pin.root)
     try:
-        size = repo.run("cat-file", "-s", f"{pin.commit}:{pin.path}", ok=(0, 128))
-        if size.code != 0:
+        if not _cache_file(repo, pin.commit, pin.path, cached, display=display):
             if missing_ok:
                 return None
             raise SourceError(f"{pin.path} is not a file at {pin.label} ({pin.commit[:12]})")
-        if int(size.stdout) > MAX_BYTES:
-            raise SourceError(f"recipe {display} is larger than {MAX_BYTES // 1024**2} MB: a recipe is a few lines")
-        text = repo.show_file(pin.commit, pin.path)
-        if text is None:
-            raise SourceError(f"{pin.path} is not a file at {pin.label} ({pin.commit[:12]})")
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(cached)
     except GitError as error:
         raise SourceError(f"cannot read {display}: {error.stderr.strip() or error.message}") from None
     except OSError as error:
@@ -351,20 +344,30 @@ def _fetch(pin: GitPin, cached: Path) -> None:
         present = repo.has_commit(pin.sha) or repo.fetch_commit(pin.url, pin.sha)
         if not present:
             raise SourceError(f"commit {pin.sha} is not in {pin.url}")
-        size = repo.run("cat-file", "-s", f"{pin.sha}:{pin.path}", ok=(0, 128))
-        if size.code == 0 and int(size.stdout) > MAX_BYTES:  # not read, not cached
-            raise SourceError(f"recipe {pin} is larger than {MAX_BYTES // 1024**2} MB: a recipe is a few lines of YAML")
-        text = repo.show_file(pin.sha, pin.path)
-        if text is None:
+        if not _cache_file(repo, pin.sha, pin.path, cached, display=str(pin)):
             raise SourceError(f"{pin.path} is not a file at commit {pin.sha[:12]} of {pin.url}")
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(cached)
     except GitError as error:
         raise SourceError(f"cannot fetch {pin.url}: {error.stderr.strip() or error.message}") from None
     except OSError as error:
         raise SourceError(f"cannot write the recipe cache {cache_dir()}: {error}") from None
+
+
+def _cache_file(repo: Git, commit: str, path: str, cached: Path, *, display: str) -> bool:
+    """Copy recipe ``path`` at ``commit`` of ``repo`` into the cache at ``cached`` (atomically); False when
+    it is not a file there. A file over ``MAX_BYTES`` is neither read nor cached."""
+    size = repo.run("cat-file", "-s", f"{commit}:{path}", ok=(0, 128))
+    if size.code != 0:
+        return False
+    if int(size.stdout) > MAX_BYTES:
+        raise SourceError(f"recipe {display} is larger than {MAX_BYTES // 1024**2} MB: a recipe is a few lines of YAML")
+    text = repo.show_file(commit, path)
+    if text is None:
+        return False
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(cached)
+    return True
 
 
 def _url_key(url: str) -> str:
