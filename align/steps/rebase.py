@@ -354,12 +354,12 @@ def _save_stacked(context: Context) -> None:
     fields = "--format=%(refname)%00%(objectname)%00%(worktreepath)"
     inside = ("--merged", journal.original_tip, "--no-merged", journal.base or journal.onto_sha)
     listed = git.run("for-each-ref", fields, *inside, "refs/heads/")
-    here = git.toplevel()
+    here = Path(journal.worktree)  # the working tree align runs in (asked of git once, when planning)
     for line in listed.stdout.splitlines():
         ref, sha, where = line.split("\0")
         if not ref.startswith("refs/heads/") or ref == journal.ref:
             continue
-        if where and here is not None and Path(where).resolve() != here.resolve():  # here, align switches away
+        if where and Path(where).resolve() != here.resolve():  # here, align switches away
             name, shown = ref.removeprefix("refs/heads/"), os.path.relpath(where, here)
             context.warnings.append(
                 f"{name} not moved: checked out in {shown} (git does not move a branch checked out in another worktree)"
