@@ -212,7 +212,8 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
         "plan",
         help="the resolved plan and a conflict forecast; changes nothing",
         description="Show what `align BRANCH` would do: the recipe and its steps, the target, how many "
-        "commits would move, and whether conflicts are expected (git 2.38+). Nothing is fetched or changed.",
+        "commits would move, and whether conflicts are expected (git 2.38+). Nothing is fetched or changed "
+        "(when this clone does not know the target, the remote is asked which branch its HEAD names).",
         epilog="example:\n  align plan feature/x",
         formatter_class=formatter,
     )
