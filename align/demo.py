@@ -170,7 +170,7 @@ What happened:
 
 def run_cli(argv: Sequence[str]) -> tuple[int, str]:
     """Run ``align ARGV`` in-process; return its exit code and everything it printed, in order."""
-    from align.cli import main
+    from align.cli import main  # the demo runs the CLI in-process; cli does not import the demo
 
     output = io.StringIO()
     with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):

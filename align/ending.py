@@ -1,31 +1,23 @@
-"""How a run ends (or stops): the exit codes, the outcome, the last report and what is kept of the journal."""
+"""How a run ends (or stops): one ``end`` for every ending, the outcome, and the exit code.
+
+Every way a run stops — finished, paused at a conflict, interrupted, stopped on a journal that cannot be
+written, stopped on a bug — goes through ``end``: the status and message are set, the clock stopped, the
+git calls counted, the report written, and the journal archived (a final status) or kept for ``align
+continue`` / ``align abort`` (paused, interrupted, error), in that order, always.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from align.context import Context
 from align.errors import AlignError
 from align.invocation import command
-from align.state import FINAL, Journal, Unrecorded
-
-if TYPE_CHECKING:
-    from align.engine import Context
-
-EXIT_CODES = {
-    "aligned": 0,
-    "up_to_date": 0,
-    "paused": 3,
-    "conflict_aborted": 1,
-    "failed_rolled_back": 1,
-    "failed_kept": 1,
-    "aborted": 0,  # everything restored, as `git rebase --abort`; 1 when a branch could not be (exit_code())
-    "interrupted": 130,
-    "refused": 4,
-    "error": 1,
-}
+from align.state import Journal, Unrecorded
+from align.status import RunStatus
+from align.steps import report
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,48 +36,56 @@ class Outcome:
 
 
 def exit_code(journal: Journal) -> int:
-    """Return the exit code of DESIGN §5 for the journal's status.
+    """Return the exit code of DESIGN §5 for the journal's status (the one place it is decided).
 
     ``align abort`` exits 0 when it restored everything (as ``git rebase --abort`` does), 1 when it
     could not restore a branch (someone else moved it meanwhile).
     """
-    if journal.status == "aborted" and not journal.branch_restored:
+    status = RunStatus(journal.status)
+    if status is RunStatus.ABORTED and not journal.branch_restored:
         return 1
-    return EXIT_CODES.get(journal.status, 1)
+    return status.exit_code
 
 
-def finish(context: Context) -> Outcome:
-    """Run the report step (always last), archive the journal, return the outcome."""
-    from align.steps import report
+def end(context: Context, status: RunStatus, message: str | None = None) -> Outcome:
+    """End (or stop) the run with ``status``: report it, then archive or keep the journal.
 
+    A paused run's journal must be written (``Unrecorded`` goes to the caller, which stops the run as
+    ``error``); an interrupted or stopped one keeps the journal written before its step when this one
+    cannot be written. A final status archives the journal; a problem doing so is a warning.
+    """
     journal = context.journal
-    stop_clock(journal)
-    record_git(context)
-    report.run(context)
-    if journal.status in FINAL:
+    journal.status = status
+    if message is not None:
+        journal.message = message
+    if status is RunStatus.PAUSED:
+        journal.paused_at = time.time()
+    journal.exit_code = exit_code(journal)
+    journal.duration_s = max(0.0, time.time() - journal.started_ts - journal.paused_s)
+    _record_git(context)
+    report.run(context)  # a report that cannot be written is a warning
+    if status.final:
         problem = context.store.finish(journal)
         if problem:  # the run is finished all the same: a warning, printed after the summary
             journal.warnings.append(problem)
             context.rendered += f"\n  warning: {problem}" if context.rendered else ""
-    else:
+    elif status is RunStatus.PAUSED:
         context.save()
-    return outcome(context)
+    else:
+        with contextlib.suppress(Unrecorded):  # the journal on disk (before the step) is enough to finish the run
+            context.save()
+    return Outcome(
+        journal=journal,
+        guidance=tuple(context.guidance),
+        warnings=tuple(context.warnings),
+        rendered=context.rendered,
+    )
 
 
 def interrupted(context: Context) -> Outcome:
     """A signal stopped the run: report it and keep the journal (``align continue`` or ``align abort``)."""
-    from align.steps import report
-
-    context.journal.status = "interrupted"
-    context.journal.message = (
-        f"interrupted by a signal; run `{command('continue')}` to finish or `{command('abort')}` to undo"
-    )
-    stop_clock(context.journal)
-    record_git(context)
-    report.run(context)
-    with contextlib.suppress(Unrecorded):  # the journal on disk (before the step) is enough to finish the run
-        context.save()
-    return outcome(context)
+    message = f"interrupted by a signal; run `{command('continue')}` to finish or `{command('abort')}` to undo"
+    return end(context, RunStatus.INTERRUPTED, message)
 
 
 def stuck(context: Context, error: AlignError) -> Outcome:
@@ -94,41 +94,26 @@ def stuck(context: Context, error: AlignError) -> Outcome:
     Nothing more is changed. The journal on disk (written before each step) is what ``align abort`` and
     ``align continue`` finish the run from once the cause is fixed (space freed, a folder made writable).
     """
-    from align.steps import report
-
-    journal = context.journal
-    journal.status = "error"
     cause = error.reason if isinstance(error, Unrecorded) else error.one_line()
     what = "its journal could not be written" if isinstance(error, Unrecorded) else "git failed"
-    journal.message = (
-        f"align stopped: {what} ({cause}); nothing more was changed. Once the cause is fixed (a full disk?), "
-        f"`{command('abort')}` puts everything back and `{command('continue')}` finishes the run"
-    )
-    stop_clock(journal)
-    record_git(context)
     if isinstance(error, Unrecorded):
         context.guidance.append(f"hint: {error.hint}")
-    report.run(context)  # a report that cannot be written is a warning
-    with contextlib.suppress(Unrecorded):  # the journal as it is now, when it can be written after all
-        context.save()
-    return outcome(context)
-
-
-def crashed(context: Context, error: Exception) -> None:
-    """A bug in align: keep the journal (``align abort`` undoes the run) and report status ``error``."""
-    from align.steps import report
-
-    journal = context.journal
-    journal.status = "error"
-    journal.message = (
-        f"align stopped on an unexpected error ({type(error).__name__}: {error}); nothing more was changed: "
-        f"`{command('abort')}` puts everything back, `{command('continue')}` tries again; please report this"
+    return end(
+        context,
+        RunStatus.ERROR,
+        f"align stopped: {what} ({cause}); nothing more was changed. Once the cause is fixed (a full disk?), "
+        f"`{command('abort')}` puts everything back and `{command('continue')}` finishes the run",
     )
-    stop_clock(journal)
-    record_git(context)
-    report.run(context)
-    with contextlib.suppress(Unrecorded):  # the journal on disk (before the step) is enough for abort
-        context.save()
+
+
+def crashed(context: Context, error: Exception) -> Outcome:
+    """A bug in align: keep the journal (``align abort`` undoes the run) and report status ``error``."""
+    return end(
+        context,
+        RunStatus.ERROR,
+        f"align stopped on an unexpected error ({type(error).__name__}: {error}); nothing more was changed: "
+        f"`{command('abort')}` puts everything back, `{command('continue')}` tries again; please report this",
+    )
 
 
 def close_conflicts(journal: Journal) -> None:
@@ -138,23 +123,7 @@ def close_conflicts(journal: Journal) -> None:
             conflict.resolution = "aborted"
 
 
-def outcome(context: Context) -> Outcome:
-    """Return the outcome of the run in ``context``."""
-    return Outcome(
-        journal=context.journal,
-        guidance=tuple(context.guidance),
-        warnings=tuple(context.warnings),
-        rendered=context.rendered,
-    )
-
-
-def stop_clock(journal: Journal) -> None:
-    """Set the exit code of the journal's status and the run's duration so far (pauses left out)."""
-    journal.exit_code = exit_code(journal)
-    journal.duration_s = max(0.0, time.time() - journal.started_ts - journal.paused_s)
-
-
-def record_git(context: Context) -> None:
+def _record_git(context: Context) -> None:
     """Add the git calls and time since the last record to the journal."""
     context.journal.git_calls += context.git.stats.calls
     context.journal.git_seconds += context.git.stats.seconds

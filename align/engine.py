@@ -8,11 +8,11 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from align import ending, invocation
+from align.context import Context, StepResult
+from align.ending import Outcome
 from align.errors import AlignError, GitError, Interrupted, Refusal
 from align.git import Git
 from align.gitio import defer
@@ -23,43 +23,13 @@ from align.plan import Plan
 from align.recipe import model
 from align.safety import refuse_unsafe
 from align.state import Journal, Phase, Store, Unrecorded
+from align.status import RunStatus, StepStatus
+from align.steps import conflict, rebase, recover, rollback
+from align.steps.registry import ACTIONS
+
+__all__ = ["Outcome", "drive", "resume", "start"]
 
 log = logging.getLogger("align")
-Outcome = ending.Outcome  # what commands show (engine.Outcome)
-ACTIONS = ("backup", "fetch", "rebase", "verify", "validate")
-
-
-@dataclass(frozen=True, kw_only=True)
-class StepResult:
-    """How one step ended: ``ok``, ``skipped``, ``up_to_date``, ``conflict`` or ``failed``."""
-
-    status: str
-    detail: str = ""
-
-
-@dataclass(kw_only=True)
-class Context:
-    """What a step runner works with; the journal is the only state that changes."""
-
-    git: Git
-    store: Store
-    journal: Journal
-    recipe_steps: tuple[model.Step, ...]
-    monitor: Monitor
-    git_dir: Path  # this worktree's git dir (rebase-merge, MERGE_HEAD...)
-    guidance: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    rendered: str = ""
-    cache: dict[str, Any] = field(default_factory=dict)  # what one step computes once for several checks
-
-    def save(self) -> None:
-        """Write the journal (atomically)."""
-        self.store.save(self.journal)
-
-    def step(self, kind: str) -> Any:
-        """Return the recipe's step of ``kind`` or its schema defaults when the recipe has none."""
-        found = next((step for step in self.recipe_steps if step.kind == kind), None)
-        return found if found is not None else model.default_step(kind)
 
 
 def start(git: Git, plan: Plan, *, reports: Reports | None = None) -> Outcome:
@@ -107,8 +77,6 @@ def start(git: Git, plan: Plan, *, reports: Reports | None = None) -> Outcome:
 
 def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
     """Finish a paused or interrupted run: ``continue``, ``skip`` or ``abort``."""
-    from align.steps import rebase, recover, rollback
-
     with store.lock(action, take_over_dead=True), _signals():
         journal = store.journal()
         if journal is not None and journal.invoked_as:
@@ -135,26 +103,24 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
                 detail = rollback.restore(context)
             except (GitError, Unrecorded) as error:
                 return ending.stuck(context, error)
-            journal.phases.append(Phase(name=action, status="ok", duration_s=time.perf_counter() - started))
+            journal.phases.append(Phase(name=action, status=StepStatus.OK, duration_s=time.perf_counter() - started))
             ending.close_conflicts(journal)
             if action == "continue":  # a rollback the run had started (then stopped: a full disk?) is finished
-                journal.status, journal.message = journal.rolling_back, f"{journal.rolling_message}; {detail}"
-            else:
-                journal.status = "aborted"
-                journal.message = f"aborted by the user; {detail}"
-            return ending.finish(context)
+                return ending.end(context, RunStatus(journal.rolling_back), f"{journal.rolling_message}; {detail}")
+            return ending.end(context, RunStatus.ABORTED, f"aborted by the user; {detail}")
         if journal.stash and not journal.started_rebase and "rebase" not in journal.done:
             recover.tidy(context)  # what a stash apply or a checkout cut short left before the run stopped
         if journal.started_rebase and "rebase" not in journal.done:
-            started = context.monitor.step(_title(context.step("rebase"), journal))
+            step = context.options(model.Rebase)
+            started = context.monitor.step(ACTIONS["rebase"].title(step, journal))
             broken = recover.broken_rebase(context)
             if broken and action == "continue" and rebase.restartable(context):
                 broken = ""  # nothing of the user's in it: the rebase step starts it over
             try:
                 if broken:  # git cannot go on: the run fails there, and on_fail decides (rollback: abort)
-                    result = StepResult(status="failed", detail=f"{broken}; align cannot {action} it")
+                    result = StepResult(status=StepStatus.FAILED, detail=f"{broken}; align cannot {action} it")
                 else:
-                    result = rebase.resume(context, context.step("rebase"), action)
+                    result = rebase.resume(context, step, action)
             except Interrupted:
                 return ending.interrupted(context)
             except Unrecorded as error:
@@ -175,23 +141,22 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
 
 def drive(context: Context) -> Outcome:
     """Run the action steps not yet done, in recipe order, then finish the run."""
-    from align.steps import RUNNERS
-
     journal = context.journal
-    journal.status = "running"
+    journal.status = RunStatus.RUNNING
     try:
         for step in context.recipe_steps:
-            if step.kind not in ACTIONS or step.kind in journal.done:
+            action = ACTIONS.get(step.kind)
+            if action is None or step.kind in journal.done:
                 continue
             journal.step = step.kind
             context.save()
-            started = context.monitor.step(_title(step, journal))
+            started = context.monitor.step(action.title(step, journal))
             try:
-                result = RUNNERS[step.kind](context, step)
+                result = action.run(context, step)
             except (Refusal, Interrupted, Unrecorded):
                 raise
             except AlignError as error:
-                result = StepResult(status="failed", detail=error.one_line())
+                result = StepResult(status=StepStatus.FAILED, detail=error.one_line())
             except Exception as error:
                 ending.crashed(context, error)
                 raise
@@ -199,9 +164,7 @@ def drive(context: Context) -> Outcome:
             if outcome is not None:
                 return outcome
             journal.done.append(step.kind)
-        if journal.status == "running":
-            from align.steps import rollback
-
+        if journal.status == RunStatus.RUNNING:
             rollback.settle(context)
     except Interrupted:
         return ending.interrupted(context)
@@ -209,72 +172,59 @@ def drive(context: Context) -> Outcome:
         return _refused(context, error)
     except (GitError, Unrecorded) as error:  # the journal cannot be written, or a rollback failed
         return ending.stuck(context, error)
-    if journal.status == "running":
-        journal.status = "up_to_date" if journal.new_tip in ("", journal.original_tip) else "aligned"
-    return ending.finish(context)
+    if journal.status != RunStatus.RUNNING:  # settled by a rollback: a refusal, a failure
+        return ending.end(context, RunStatus(journal.status))
+    aligned = journal.new_tip not in ("", journal.original_tip)
+    return ending.end(context, RunStatus.ALIGNED if aligned else RunStatus.UP_TO_DATE)
 
 
 def _after_step(context: Context, kind: str, result: StepResult, started: float) -> Outcome | None:
     """Record the step; dispatch a conflict or a failure; return an outcome when the run stops here."""
-    from align.steps import conflict, report, rollback
-
     journal = context.journal
     elapsed = context.monitor.done(started, result.detail, result.status)
     journal.phases.append(Phase(name=kind, status=result.status, duration_s=elapsed, detail=result.detail))
-    if result.status == "conflict":
-        if context.step("on_conflict").action == "pause":
-            journal.status = "paused"
-            journal.paused_at = time.time()
-            ending.stop_clock(journal)
+    if result.status is StepStatus.CONFLICT:
+        if context.options(model.OnConflict).action == "pause":
             context.guidance.extend(conflict.guidance(context))
-            ending.record_git(context)
-            report.run(context)
-            context.save()
-            return ending.outcome(context)
+            return ending.end(context, RunStatus.PAUSED)
         started = time.perf_counter()
         ending.close_conflicts(journal)
-        _rolling_back(journal, "conflict_aborted", "a conflict ended the run (on_conflict: abort)")
+        message = "a conflict ended the run (on_conflict: abort)"
+        _rolling_back(journal, RunStatus.CONFLICT_ABORTED, message)
         detail = rollback.restore(context)
-        journal.phases.append(Phase(name="on_conflict", status="aborted", duration_s=time.perf_counter() - started))
-        journal.status = "conflict_aborted"
-        journal.message = f"a conflict ended the run (on_conflict: abort); {detail}"
-        return ending.finish(context)
-    if result.status == "failed":
+        elapsed = time.perf_counter() - started
+        journal.phases.append(Phase(name="on_conflict", status=StepStatus.ABORTED, duration_s=elapsed))
+        return ending.end(context, RunStatus.CONFLICT_ABORTED, f"{message}; {detail}")
+    if result.status is StepStatus.FAILED:
         journal.message = result.detail
         started = time.perf_counter()
         ending.close_conflicts(journal)
-        if context.step("on_fail").action == "rollback":
-            _rolling_back(journal, "failed_rolled_back", result.detail)
+        if context.options(model.OnFail).action == "rollback":
+            _rolling_back(journal, RunStatus.FAILED_ROLLED_BACK, result.detail)
             detail = rollback.restore(context)
-            journal.status = "failed_rolled_back"
-            journal.message = f"{result.detail}; {detail}"
+            status, message = RunStatus.FAILED_ROLLED_BACK, f"{result.detail}; {detail}"
         else:
             context.guidance.extend(rollback.keep_guidance(context))
-            journal.status = "failed_kept"
-        journal.phases.append(Phase(name="on_fail", status="ok", duration_s=time.perf_counter() - started))
-        return ending.finish(context)
+            status, message = RunStatus.FAILED_KEPT, result.detail
+        journal.phases.append(Phase(name="on_fail", status=StepStatus.OK, duration_s=time.perf_counter() - started))
+        return ending.end(context, status, message)
     return None
 
 
 def _refused(context: Context, error: Refusal) -> Outcome:
     """A step found the run unsafe: undo what was done (usually nothing) and report the refusal."""
-    from align.steps import rollback
-
-    journal = context.journal
-    _rolling_back(journal, "refused", error.one_line())
+    _rolling_back(context.journal, RunStatus.REFUSED, error.one_line())
     try:
         rollback.restore(context)
     except (GitError, Unrecorded) as failure:
         return ending.stuck(context, failure)
-    journal.status = "refused"
-    journal.message = error.one_line()
     context.guidance.append(f"refused: {error.message}")
     if error.hint:
         context.guidance.append(f"hint: {error.hint}")
-    return ending.finish(context)
+    return ending.end(context, RunStatus.REFUSED, error.one_line())
 
 
-def _rolling_back(journal: Journal, status: str, message: str) -> None:
+def _rolling_back(journal: Journal, status: RunStatus, message: str) -> None:
     """Note where a rollback is heading, so that ``align continue`` can finish it if it stops half-way."""
     journal.rolling_back, journal.rolling_message = status, message
 
@@ -308,17 +258,6 @@ def _context(git: Git, store: Store, journal: Journal, git_dir: Path) -> Context
         git_dir=git_dir,
         warnings=journal.warnings,  # the same list: warnings survive a pause
     )
-
-
-def _title(step: model.Step, journal: Journal) -> str:
-    titles = {
-        "backup": f"backup {journal.branch}",
-        "fetch": f"fetch {journal.target} from {journal.remote}",
-        "rebase": f"{getattr(step, 'strategy', 'rebase')} {journal.branch} onto {journal.onto}",
-        "verify": "verify",
-        "validate": "validate",
-    }
-    return titles[step.kind]
 
 
 @contextlib.contextmanager

@@ -9,9 +9,9 @@ from align import invocation
 from align.errors import Refusal
 from align.git import Git
 from align.invocation import command
-from align.plan import Plan, onto_commit, operation_in_progress, refuse_unmovable
-from align.recipe import model
+from align.plan import Plan, operation_in_progress, refuse_unmovable
 from align.state import Store
+from align.steps.registry import ACTIONS
 
 
 def refuse_unsafe(git: Git, store: Store, plan: Plan) -> None:
@@ -33,31 +33,10 @@ def refuse_unsafe(git: Git, store: Store, plan: Plan) -> None:
             hint="finish or abort it with git first (`git status` says how), then run align again",
         )
     refuse_hidden_index_state(git, plan.location.root)
-    fetch = plan.recipe.step("fetch")
-    if isinstance(fetch, model.Fetch) and not fetch.offline:
-        from align.steps.fetch import check_remote
-
-        check_remote(git, plan.remote)
-    rebase = plan.recipe.step("rebase")
-    if isinstance(rebase, model.Rebase) and rebase.strategy == "rebase" and not rebase.rebase_merges:
-        from align.steps.rebase import refuse_flattening
-
-        onto = onto_commit(git, plan.onto)  # as last fetched; the rebase step checks again after the fetch
-        if onto is not None:
-            merges = git.run("rev-list", "--count", "--min-parents=2", f"{onto}..{plan.tip}", "--").stdout
-            refuse_flattening(plan.branch, int(merges.strip() or 0), plan.onto)
-    if rebase is not None and rebase.dirty == "refuse" and git.changes():  # type: ignore[union-attr]
-        raise Refusal(
-            "the working tree has uncommitted changes and the recipe says `dirty: refuse`",
-            hint="commit or stash them first (`git stash push --include-untracked`), or use `dirty: stash`",
-        )
-    validate = plan.recipe.step("validate")
-    if isinstance(validate, model.Validate):
-        from align.steps.validate import preflight
-
-        onto = onto_commit(git, plan.onto)  # the noxfile as it will be: the target's when the tree has none
-        target = (onto, plan.onto) if onto is not None else None
-        preflight(plan.location.root, validate, target=target)  # unknown sessions, no noxfile: exit 2, nothing moved
+    for step in plan.recipe.steps:  # each step kind's own checks (align.steps.registry), in recipe order
+        action = ACTIONS.get(step.kind)
+        if action is not None:
+            action.preflight(git, plan, step)
 
 
 def refuse_hidden_index_state(git: Git, root: Path) -> None:

@@ -14,11 +14,7 @@ from typing import Any
 
 from align.errors import AlignError, Refusal
 from align.invocation import command
-
-# A run's journal status: running, paused (at a conflict), interrupted, or one of the final statuses.
-FINAL = (
-    "aligned", "up_to_date", "conflict_aborted", "failed_rolled_back", "failed_kept", "error", "aborted", "refused",
-)  # fmt: skip
+from align.status import RunStatus, StepStatus
 
 
 class Unrecorded(AlignError):
@@ -74,7 +70,7 @@ class Phase:
     """One step as it ran."""
 
     name: str
-    status: str
+    status: StepStatus
     duration_s: float
     detail: str = ""
 
@@ -105,7 +101,7 @@ class Journal:
     new_tip: str = ""
     step: str = ""
     done: list[str] = field(default_factory=list)
-    status: str = "running"
+    status: RunStatus = RunStatus.RUNNING
     message: str = ""
     exit_code: int = 0
     commits_before: int = 0
@@ -155,7 +151,8 @@ class Journal:
         data["conflicts"] = [
             Conflict(**{**item, "files": [tuple(pair) for pair in item["files"]]}) for item in data["conflicts"]
         ]
-        data["phases"] = [Phase(**item) for item in data["phases"]]
+        data["phases"] = [Phase(**{**item, "status": StepStatus(item["status"])}) for item in data["phases"]]
+        data["status"] = RunStatus(data["status"])
         known = {item.name for item in dataclasses.fields(cls)}
         return cls(**{key: value for key, value in data.items() if key in known})
 

@@ -13,6 +13,7 @@ from align.git import Git
 from align.outputs import REPORT_OPTIONS, Reports
 from align.plan import Options, Plan, locate, make_plan, new_run_id
 from align.state import Journal, Store
+from align.status import RunStatus
 
 
 def run(args: argparse.Namespace) -> int:
@@ -126,7 +127,7 @@ def _report_refusal(
         target=plan.target if plan else (args.target or ""),
         remote=plan.remote if plan else (args.remote or ""),
         onto=plan.onto if plan else "",
-        status="refused",
+        status=RunStatus.REFUSED,
         exit_code=error.exit_code,
         message=error.one_line(),
         report_json=reports.json,

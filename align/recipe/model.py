@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from typing import ClassVar, Literal
 
 from align.errors import Problem
+from align.resources import schema
 
 VarValue = str | int | bool | float | tuple[str, ...]
 
@@ -160,8 +161,6 @@ def default_step(kind: str) -> Step:
 
 
 def _defaults(kind: str) -> dict[str, object]:
-    from align.resources import schema
-
     properties = schema()["$defs"][kind]["properties"]
     names = {item.name for item in fields(STEP_TYPES[kind])}
     return {name: spec["default"] for name, spec in properties.items() if name in names}

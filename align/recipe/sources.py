@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, overload
 
-from align.errors import AlignError
+from align.errors import AlignError, GitError
 from align.recipe.messages import did_you_mean
 from align.resources import data_dir
 
@@ -265,7 +265,7 @@ def discover(
         found = locate(reference, None, cwd)
         return replace(found, found="option", why=f"given with --recipe {reference}")
     if root is None:
-        from align.git import Git
+        from align.git import Git  # lazy: start-up time of align check
 
         root = Git(cwd).toplevel()
     if root is None:
@@ -286,7 +286,7 @@ def discover(
 
 def target_recipe(root: Path, ref: str, label: str) -> Source | None:
     """Return the ``.align.yaml`` (or ``.align.yml``) of commit ``ref``, or None when it has none."""
-    from align.git import Git
+    from align.git import Git  # lazy: start-up time of align check
 
     commit = Git(root).commit_of(ref)
     if commit is None:
@@ -304,8 +304,7 @@ def tree_file(pin: TreePin) -> Source: ...
 def tree_file(pin: TreePin, *, missing_ok: bool) -> Source | None: ...
 def tree_file(pin: TreePin, *, missing_ok: bool = False) -> Source | None:
     """Return the file ``pin`` names, copied into the cache (by commit and path) to be read like any recipe."""
-    from align.errors import GitError
-    from align.git import Git
+    from align.git import Git  # lazy: start-up time of align check
 
     cached = cache_dir() / "tree" / pin.commit / pin.path
     display = f"{pin.label}:{pin.path}"
@@ -332,8 +331,7 @@ def cache_dir() -> Path:
 
 
 def _fetch(pin: GitPin, cached: Path) -> None:
-    from align.errors import GitError
-    from align.git import ALLOWED_PROTOCOLS, Git
+    from align.git import ALLOWED_PROTOCOLS, Git  # lazy: start-up time of align check
 
     store = cache_dir() / "repos" / (_url_key(pin.url) + ".git")
     try:

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from align import __version__
+from align.report import console, junit, markdown
 from align.state import Journal
 
 SCHEMA_VERSION = 1
@@ -90,22 +91,16 @@ def build(journal: Journal, guidance: Sequence[str] = ()) -> dict[str, Any]:
 
 
 def render(report: dict[str, Any], fmt: str) -> str:
-    """Return ``report`` rendered in ``fmt`` (one of ``FORMATS``); the renderer is imported only when used."""
+    """Return ``report`` rendered in ``fmt`` (one of ``FORMATS``)."""
     if fmt == "json":
         import json
 
         return json.dumps(report, indent=2, sort_keys=True)
     if fmt == "console":
-        from align.report import console
-
         return console.render(report)
     if fmt == "markdown":
-        from align.report import markdown
-
         return markdown.render(report)
     if fmt == "junit":
-        from align.report import junit
-
         return junit.render(report)
     raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
@@ -121,8 +116,6 @@ def render_many(reports: Sequence[dict[str, Any]], fmt: str) -> str:
 
         return json.dumps(list(reports), indent=2, sort_keys=True)
     if fmt == "junit":
-        from align.report import junit
-
         return junit.render_many(reports)
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -1,20 +1,5 @@
-"""Step runners, one module per step kind, registered in one dict.
+"""Step runners, one module per step kind; ``align.steps.registry`` registers them (one entry per kind).
 
-A runner takes the engine's ``Context`` and its step's options and returns a ``StepResult``;
-it never prints and never calls ``sh`` (only ``context.git``).
+A runner takes the ``align.context.Context`` and its step's options and returns a ``StepResult``;
+it never prints and never calls ``sh`` (only ``context.git``). Step modules never import the engine.
 """
-
-from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
-
-from align.steps import backup, fetch, rebase, validate, verify
-
-RUNNERS: dict[str, Callable[[Any, Any], Any]] = {
-    "backup": backup.run,
-    "fetch": fetch.run,
-    "rebase": rebase.run,
-    "verify": verify.run,
-    "validate": validate.run,
-}

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from align.engine import Context, StepResult
+from align.context import Context, StepResult, StepStatus
 from align.errors import AlignError
 from align.git import ZERO, Git
+from align.recipe.model import Backup
 
 PREFIX = "refs/align/backups/"
 
 
-def run(context: Context, step: Any) -> StepResult:
+def run(context: Context, step: Backup) -> StepResult:
     """Save the branch tip (once per run), before any ref moves."""
     journal = context.journal
     if not journal.backup_ref:
         why = f"before align run {journal.run_id}"
         journal.backup_ref = save(context.git, journal.branch, journal.original_tip, why)
         context.save()
-    return StepResult(status="ok", detail=f"saved {journal.original_tip[:12]} as {journal.backup_ref}")
+    return StepResult(status=StepStatus.OK, detail=f"saved {journal.original_tip[:12]} as {journal.backup_ref}")
 
 
 def save(git: Git, branch: str, sha: str, why: str) -> str:

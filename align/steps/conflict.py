@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from align.engine import Context
+from align.context import Context
 from align.errors import Refusal
 from align.git import Git
 from align.invocation import command
 from align.state import Conflict, Journal
+from align.steps import guidance as guide
 
 KINDS = {
     "UU": "both modified",
@@ -41,9 +42,7 @@ def commit_at(git: Git, git_dir: Path) -> dict[str, str]:
 
 def heard(context: Context, said: str) -> None:
     """Keep what git said about particular files as it stopped (its CONFLICT lines), for the guidance."""
-    from align.steps import guidance as guide
-
-    context.cache["conflict_notes"] = guide.notes(said)
+    context.conflict_notes = guide.notes(said)
 
 
 def record(context: Context, files: list[tuple[str, str]], *, resolution: str = "pending") -> Conflict:
@@ -75,8 +74,6 @@ def rerere_paths(stderr: str) -> list[tuple[str, str]]:
 
 def guidance(context: Context) -> list[str]:
     """Return what to tell the user at a pause: the commit, each file and its kind, what to run next."""
-    from align.steps import guidance as guide
-
     return guide.render(context)
 
 

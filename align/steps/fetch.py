@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from align import shallow
-from align.engine import Context, StepResult
+from align.context import Context, StepResult, StepStatus
 from align.errors import Refusal
 from align.git import Git, Result
 from align.recipe.model import Fetch
@@ -24,7 +24,7 @@ def run(context: Context, step: Fetch) -> StepResult:
     journal = context.journal
     if step.offline:
         context.warnings.append(f"offline: {journal.remote}/{journal.target} was not refreshed")
-        return StepResult(status="skipped", detail=f"offline: {journal.remote}/{journal.target} not refreshed")
+        return StepResult(status=StepStatus.SKIPPED, detail=f"offline: {journal.remote}/{journal.target} not refreshed")
     git = context.git
     check_remote(git, journal.remote)  # checked before the run too; again here, right before the fetch
     refspec = f"+refs/heads/{journal.target}:refs/remotes/{journal.remote}/{journal.target}"
@@ -46,7 +46,7 @@ def run(context: Context, step: Fetch) -> StepResult:
             recipe_changed(context, before, after)
             if after is not None and shallow.is_shallow(context.store.root.parent):
                 return _reach_merge_base(context, step, args, detail)
-            return StepResult(status="ok", detail=detail)
+            return StepResult(status=StepStatus.OK, detail=detail)
         # A timeout is taken for a transient failure (a stalled connection): retried like one.
         if (not result.timed_out and _permanent(result.stderr)) or attempt == step.attempts:
             break
@@ -55,7 +55,7 @@ def run(context: Context, step: Fetch) -> StepResult:
         time.sleep(step.backoff * 2 ** (attempt - 1))
     assert result is not None
     why = _reason(git, journal.remote, result, step)
-    return StepResult(status="failed", detail=f"fetch of {journal.target} from {journal.remote} failed: {why}")
+    return StepResult(status=StepStatus.FAILED, detail=f"fetch of {journal.target} from {journal.remote} failed: {why}")
 
 
 def _reach_merge_base(context: Context, step: Fetch, args: list[str], detail: str) -> StepResult:
@@ -63,7 +63,7 @@ def _reach_merge_base(context: Context, step: Fetch, args: list[str], detail: st
     git, journal = context.git, context.journal
     tracking = f"refs/remotes/{journal.remote}/{journal.target}"
     if shallow.merge_base(git, journal.original_tip, tracking) is not None:
-        return StepResult(status="ok", detail=detail)
+        return StepResult(status=StepStatus.OK, detail=detail)
     onto = f"{journal.remote}/{journal.target}"
     if not step.deepen:
         raise shallow.no_merge_base(journal.branch, onto, journal.remote)
@@ -74,7 +74,7 @@ def _reach_merge_base(context: Context, step: Fetch, args: list[str], detail: st
     )  # fmt: skip
     if not found:
         raise shallow.no_merge_base(journal.branch, onto, journal.remote)
-    return StepResult(status="ok", detail=f"{detail}; {done}")
+    return StepResult(status=StepStatus.OK, detail=f"{detail}; {done}")
 
 
 def moved(context: Context, before: str | None, after: str | None) -> str:

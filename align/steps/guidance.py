@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from align.engine import Context
+from align.context import Context
 from align.invocation import command
 from align.steps.cause import Cause, causes
 
@@ -32,7 +32,7 @@ def render(context: Context) -> list[str]:
     paths = [path for path, _ in conflict.files]
     merging = (context.git_dir / "MERGE_HEAD").exists()
     found = causes(context.git, context.git_dir, journal.base, journal.onto_sha, paths, merging=merging)
-    said: dict[str, str] = context.cache.get("conflict_notes", {})
+    said = context.conflict_notes
     if merging:
         lines = [f"conflict while merging {journal.onto} ({conflict.commit}) into {journal.branch}"]
     else:

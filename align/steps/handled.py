@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from align.engine import Context
+from align.context import Context
 from align.git import Git
+from align.recipe.model import Rebase
 from align.state import Conflict, Journal
 from align.steps import conflict
 
@@ -89,7 +90,7 @@ def settle(git: Git, git_dir: Path, journal: Journal, *, merging: bool) -> bool:
 
 def unchanged_detail(context: Context) -> str:
     """Say why the branch did not change when align expected a rebase or merge to have moved it."""
-    merging = context.step("rebase").strategy == "merge"
+    merging = context.options(Rebase).strategy == "merge"
     ended = ended_with_git(context.git, context.journal, merging=merging)
     if ended:
         return f"{ended} during the pause: there is nothing left to continue"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from align.engine import Context
+from align.context import Context
 from align.git import Git
 
 # Attributes that make the bytes on disk differ from the bytes git stores.

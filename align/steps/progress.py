@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from align.context import Context
 from align.recipe.model import Rebase
-
-if TYPE_CHECKING:
-    from align.engine import Context
 
 
 def callback(context: Context, step: Rebase) -> Callable[[str], None]:

@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 
 from align import shallow
-from align.engine import Context, StepResult
+from align.context import Context, StepResult, StepStatus
 from align.errors import Refusal
 from align.git import Git
 from align.invocation import command
 from align.plan import NO_SUBMODULES, onto_commit, operation_in_progress
-from align.recipe.model import Rebase, Verify
-from align.steps import backup, conflict, handled, keep, progress, stale, stash
+from align.recipe.model import Backup, Rebase, Verify
+from align.steps import backup, conflict, handled, keep, progress, rollback, stale, stash
 
 UPDATE_REFS_VERSION = (2, 38)
 MAX_AUTO_CONTINUE = 1000  # rerere resolutions continued in one go, at most
@@ -33,7 +33,7 @@ def run(context: Context, step: Rebase) -> StepResult:
     journal.onto_sha, journal.base = onto, base or ""
     journal.commits_before = journal.commits_after = ahead
     if behind == 0:
-        return StepResult(status="up_to_date", detail=f"{journal.branch} already contains {journal.onto}")
+        return StepResult(status=StepStatus.UP_TO_DATE, detail=f"{journal.branch} already contains {journal.onto}")
     if step.strategy == "rebase" and not step.rebase_merges:
         refuse_flattening(journal.branch, merges, journal.onto)
     if step.update_refs and git.version()[:2] < UPDATE_REFS_VERSION:
@@ -41,7 +41,7 @@ def run(context: Context, step: Rebase) -> StepResult:
     head = journal.original_tip if journal.original_head == journal.ref else git.commit_of(journal.original_head)
     at_risk = _protect_local_files(context, head or "")
     if not journal.backup_ref:  # promise 1: a backup before any ref moves, even without a backup step
-        backup.run(context, step)
+        backup.run(context, Backup())
     if step.update_refs:
         _save_stacked(context)
     stash.save(context, head or "", at_risk)
@@ -104,8 +104,6 @@ def restartable(context: Context) -> bool:
 
 def _restart(context: Context, step: Rebase) -> StepResult:
     """Undo the interrupted rebase or merge (the user's work is in align's stash) and start it again."""
-    from align.steps import rollback
-
     git, journal = context.git, context.journal
     operation = operation_in_progress(context.git_dir)
     if operation == "a merge":
@@ -179,14 +177,14 @@ def _outcome(context: Context, step: Rebase, stopped: str | None) -> StepResult:
         files = git.unmerged()
         if not _in_progress(context, step):
             detail = stopped.strip().splitlines()[-1] if stopped.strip() else "git stopped"
-            return StepResult(status="failed", detail=f"{step.strategy} failed: {detail}")
+            return StepResult(status=StepStatus.FAILED, detail=f"{step.strategy} failed: {detail}")
         resolved = conflict.rerere_paths(stopped)
         if not files and not resolved:  # git stopped for another reason than a conflict: never a pause
             return _not_a_conflict(context, step, stopped)
         rounds += 1
         if files or not step.rerere or not resolved or rounds > MAX_AUTO_CONTINUE:
             recorded = conflict.record(context, files)
-            return StepResult(status="conflict", detail=f"conflict in {recorded.commit} {recorded.subject}")
+            return StepResult(status=StepStatus.CONFLICT, detail=f"conflict in {recorded.commit} {recorded.subject}")
         conflict.record(context, resolved, resolution="auto-resolved (rerere)")
         stopped = _continue(context, step)
     return _finish(context)
@@ -196,7 +194,7 @@ def _not_a_conflict(context: Context, step: Rebase, stderr: str) -> StepResult:
     """Name why git stopped when no file conflicts (a failed signature, a hook...): the run fails, not pauses."""
     cause, hint = failure_cause(stderr)
     context.guidance.append(f"hint: {hint}")
-    return StepResult(status="failed", detail=f"{step.strategy} stopped, not on a conflict: {cause}")
+    return StepResult(status=StepStatus.FAILED, detail=f"{step.strategy} stopped, not on a conflict: {cause}")
 
 
 def failure_cause(stderr: str) -> tuple[str, str]:
@@ -281,7 +279,7 @@ def _record_emptied(context: Context, stderr: str) -> None:
 
 def _rebasing(context: Context) -> bool:
     """Tell whether the run rebases (rather than merges)."""
-    return bool(context.step("rebase").strategy == "rebase")
+    return bool(context.options(Rebase).strategy == "rebase")
 
 
 def _acting(context: Context) -> Git:
@@ -378,7 +376,7 @@ def _finish(context: Context) -> StepResult:
         journal.stacked_new = {name: ref.sha for name, ref in git.refs(*journal.stacked).items()}
     if journal.new_tip == journal.original_tip:
         context.save()
-        return StepResult(status="failed", detail=handled.unchanged_detail(context))
+        return StepResult(status=StepStatus.FAILED, detail=handled.unchanged_detail(context))
     after = git.run("rev-list", "--count", f"{journal.onto_sha}..{journal.new_tip}", "--").stdout.strip()
     journal.commits_after = int(after or 0)
     checked = any(isinstance(item, Verify) and "patches_preserved" in item.checks for item in context.recipe_steps)
@@ -395,4 +393,4 @@ def _finish(context: Context) -> StepResult:
     detail = f"{journal.original_tip[:12]} -> {journal.new_tip[:12]}, {journal.commits_after} commit(s) on top"
     if not journal.commits_before and journal.new_tip == journal.onto_sha:
         detail = f"fast-forward: {journal.original_tip[:12]} -> {journal.new_tip[:12]}, no commit of its own"
-    return StepResult(status="ok", detail=detail)
+    return StepResult(status=StepStatus.OK, detail=detail)

@@ -19,7 +19,7 @@ import os
 import shutil
 from pathlib import Path
 
-from align.engine import Context
+from align.context import Context
 from align.errors import GitError
 from align.plan import NO_SUBMODULES
 

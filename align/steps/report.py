@@ -21,20 +21,19 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from align.context import Context
+from align.recipe.model import Report
 from align.report import FILE_NAMES, build, render, render_many
 from align.state import Journal, Store, write_atomic
-
-if TYPE_CHECKING:
-    from align.engine import Context
 
 SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
 
 
 def run(context: Context) -> None:
     """Write the run's reports in the formats the recipe asks for; keep the console summary to print."""
-    formats = context.step("report").formats
+    formats = context.options(Report).formats
     context.rendered = write(context.store, context.journal, formats, context.guidance)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from align.engine import Context
+from align.context import Context
 from align.errors import AlignError
 from align.invocation import command
 from align.plan import NO_SUBMODULES, operation_in_progress

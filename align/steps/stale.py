@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from align.engine import Context
+from align.context import Context
 from align.stopped import LEFT_BEHIND, SLACK
 
 

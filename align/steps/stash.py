@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from align.engine import Context
+from align.context import Context
 from align.errors import AlignError
 from align.git import ZERO
 from align.steps import keep

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from align import git
-from align.engine import Context, StepResult
+from align.context import Context, StepResult, StepStatus
 from align.errors import UsageError
 from align.recipe.model import Validate
 from align.steps import _process
@@ -61,10 +61,10 @@ def run(context: Context, step: Validate) -> StepResult:
     """Run each nox session, then each command; stop at the first one that fails, errs or times out."""
     journal = context.journal
     if not journal.new_tip or journal.new_tip == journal.original_tip:
-        return StepResult(status="skipped", detail="nothing was rewritten")
+        return StepResult(status=StepStatus.SKIPPED, detail="nothing was rewritten")
     labels = [*(f"nox:{name}" for name in step.nox), *(" ".join(argv) for argv in step.run)]
     if not labels:
-        return StepResult(status="skipped", detail="no sessions or commands")
+        return StepResult(status=StepStatus.SKIPPED, detail="no sessions or commands")
     journal.sessions.clear()  # a resumed run validates again, from the start
     root, env = context.git.cwd, environment()
     for index, label in enumerate(labels):
@@ -79,8 +79,8 @@ def run(context: Context, step: Validate) -> StepResult:
         failed = next((entry for entry in entries if not entry["ok"]), None)
         if failed is not None:
             rest = labels[index + 1 :]
-            return StepResult(status="failed", detail=_why(failed, step.timeout) + _not_run(rest))
-    return StepResult(status="ok", detail=_summary(journal.sessions))
+            return StepResult(status=StepStatus.FAILED, detail=_why(failed, step.timeout) + _not_run(rest))
+    return StepResult(status=StepStatus.OK, detail=_summary(journal.sessions))
 
 
 def preflight(root: Path, step: Validate, *, target: tuple[str, str] | None = None) -> None:

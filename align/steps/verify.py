@@ -19,9 +19,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from align.engine import Context, StepResult
+from align.context import Context, StepResult, StepStatus
 from align.plan import operation_in_progress
-from align.recipe.model import Verify
+from align.recipe.model import Rebase, Verify
 from align.steps import patches
 
 MERGE_TREE_VERSION = (2, 38)
@@ -34,7 +34,7 @@ def run(context: Context, step: Verify) -> StepResult:
     """Run each check the recipe names, timing each; fail with every failed check's reason."""
     journal = context.journal
     if not journal.new_tip or journal.new_tip == journal.original_tip:
-        return StepResult(status="skipped", detail="nothing was rewritten")
+        return StepResult(status=StepStatus.SKIPPED, detail="nothing was rewritten")
     journal.checks = []
     failed, passed = [], []
     for name in step.checks:
@@ -59,10 +59,10 @@ def run(context: Context, step: Verify) -> StepResult:
             context.monitor.warn(f"{name}: {detail}")
     context.save()
     if failed:
-        return StepResult(status="failed", detail="verify failed: " + "; ".join(failed))
+        return StepResult(status=StepStatus.FAILED, detail="verify failed: " + "; ".join(failed))
     others = [f"{item['check']} {item['status']}" for item in journal.checks if item["status"] != "passed"]
     detail = f"{len(passed) - len(others)} check(s) passed: {', '.join(passed)}"
-    return StepResult(status="ok", detail=detail + (f" ({', '.join(others)})" if others else ""))
+    return StepResult(status=StepStatus.OK, detail=detail + (f" ({', '.join(others)})" if others else ""))
 
 
 def _clean_state(context: Context, step: Verify) -> str | None:
@@ -81,7 +81,7 @@ def _contains_target(context: Context, step: Verify) -> str | None:
 
 def _linear(context: Context, step: Verify) -> str | None:
     journal = context.journal
-    rebase = context.step("rebase")
+    rebase = context.options(Rebase)
     if rebase.strategy == "merge" or rebase.rebase_merges:
         return None
     merges = context.git.run("rev-list", "--count", "--min-parents=2", f"{journal.onto_sha}..{journal.new_tip}", "--")
@@ -159,10 +159,10 @@ def _tree_matches_merge(context: Context, step: Verify) -> Verdict:
 
 def _accounting(context: Context) -> patches.Accounting:
     """Return where each old commit went, computed once per verify step and kept in the journal."""
-    found = context.cache.get("patches")
-    if not isinstance(found, patches.Accounting):
+    found = context.accounting
+    if found is None:
         found = patches.account(context.git, context.journal)
-        context.cache["patches"] = found
+        context.accounting = found
         context.journal.patches = found.as_dict()
     return found
 
