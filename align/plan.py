@@ -14,7 +14,7 @@ from align.errors import Refusal, UsageError
 from align.git import MIN_VERSION, Git, Location, Ref
 from align.parser import COMMANDS
 from align.recipe import sources
-from align.recipe.model import Recipe
+from align.recipe.model import Fetch, Rebase, Recipe
 from align.recipe.resolve import parse_override, resolve
 from align.resources import schema
 
@@ -192,14 +192,14 @@ def make_plan(git: Git, options: Options) -> Plan:
         raise Refusal(f"no branch {branch!r} in this repository", hint="`git branch --list` shows the branches")
     target = recipe.target
     if target is None:
-        fetch = recipe.step("fetch")
-        ask = fetch is not None and not getattr(fetch, "offline", False)  # the run goes to the remote anyway
+        fetch = recipe.find(Fetch)
+        ask = fetch is not None and not fetch.offline  # the run goes to the remote anyway
         target = default_target(found, remote, git=git, location=location, ask=ask)
         recipe = resolve(
             source, cwd=options.cwd, overrides=overrides, runtime={**runtime, "target": target}, require_rebase=True
         )
-    step = recipe.step("rebase")
-    onto = getattr(step, "onto", f"{remote}/{target}")
+    step = recipe.find(Rebase)
+    onto = step.onto if step is not None else f"{remote}/{target}"
     return Plan(
         run_id=run_id,
         location=location,

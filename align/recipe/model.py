@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, TypeVar
 
 from align.errors import Problem
 from align.resources import schema
 
 VarValue = str | int | bool | float | tuple[str, ...]
+S = TypeVar("S", bound="Step")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -137,8 +138,12 @@ class Recipe:
     why: str = ""  # the same, in words
 
     def step(self, kind: str) -> Step | None:
-        """Return the step of ``kind``, or None when the recipe has none."""
+        """Return the step of ``kind`` (its name in the recipe), or None when the recipe has none."""
         return next((step for step in self.steps if step.kind == kind), None)
+
+    def find(self, kind: type[S]) -> S | None:
+        """Return the recipe's step of type ``kind`` (``Rebase``...), or None when the recipe has none."""
+        return next((step for step in self.steps if isinstance(step, kind)), None)
 
 
 def step_to_dict(step: Step) -> dict[str, dict[str, object]]:
