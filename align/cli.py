@@ -18,7 +18,12 @@ from align.parser import GLOBAL_VALUE_OPTIONS, RUN_VALUE_OPTIONS, build_parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run align with ``argv`` (default: ``sys.argv[1:]``) and return its exit code."""
+    """Run align with ``argv`` (default: ``sys.argv[1:]``) and return its exit code.
+
+    Whatever happens, this returns: an ``AlignError`` is printed with its hint and its own exit code,
+    Ctrl-C (or SIGTERM) is one line and 130, and any other exception, a bug, is one line, a crash log
+    and 70 (``align.crash``); never a traceback.
+    """
     words = list(sys.argv[1:] if argv is None else argv)
     try:
         return _main(words)
@@ -27,6 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # that has started turns a signal into its own "interrupted" ending instead.
         print(f"align: interrupted (`{command('status')}` tells whether a run was left to finish)", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug in align
+        from align import crash  # lazy: start-up time (DESIGN §9); only a crash needs it
+
+        return crash.report(error, words)
 
 
 def _main(argv: list[str]) -> int:
