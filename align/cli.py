@@ -13,7 +13,6 @@ from align.commands import COMMANDS
 from align.commands.table import Handler
 from align.errors import AlignError, RecipeError, UsageError
 from align.invocation import command
-from align.outputs import REPORT_OPTIONS, refuse_git_owned
 from align.parser import GLOBAL_VALUE_OPTIONS, RUN_VALUE_OPTIONS, build_parser
 
 
@@ -48,6 +47,7 @@ def _main(argv: list[str]) -> int:
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 2
     from align.monitor import configure  # lazy: start-up time (DESIGN §9); it loads sh and git
+    from align.outputs import REPORT_OPTIONS, refuse_git_owned  # lazy: start-up time (DESIGN §9); not for --version
 
     try:  # before the log file is opened: nothing is written where git keeps its own files
         reports = [(option, getattr(args, f"report_{fmt}", None)) for fmt, option in REPORT_OPTIONS.items()]

@@ -85,6 +85,5 @@ def test_align_version_loads_no_command_and_no_git() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert done.stdout.splitlines()[-1] == (
-        "0 ['align.cli', 'align.commands', 'align.commands.table', 'align.errors', 'align.invocation', "
-        "'align.outputs', 'align.parser']"
+        "0 ['align.cli', 'align.commands', 'align.commands.table', 'align.errors', 'align.invocation', 'align.parser']"
     )
