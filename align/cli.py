@@ -8,24 +8,46 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO, cast
 
+from align import invocation
+from align.commands import COMMANDS
+from align.commands.table import Handler
 from align.errors import AlignError, RecipeError, UsageError
 from align.invocation import command
-from align.parser import COMMANDS, GLOBAL_VALUE_OPTIONS, RUN_VALUE_OPTIONS, build_parser
+from align.parser import GLOBAL_VALUE_OPTIONS, RUN_VALUE_OPTIONS, build_parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run align with ``argv`` (default: ``sys.argv[1:]``) and return its exit code."""
-    from align import invocation
+    """Run align with ``argv`` (default: ``sys.argv[1:]``) and return its exit code.
 
+    Whatever happens, this returns: an ``AlignError`` is printed with its hint and its own exit code,
+    Ctrl-C (or SIGTERM) is one line and 130, and any other exception, a bug, is one line, a crash log
+    and 70 (``align.crash``); never a traceback.
+    """
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(words)
+    except KeyboardInterrupt:
+        # Before a run changes anything (planning, checks) or in a command that changes nothing; a run
+        # that has started turns a signal into its own "interrupted" ending instead.
+        print(f"align: interrupted (`{command('status')}` tells whether a run was left to finish)", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug in align
+        from align import crash  # lazy: start-up time (DESIGN §9); only a crash needs it
+
+        return crash.report(error, words)
+
+
+def _main(argv: list[str]) -> int:
+    """Parse ``argv``, run its command's handler and return the exit code (an ``AlignError``'s included)."""
     invocation.use(invocation.detect(sys.argv[0], os.environ))  # `git align`, `nox -s align --`: said in hints
     parser = build_parser()
-    words = _with_command(list(sys.argv[1:] if argv is None else argv))
+    words = _with_command(argv)
     try:
         args = parser.parse_args(words)
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 2
-    from align.monitor import configure
-    from align.outputs import REPORT_OPTIONS, refuse_git_owned
+    from align.monitor import configure  # lazy: start-up time (DESIGN §9); it loads sh and git
+    from align.outputs import REPORT_OPTIONS, refuse_git_owned  # lazy: start-up time (DESIGN §9); not for --version
 
     try:  # before the log file is opened: nothing is written where git keeps its own files
         reports = [(option, getattr(args, f"report_{fmt}", None)) for fmt, option in REPORT_OPTIONS.items()]
@@ -56,13 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     # SIGTERM ends align as Ctrl-C does: exit 130 (a run that has started has handlers of its own)
     previous = {number: signal.signal(number, _terminate) for number in (signal.SIGINT, signal.SIGTERM)}
+    handle: Handler = args.handler
     try:
-        code: int = args.handler(args)
-    except KeyboardInterrupt:
-        # Before a run changes anything (planning, checks) or in a command that changes nothing; a run
-        # that has started turns a signal into its own "interrupted" ending instead.
-        print(f"align: interrupted (`{command('status')}` tells whether a run was left to finish)", file=sys.stderr)
-        return 130
+        code = handle(args)
     except RecipeError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -78,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _terminate(number: int, frame: object) -> None:
-    from align.gitio import defer
+    from align.gitio import defer  # lazy: start-up time (DESIGN §9); loaded by then when git runs
 
     if not defer(number):  # git is being started: the signal is handled once it can be stopped
         raise KeyboardInterrupt

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 from typing import Any
 
-from align import __version__
+from align import __version__, commands
+from align.commands import table
+
+COMMANDS = commands.COMMANDS  # the command words (defined in align.commands, which plan.py reads too)
 
 REPORT_FILE_OPTIONS = ("--report-json", "--report-markdown", "--report-junit")
 RUN_VALUE_OPTIONS = ("--recipe", "--target", "--remote", "--set", *REPORT_FILE_OPTIONS)
 GLOBAL_VALUE_OPTIONS = ("--log-file",)  # accepted by every command
-COMMANDS = (
-    "run", "continue", "skip", "abort", "undo", "status", "plan", "check", "recipes", "backups", "report", "history",
-    "help",
-)  # fmt: skip
 # The guide's page (`align help TOPIC`) that explains each command; named at the end of its --help.
 HELP_TOPICS = {
     "run": "getting-started", "plan": "getting-started", "continue": "conflicts", "skip": "conflicts",
@@ -73,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_parser.add_argument(
         "recipes", nargs="*", metavar="RECIPE", help="a path, a built-in name, package:NAME or git+URL@SHA#PATH"
     )
-    check_parser.set_defaults(handler=_handler("check", "run"))
+    _handled(check_parser, table.check)
 
     recipes_parser = commands.add_parser(
         "recipes",
@@ -94,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  align recipes list",
         formatter_class=formatter,
     )
-    list_parser.set_defaults(handler=_handler("recipes", "run_list"))
+    _handled(list_parser, table.recipes_list)
     show_parser = recipe_commands.add_parser(
         "show",
         help="print a recipe as written, or resolved",
@@ -118,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a variable (text, or a list written [a,b]); with --resolved",
     )
-    show_parser.set_defaults(handler=_handler("recipes", "run_show"))
+    _handled(show_parser, table.recipes_show)
     schema_parser = recipe_commands.add_parser(
         "schema",
         help="print the recipe JSON schema (for editors)",
@@ -127,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  align recipes schema > .align.schema.json",
         formatter_class=formatter,
     )
-    schema_parser.set_defaults(handler=_handler("recipes", "run_schema"))
+    _handled(schema_parser, table.recipes_schema)
     _add_backups(commands, formatter)
     help_parser = commands.add_parser(
         "help",
@@ -138,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     help_parser.add_argument("topic", nargs="?", metavar="TOPIC", help="a topic, as `align help` lists them")
-    help_parser.set_defaults(handler=_handler("help", "run"))
+    _handled(help_parser, table.help_)
     _point_to_topics(commands)
     return parser
 
@@ -206,7 +204,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
     ):
         help_text = f"also write the {what} to PATH; several branches: {many}"
         run_parser.add_argument(f"--report-{fmt}", metavar="PATH", help=help_text)
-    run_parser.set_defaults(handler=_handler("run", "run"))
+    _handled(run_parser, table.run)
 
     plan_parser = commands.add_parser(
         "plan",
@@ -219,7 +217,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
     )
     plan_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="a local branch (default: the current one)")
     _add_recipe_options(plan_parser)
-    plan_parser.set_defaults(handler=_handler("plan", "run"))
+    _handled(plan_parser, table.plan)
 
     for name, text in (
         ("continue", "go on after resolving a conflict (`git add` the files first)"),
@@ -233,7 +231,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
             "paused (or was interrupted or killed) has exited.",
             formatter_class=formatter,
         )
-        resume_parser.set_defaults(handler=_handler("resume", "run"))
+        _handled(resume_parser, table.resume)
 
     undo_parser = commands.add_parser(
         "undo",
@@ -245,7 +243,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
     )
     undo_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="default: the current branch")
     undo_parser.add_argument("--force", action="store_true", help="undo even if the branch moved since the run")
-    undo_parser.set_defaults(handler=_handler("undo", "run"))
+    _handled(undo_parser, table.undo)
 
     status_parser = commands.add_parser(
         "status",
@@ -253,7 +251,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
         description="Show the run in progress (paused, interrupted), the lock holder and the last finished run.",
         formatter_class=formatter,
     )
-    status_parser.set_defaults(handler=_handler("status", "run"))
+    _handled(status_parser, table.status)
     _add_report_commands(commands, formatter)
 
 
@@ -274,7 +272,7 @@ def _add_report_commands(commands: _Commands, formatter: type[argparse.HelpForma
         default="console",
         help="console (default), json (schemas/report.schema.json), markdown, junit (XML)",
     )
-    report_parser.set_defaults(handler=_handler("report", "run"))
+    _handled(report_parser, table.report)
     history_parser = commands.add_parser(
         "history",
         help="the recent runs: when, branch, outcome, duration",
@@ -283,7 +281,7 @@ def _add_report_commands(commands: _Commands, formatter: type[argparse.HelpForma
         formatter_class=formatter,
     )
     history_parser.add_argument("--limit", type=int, default=20, metavar="N", help="how many runs (default: 20)")
-    history_parser.set_defaults(handler=_handler("history", "run"))
+    _handled(history_parser, table.history)
 
 
 def _add_backups(commands: _Commands, formatter: type[argparse.HelpFormatter]) -> None:
@@ -300,7 +298,7 @@ def _add_backups(commands: _Commands, formatter: type[argparse.HelpFormatter]) -
     )
     list_parser = backup_commands.add_parser("list", help="one line per backup: branch, time, commit, ref")
     list_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="only this branch's backups")
-    list_parser.set_defaults(handler=_handler("backups", "run_list"))
+    _handled(list_parser, table.backups_list)
     restore_parser = backup_commands.add_parser(
         "restore",
         help="put a branch back at a backup (the newest by default)",
@@ -308,21 +306,16 @@ def _add_backups(commands: _Commands, formatter: type[argparse.HelpFormatter]) -
     )
     restore_parser.add_argument("branch", metavar="BRANCH", help="the branch to put back")
     restore_parser.add_argument("stamp", nargs="?", metavar="TIMESTAMP", help="as `align backups list` shows it")
-    restore_parser.set_defaults(handler=_handler("backups", "run_restore"))
+    _handled(restore_parser, table.backups_restore)
     prune_parser = backup_commands.add_parser("prune", help="delete old backups")
     prune_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="only this branch's backups")
     prune_parser.add_argument("--older-than", default="30d", metavar="AGE", help="e.g. 12h, 30d, 2w (default: 30d)")
-    prune_parser.set_defaults(handler=_handler("backups", "run_prune"))
+    _handled(prune_parser, table.backups_prune)
 
 
-def _handler(module: str, function: str) -> Any:
-    """Return a handler that imports ``align.commands.MODULE`` only when its command runs (fast start)."""
-
-    def handle(args: argparse.Namespace) -> int:
-        code: int = getattr(importlib.import_module(f"align.commands.{module}"), function)(args)
-        return code
-
-    return handle
+def _handled(parser: argparse.ArgumentParser, handler: table.Handler) -> None:
+    """Make ``handler`` the one ``cli.main`` calls when ``parser``'s command is given (typed: mypy checks it)."""
+    parser.set_defaults(handler=handler)
 
 
 def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:

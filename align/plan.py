@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import secrets
 import time
@@ -10,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from align import invocation, shallow
+from align.commands import COMMANDS
 from align.errors import Refusal, UsageError
 from align.git import MIN_VERSION, Git, Location, Ref
-from align.parser import COMMANDS
 from align.recipe import sources
 from align.recipe.model import Fetch, Rebase, Recipe
 from align.recipe.resolve import parse_override, resolve
@@ -44,6 +45,18 @@ class Options:
     remote: str | None = None
     overrides: Sequence[str] = ()
     cwd: Path
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, branch: str | None) -> Options:
+        """Return the options the command line gives for ``branch`` (None: the checked-out one)."""
+        return cls(
+            branch=branch,
+            recipe=args.recipe,
+            target=args.target,
+            remote=args.remote,
+            overrides=tuple(args.overrides),
+            cwd=Path.cwd(),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -37,7 +37,7 @@ def _cause(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]
         _blank(line.strip())[:140]
         for output in outputs
         for line in output.splitlines()
-        if line.startswith(("align: error", "TypeError", "Traceback"))
+        if line.startswith(("align: error", "align: internal error", "TypeError", "Traceback"))
         or "warning:" in line
         or "removed the lock" in line
     ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -116,11 +115,12 @@ def fill(disk: Path, leave_kib: int) -> Path:
 
 
 def run_align(argv: list[str]) -> tuple[int, str]:
-    """Run align in-process; a traceback is an outcome too (returned as exit -1 with its text)."""
-    try:
-        return main(argv), ""
-    except Exception:  # a crash: report it as a failure of the sweep, not of the harness
-        return -1, traceback.format_exc()
+    """Run align in-process; a crash (a bug: exit 70) is an outcome too (returned as exit -1 with its log)."""
+    code = main(argv)
+    if code != 70:
+        return code, ""
+    log = Path(".git/align/crash.log")  # the sweep runs align from the working tree's root
+    return -1, log.read_text(encoding="utf-8") if log.exists() else "exit 70 (the crash log is in align's cache)"
 
 
 def journal(repo: Repo) -> Path:

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 from align.errors import Problem, RecipeError
+from align.git import Git
+from align.plan import DEFAULT_REMOTE, target_ref
 from align.recipe import sources
 from align.recipe.resolve import resolve
 from align.recipe.unused import unused_variables
@@ -30,9 +32,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(reference: str | None, cwd: Path, *, quiet: bool) -> list[Problem]:
-    from align.git import Git
-    from align.plan import DEFAULT_REMOTE, target_ref
-
     try:
         source = sources.discover(reference, cwd, target=lambda: target_ref(Git(cwd), DEFAULT_REMOTE, None))
         resolve(source, cwd=cwd, require_rebase=True)

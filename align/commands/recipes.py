@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from align.errors import AlignError, UsageError
+from align.git import Git
 from align.recipe import sources
 from align.recipe.load import load
 from align.recipe.resolve import parse_override, resolve
@@ -25,8 +26,6 @@ def run_list(args: argparse.Namespace) -> int:
             rows.append((f"package:{name}", f"(unusable: {error.message})", "package"))
             continue
         rows.append((f"package:{name}", _describe(source), f"package {owners[0][0]}"))
-    from align.git import Git
-
     root = Git(Path.cwd()).toplevel()
     own = sources.repository_recipe(root) if root is not None else None
     if own is not None:

@@ -10,6 +10,7 @@ from typing import Any
 from align.errors import UsageError
 from align.git import Git
 from align.plan import locate
+from align.report import FILE_NAMES, build, render
 from align.state import Store
 
 RECENT = 5  # run ids an unknown RUN_ID's error lists
@@ -21,8 +22,6 @@ def run(args: argparse.Namespace) -> int:
     With no run at all to show this is a usage error (exit 2), so that ``align report --format json > f``
     in a script fails loudly instead of writing an empty file.
     """
-    from align.report import render
-
     store = Store(locate(Git(Path.cwd())).common_dir)
     run_id = args.run_id or _default(store)
     if run_id is None:
@@ -38,8 +37,6 @@ def run(args: argparse.Namespace) -> int:
 
 def load(store: Store, run_id: str) -> dict[str, Any] | None:
     """Return the report of ``run_id``: the kept ``report.json``, else one built from its journal; None if unknown."""
-    from align.report import FILE_NAMES, build
-
     if not _safe(run_id):
         return None
     try:

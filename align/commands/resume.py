@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from align import engine
-from align.commands.run import show
+from align.commands.outcome import show
 from align.errors import Refusal
 from align.git import Git
 from align.invocation import command

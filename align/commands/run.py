@@ -8,23 +8,28 @@ import time
 from pathlib import Path
 
 from align import engine
+from align.commands.forecast import describe
+from align.commands.outcome import show
 from align.errors import AlignError, Refusal, UsageError
 from align.git import Git
+from align.monitor import drop_log_file
 from align.outputs import REPORT_OPTIONS, Reports
 from align.plan import Options, Plan, locate, make_plan, new_run_id
+from align.recipe.model import Report
 from align.state import Journal, Store
-from align.status import RunStatus
+from align.status import RunStatus, worst
+from align.steps import report
 
 
 def run(args: argparse.Namespace) -> int:
     """Align each branch named (the current one when none is); stop at a pause or an interruption."""
-    worst = 0
+    codes: list[int] = []
     here = Git(Path.cwd())
     # Every branch is checked before any is aligned: a bad name refuses the whole command.
     plans = []
     for branch in args.branches or [None]:
         try:
-            plans.append(make_plan(here, options(args, branch)))
+            plans.append(make_plan(here, Options.from_args(args, branch)))
         except Refusal as error:
             _report_refusal(args, error, here, branch=branch or "")
             raise
@@ -34,8 +39,6 @@ def run(args: argparse.Namespace) -> int:
     for plan in plans:
         git = Git(plan.location.root)
         if args.dry_run:
-            from align.commands.plan import describe
-
             print(describe(git, plan))
             continue
         try:
@@ -43,12 +46,11 @@ def run(args: argparse.Namespace) -> int:
         except Refusal as error:
             _report_refusal(args, error, git, plan=plan, batch=batch)
             raise
-        code = show(outcome, quiet=args.quiet)
-        if code in (3, 130):
-            _not_started(plans[plans.index(plan) + 1 :], code)
-            return code
-        worst = max(worst, code)
-    return worst
+        codes.append(show(outcome, quiet=args.quiet))
+        if codes[-1] in (RunStatus.PAUSED.exit_code, RunStatus.INTERRUPTED.exit_code):
+            _not_started(plans[plans.index(plan) + 1 :], codes[-1])
+            break
+    return worst(codes)
 
 
 def _not_started(rest: list[Plan], code: int) -> None:
@@ -65,8 +67,6 @@ def _refuse_outputs_in_tree(args: argparse.Namespace, plan: Plan) -> None:
     align would see its own file as uncommitted work: refused under ``dirty: refuse``, stashed away
     while it is being written under ``dirty: stash``.
     """
-    from align.monitor import drop_log_file
-
     root = plan.location.root.resolve()
     for option, path in (("--log-file", args.log_file), *_report_options(args)):
         if not path:
@@ -97,8 +97,6 @@ def _report_refusal(
     It goes where every report goes (``runs/<run_id>/``, ``runs.jsonl``, ``--report-json``, the job
     summary), but the journal of a run in progress, if any, is left alone.
     """
-    from align.steps import report
-
     if args.dry_run:
         return
     try:
@@ -135,8 +133,8 @@ def _report_refusal(
         report_junit=reports.junit,
         batch=list(reports.batch),
     )
-    step = plan.recipe.step("report") if plan else None
-    formats = tuple(getattr(step, "formats", ("console", "json")))
+    step = plan.recipe.find(Report) if plan else None
+    formats = step.formats if step is not None else ("console", "json")
     report.write(store, journal, tuple(name for name in formats if name != "console"))
     if store is not None:
         store.archive(journal)
@@ -156,31 +154,3 @@ def _reports(args: argparse.Namespace, batch: tuple[str, ...]) -> Reports:
 def _absolute(path: str | None) -> str:
     """Return ``path`` made absolute against the directory align was started in ("" when not given)."""
     return str(Path.cwd() / path) if path else ""
-
-
-def options(args: argparse.Namespace, branch: str | None) -> Options:
-    """Return the run options the command line gives for ``branch`` (None: the checked-out one)."""
-    return Options(
-        branch=branch,
-        recipe=args.recipe,
-        target=args.target,
-        remote=args.remote,
-        overrides=tuple(args.overrides),
-        cwd=Path.cwd(),
-    )
-
-
-def show(outcome: engine.Outcome, *, quiet: bool = False) -> int:
-    """Print an outcome's report (only when it did not succeed under ``-q``); return its exit code."""
-    if quiet and outcome.exit_code == 0:
-        for warning in outcome.journal.warnings:  # -q keeps what went wrong, such as a report file not written
-            print(f"align: warning: {warning}", file=sys.stderr)
-        return 0
-    if outcome.rendered:
-        print(outcome.rendered)
-    else:
-        for line in (*outcome.warnings, *outcome.guidance):
-            print(line)
-    if outcome.journal.status == "refused":  # the summary is on stdout; a script reading stderr gets it here
-        print(f"align: error: {outcome.journal.message}", file=sys.stderr)
-    return outcome.exit_code

@@ -9,7 +9,9 @@ from pathlib import Path
 from align import invocation
 from align.git import Git, Location
 from align.plan import locate
+from align.recipe import model
 from align.state import Journal, Store
+from align.steps import handled
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,12 +74,9 @@ def _with_git(journal: Journal, location: Location, *, busy: bool) -> tuple[Jour
     whether git's rebase or merge has ended meanwhile, and how the user ended it with git ("" if not)."""
     if busy or journal.status != "paused" or not journal.started_rebase or "rebase" in journal.done:
         return journal, False, ""
-    from align.recipe import model
-    from align.steps import handled
-
     git = Git(location.root)
     steps = [model.step_from_dict(item) for item in journal.recipe.get("steps", [])]
-    merging = any(getattr(step, "strategy", "") == "merge" for step in steps if step.kind == "rebase")
+    merging = any(step.strategy == "merge" for step in steps if isinstance(step, model.Rebase))
     seen = copy.deepcopy(journal)
     handled.settle(git, location.git_dir, seen, merging=merging)
     ongoing = (location.git_dir / ("MERGE_HEAD" if merging else "rebase-merge")).exists()
