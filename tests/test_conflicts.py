@@ -11,29 +11,29 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, write
-from tests.scenarios import (
-    BRANCH,
+from tests.builders import (
     FEATURE_EDIT,
-    REF,
     RESOLVED,
+    feature,
+    make_dirty,
+    moved_upstream,
+    three_commits,
+    track_notes,
+    user_stashes,
+)
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import (
     Snapshot,
     backups,
-    feature,
     head,
     in_progress,
     is_ancestor,
-    make_dirty,
-    moved_upstream,
     out,
     refs,
     rev,
     snapshot,
     stashes,
     subjects,
-    three_commits,
-    track_notes,
-    user_stashes,
 )
 
 SUBJECT = "feature: reword the readme"

@@ -17,23 +17,9 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, git, write
-from tests.scenarios import (
-    BRANCH,
-    REF,
-    Snapshot,
-    in_progress,
-    is_ancestor,
-    make_dirty,
-    moved_upstream,
-    out,
-    refs,
-    rev,
-    snapshot,
-    subjects,
-    three_commits,
-    user_stashes,
-)
+from tests.builders import make_dirty, moved_upstream, three_commits, user_stashes
+from tests.helpers import BRANCH, REF, Repo, git, write
+from tests.snapshots import Snapshot, in_progress, is_ancestor, out, refs, rev, snapshot, subjects
 from tests.test_conflicts import conflicting
 
 MiB = 1024 * 1024

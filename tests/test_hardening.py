@@ -9,26 +9,18 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, write
-from tests.scenarios import (
+from tests.builders import (
     ALIGN_STEPS,
-    BRANCH,
-    REF,
     REPORT,
-    backups,
     fetched_feature,
-    head,
     make_dirty,
     moved_upstream,
-    out,
-    refs,
-    rev,
-    snapshot,
-    stashes,
     steps_recipe,
     three_commits,
     upstream,
 )
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import backups, head, out, refs, rev, snapshot, stashes
 
 Capture = pytest.CaptureFixture[str]
 

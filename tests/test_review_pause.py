@@ -8,7 +8,7 @@ import pytest
 
 from align.cli import main
 from tests.helpers import Repo
-from tests.scenarios import BACKUPS, head, refs, rev, snapshot, stashes
+from tests.snapshots import BACKUPS, head, refs, rev, snapshot, stashes
 from tests.test_edges_pause import by_hand, last_report, paused
 from tests.test_git_skip import SKIPPED, assert_finished, dropped, git_by_hand, report_of
 from tests.test_safety import assert_restored, journal_file
