@@ -14,7 +14,7 @@ from typing import Literal
 
 from align.cli import main
 from tests.helpers import BRANCH, OTHER, REF, Repo, git, write
-from tests.snapshots import rev, stashes
+from tests.snapshots import Snapshot, rev, snapshot, stashes
 
 # A feature commit and an upstream commit that both change README.md ("hello\n" on main).
 FEATURE_EDIT = ("README.md", "hello from the feature\n", "feature: reword the readme")
@@ -127,7 +127,59 @@ def trunk_only(repo: Repo) -> str:
     return tip
 
 
-# -- conflicts: one builder for every kind -------------------------------------------------------------
+# -- a branch and an upstream that diverge; conflicts of every kind -----------------------------------------
+
+Edit = tuple[str, str | None, str] | tuple[Mapping[str, str | None], str]  # (path, text, subject) or (changes, subject)
+
+
+def _changes(edit: Edit) -> tuple[Mapping[str, str | None], str]:
+    if len(edit) == 3:
+        path, text, subject = edit
+        return {path: text}, subject
+    return edit
+
+
+@dataclass(frozen=True)
+class Diverged:
+    """What ``diverge`` and ``conflict`` built: the branch's commits and upstream's, oldest first."""
+
+    commits: list[str]
+    upstream: list[str]
+
+    @property
+    def tip(self) -> str:
+        """The branch's tip before any run."""
+        return self.commits[-1]
+
+
+def diverge(
+    repo: Repo,
+    mine: Sequence[Edit],
+    theirs: Sequence[Edit],
+    *,
+    via: Literal["push", "clone"] = "push",
+    fetch: bool = False,
+    head: str = "main",
+    branch: str = BRANCH,
+) -> Diverged:
+    """Create ``branch`` from main with the commits ``mine``; upstream gets the commits ``theirs``.
+
+    Each commit is ``(path, text, subject)`` or ``({path: text, ...}, subject)``; a text of None removes the path.
+    Upstream moves ``via`` a push from this clone's main (main and origin/main move with it) or from a second
+    clone (this clone's main and origin/main stay as they were unless ``fetch``). ``head`` is checked out at the end.
+    """
+    repo.git("switch", "--quiet", "main")
+    repo.git("switch", "--quiet", "-c", branch)
+    commits = [commit_changes(repo.path, *_changes(edit)) for edit in mine]
+    if via == "clone":
+        upstreams = [upstream_changes(repo, *_changes(edit), fetch=fetch) for edit in theirs]
+    else:
+        repo.git("switch", "--quiet", "main")
+        upstreams = [commit_changes(repo.path, *_changes(edit)) for edit in theirs]
+        repo.git("push", "--quiet", "origin", "main")
+    repo.git("switch", "--quiet", head)
+    return Diverged(commits=commits, upstream=upstreams)
+
 
 # What each side does to a file, by kind of conflict: (text on main first or None to keep main's, the branch's
 # change, upstream's change). A change maps paths to their new text (None: remove the path).
@@ -152,77 +204,37 @@ def _kind(kind: Kind, path: str) -> tuple[str | None, dict[str, str | None], dic
     return "a file\n", {path: None, f"{path}/inside.txt": "x\n"}, {path: "a file, edited\n"}
 
 
-Edit = tuple[str, str | None, str] | tuple[Mapping[str, str | None], str]  # (path, text, subject) or (changes, subject)
-
-
-def _changes(edit: Edit) -> tuple[Mapping[str, str | None], str]:
-    if len(edit) == 3:
-        path, text, subject = edit
-        return {path: text}, subject
-    return edit
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """What ``conflict`` built: the branch's commits and upstream's, oldest first."""
-
-    commits: list[str]
-    upstream: list[str]
-
-    @property
-    def tip(self) -> str:
-        """The branch's tip before any run."""
-        return self.commits[-1]
-
-
 def conflict(
     repo: Repo,
     files: Mapping[str, Kind] | None = None,
     *,
     before: Sequence[Edit] = (),
     after: Sequence[Edit] = (),
-    mine: Sequence[Edit] | None = None,
-    theirs: Sequence[Edit] | None = None,
     subject: str = "feature: conflict",
     upstream_subject: str = "upstream: conflict",
     via: Literal["push", "clone"] = "push",
     fetch: bool = False,
     head: str = "main",
     branch: str = BRANCH,
-) -> Conflict:
-    """Build ``branch`` from main and an upstream that moved on so that aligning one onto the other conflicts.
+) -> Diverged:
+    """Build ``branch`` and an upstream that moved on so that aligning the branch stops at one conflicting commit.
 
-    ``files`` maps each conflicting path to its kind (default: README.md, content): main first gets the base
-    text of each file that needs one (pushed), then the branch gets ``before``, one commit of every file's
-    change (``subject``) and ``after``; upstream gets one commit of every file's change (``upstream_subject``).
-    Or give the branch's commits (``mine``) and upstream's (``theirs``) outright.
-
-    Upstream moves ``via`` a push from this clone's main (main and origin/main move with it) or from a second
-    clone (this clone's main and origin/main stay stale unless ``fetch``). ``head`` is checked out at the end.
+    ``files`` maps each conflicting path to its kind (default: README.md, content). main first gets the base
+    text of each file that needs one and lacks it (one commit, pushed); the branch gets ``before``, one commit
+    (``subject``) of every file's change, then ``after``; upstream gets one commit (``upstream_subject``) of every
+    file's change. ``via``, ``fetch``, ``head`` and ``branch`` as for ``diverge``.
     """
-    chosen = files if files is not None else ({} if mine is not None else {"README.md": "content"})
-    kinds = {path: _kind(kind, path) for path, kind in chosen.items()}
-    if mine is None:
-        change = {name: text for _, mine_, _ in kinds.values() for name, text in mine_.items()}
-        mine = [*before, (change, subject), *after]
-    if theirs is None:
-        theirs = [({name: text for _, _, their in kinds.values() for name, text in their.items()}, upstream_subject)]
-    repo.git("switch", "--quiet", "main")
+    kinds = {path: _kind(kind, path) for path, kind in (files or {"README.md": "content"}).items()}
     on_main = set(repo.git("ls-tree", "-r", "--name-only", "main").splitlines())
     base = {path: text for path, (text, _, _) in kinds.items() if text is not None and path not in on_main}
     if base:
+        repo.git("switch", "--quiet", "main")
         commit_changes(repo.path, base, "base: the files")
         repo.git("push", "--quiet", "origin", "main")
-    repo.git("switch", "--quiet", "-c", branch)
-    commits = [commit_changes(repo.path, *_changes(edit)) for edit in mine]
-    if via == "clone":
-        upstreams = [upstream_changes(repo, *_changes(edit), fetch=fetch) for edit in theirs]
-    else:
-        repo.git("switch", "--quiet", "main")
-        upstreams = [commit_changes(repo.path, *_changes(edit)) for edit in theirs]
-        repo.git("push", "--quiet", "origin", "main")
-    repo.git("switch", "--quiet", head)
-    return Conflict(commits=commits, upstream=upstreams)
+    mine = {path: text for _, change, _ in kinds.values() for path, text in change.items()}
+    theirs = {path: text for _, _, change in kinds.values() for path, text in change.items()}
+    edits: list[Edit] = [*before, (mine, subject), *after]
+    return diverge(repo, edits, [(theirs, upstream_subject)], via=via, fetch=fetch, head=head, branch=branch)
 
 
 # -- the user's own work -------------------------------------------------------------------------------
@@ -248,6 +260,18 @@ def track_notes(repo: Repo) -> None:
     """Add notes.txt on main (and push it), for the dirty-tree scenarios."""
     repo.commit("notes.txt", "notes\n", "add notes")
     repo.git("push", "--quiet", "origin", "main")
+
+
+def conflicting(repo: Repo, *, dirty: bool = False) -> tuple[list[str], str, Snapshot]:
+    """feature/x checked out, its middle commit conflicting with origin/main (fetched); optionally a dirty
+    tree and two stashes of the user's own. Return the feature commits, the upstream commit, a snapshot."""
+    track_notes(repo)
+    mine = [("a.txt", "a\n", "feature: add a"), FEATURE_EDIT, ("c.txt", "c\n", "feature: add c")]
+    built = diverge(repo, mine, [UPSTREAM_EDIT], via="clone", fetch=True, head=BRANCH)
+    if dirty:
+        user_stashes(repo)
+        make_dirty(repo)
+    return built.commits, built.upstream[0], snapshot(repo)
 
 
 # -- recipes -------------------------------------------------------------------------------------------

@@ -11,10 +11,17 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.builders import ALIGN_STEPS, fetched_feature, make_dirty, steps_recipe, track_notes, user_stashes
+from tests.builders import (
+    ALIGN_STEPS,
+    conflicting,
+    fetched_feature,
+    make_dirty,
+    steps_recipe,
+    track_notes,
+    user_stashes,
+)
 from tests.helpers import BRANCH, REF, Repo, write
 from tests.snapshots import in_progress, out, rev, snapshot
-from tests.test_conflicts import conflicting
 
 REJECT_EVERY_REF_UPDATE = """\
 #!/bin/sh
