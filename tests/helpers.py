@@ -13,6 +13,11 @@ from align.errors import RecipeError
 from align.recipe import sources
 from align.recipe.resolve import resolve
 
+# The branch most scenarios align (tests/builders.py), its ref, and a second one.
+BRANCH = "feature/x"
+REF = f"refs/heads/{BRANCH}"
+OTHER = "feature/y"
+
 
 def git(cwd: Path, *args: str) -> str:
     """Run git in ``cwd`` and return its stripped stdout; fail the test on error."""

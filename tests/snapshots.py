@@ -17,7 +17,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import Repo
+import pytest
+
+from tests.helpers import REF, Repo
 
 BACKUPS = "refs/align/backups/"
 # What git leaves in its dir while an operation is under way (or half-finished).
@@ -50,6 +52,29 @@ def backups(repo: Repo) -> dict[str, str]:
 def stashes(repo: Repo) -> list[str]:
     """The stash list as ``sha subject`` lines, newest first."""
     return repo.git("stash", "list", "--format=%H %gs").splitlines()
+
+
+def subjects(repo: Repo, revs: str) -> list[str]:
+    """Subjects of the commits ``revs`` selects, oldest first."""
+    return repo.git("log", "--reverse", "--format=%s", revs, "--").splitlines()
+
+
+def is_ancestor(repo: Repo, ancestor: str, descendant: str) -> bool:
+    """Whether ``ancestor`` is reachable from ``descendant``."""
+    done = subprocess.run(["git", "merge-base", "--is-ancestor", ancestor, descendant], cwd=repo.path, check=False)
+    return done.returncode == 0
+
+
+def in_progress(repo: Repo) -> bool:
+    """Whether git has a rebase or merge in progress."""
+    where = git_dir(repo)
+    return any((where / name).exists() for name in ("rebase-merge", "rebase-apply", "MERGE_HEAD"))
+
+
+def out(capsys: pytest.CaptureFixture[str]) -> str:
+    """Return what was printed (stdout then stderr) since the last call."""
+    captured = capsys.readouterr()
+    return captured.out + captured.err
 
 
 def git_dir(repo: Repo) -> Path:
@@ -178,6 +203,13 @@ def snapshot(repo: Repo) -> Snapshot:
         operations=sorted(name for name in OPERATIONS if (where / name).exists()),
         align=sorted(name for name in ("journal.json", "lock") if (where / "align" / name).exists()),
     )
+
+
+def assert_untouched(repo: Repo, before: Snapshot, old_tip: str) -> None:
+    """The run changed nothing but (maybe) a backup ref: branch, HEAD, index, tree and stashes as before."""
+    assert snapshot(repo) == before
+    assert rev(repo, REF) == old_tip
+    assert refs(repo, "refs/align/stash/") == {}
 
 
 def _short(value: Any) -> str:

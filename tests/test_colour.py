@@ -9,8 +9,10 @@ import pytest
 
 from align import monitor
 from align.cli import main
-from tests.helpers import Repo
-from tests.scenarios import BRANCH, REF, Terminal, head, moved_upstream, rev, stashes, three_commits
+from tests.builders import moved_upstream, three_commits
+from tests.fakes import Terminal
+from tests.helpers import BRANCH, REF, Repo
+from tests.snapshots import head, rev, stashes
 
 Capture = pytest.CaptureFixture[str]
 ESC = "\033["

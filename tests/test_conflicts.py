@@ -11,29 +11,25 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, write
-from tests.scenarios import (
-    BRANCH,
+from tests.builders import (
     FEATURE_EDIT,
-    REF,
     RESOLVED,
-    Snapshot,
+    UPSTREAM_EDIT,
+    conflicting,
+    diverge,
+)
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import (
     backups,
-    feature,
     head,
     in_progress,
     is_ancestor,
-    make_dirty,
-    moved_upstream,
     out,
     refs,
     rev,
     snapshot,
     stashes,
     subjects,
-    three_commits,
-    track_notes,
-    user_stashes,
 )
 
 SUBJECT = "feature: reword the readme"
@@ -44,19 +40,6 @@ pytestmark = pytest.mark.usefixtures("in_repo")
 
 def short(repo: Repo, sha: str) -> str:
     return repo.git("rev-parse", "--short", sha)
-
-
-def conflicting(repo: Repo, *, dirty: bool = False) -> tuple[list[str], str, Snapshot]:
-    """feature/x checked out, its middle commit conflicting with origin/main (fetched); optionally a dirty
-    tree and two stashes of the user's own. Return the feature commits, the upstream commit, a snapshot."""
-    track_notes(repo)
-    old = three_commits(repo, conflicting=True)
-    target = moved_upstream(repo, conflicting=True)
-    repo.git("fetch", "--quiet")
-    if dirty:
-        user_stashes(repo)
-        make_dirty(repo)
-    return old, target, snapshot(repo)
 
 
 def assert_paused(capsys: pytest.CaptureFixture[str]) -> None:
@@ -297,9 +280,8 @@ def test_nothing_to_resume(repo: Repo, capsys: pytest.CaptureFixture[str]) -> No
 def two_conflicts(repo: Repo) -> list[str]:
     """feature/x whose 2nd and 3rd commits both change README.md, which upstream changed too."""
     second = ("README.md", "feature, second take\n", "feature: reword again")
-    old = feature(repo, ("a.txt", "a\n", "feature: add a"), FEATURE_EDIT, second)
-    moved_upstream(repo, conflicting=True)
-    return old
+    mine = [("a.txt", "a\n", "feature: add a"), FEATURE_EDIT, second]
+    return diverge(repo, mine, [UPSTREAM_EDIT], via="clone", head=BRANCH).commits
 
 
 def test_continue_into_a_second_conflict_pauses_again(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:

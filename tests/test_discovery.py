@@ -10,8 +10,9 @@ import pytest
 from align.cli import main
 from align.recipe import sources
 from align.state import Journal, Store
-from tests.helpers import Repo, write
-from tests.scenarios import BRANCH, REF, backups, feature, is_ancestor, out, rev, snapshot, stashes
+from tests.builders import feature
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import backups, is_ancestor, out, rev, snapshot, stashes
 
 Capture = pytest.CaptureFixture[str]
 

@@ -16,24 +16,9 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, git, write
-from tests.scenarios import (
-    BRANCH,
-    REF,
-    Snapshot,
-    in_progress,
-    is_ancestor,
-    make_dirty,
-    moved_upstream,
-    out,
-    refs,
-    rev,
-    snapshot,
-    subjects,
-    three_commits,
-    user_stashes,
-)
-from tests.test_conflicts import conflicting
+from tests.builders import conflicting, diverge, make_dirty, moved_upstream, three_commits, user_stashes
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import Snapshot, in_progress, is_ancestor, out, refs, rev, snapshot, subjects
 
 MiB = 1024 * 1024
 COMMITS = 10
@@ -88,18 +73,9 @@ def build(base: Path) -> tuple[Repo, list[str], str]:
     repo = Repo.create(base)
     repo.commit("notes.txt", "notes\n", "add notes")
     repo.git("push", "--quiet", "origin", "main")
-    repo.git("switch", "--quiet", "-c", BRANCH)
-    for number in range(COMMITS):
-        repo.commit(f"f{number}.txt", f"{number}\n" * 2000, f"feature: add f{number}")
-    repo.git("switch", "--quiet", "main")
-    other = base / "other"
-    git(base, "clone", "--quiet", str(repo.origin), str(other))
-    write(other / "up.txt", "upstream\n")
-    git(other, "add", "up.txt")
-    git(other, "commit", "--quiet", "-m", "upstream: add up")
-    git(other, "push", "--quiet", "origin", "main")
-    shutil.rmtree(other)
-    repo.git("fetch", "--quiet")
+    mine = [(f"f{number}.txt", f"{number}\n" * 2000, f"feature: add f{number}") for number in range(COMMITS)]
+    diverge(repo, mine, [("up.txt", "upstream\n", "upstream: add up")], via="clone", fetch=True)
+    shutil.rmtree(base / "other")
     user_stashes(repo)
     make_dirty(repo)
     return repo, subjects(repo, f"main..{BRANCH}"), rev(repo, "origin/main")

@@ -11,24 +11,10 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, write
-from tests.scenarios import (
-    ALIGN_STEPS,
-    BRANCH,
-    REF,
-    REPORT,
-    assert_untouched,
-    backups,
-    calls,
-    counting_upload_pack,
-    fetched_feature,
-    moved_upstream,
-    out,
-    rev,
-    snapshot,
-    steps_recipe,
-    three_commits,
-)
+from tests.builders import ALIGN_STEPS, REPORT, fetched_feature, moved_upstream, steps_recipe, three_commits
+from tests.fakes import calls, counting_upload_pack
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import assert_untouched, backups, out, rev, snapshot
 
 Capture = pytest.CaptureFixture[str]
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
+from tests.builders import diverge
 from tests.helpers import Repo, write
 from tests.test_safety import (
     REAL_GIT,
@@ -198,13 +199,8 @@ def signalling_git(tmp_path: Path, number: int, delay: float) -> dict[str, str]:
 
 
 def long_feature(repo: Repo, count: int = 30) -> str:
-    repo.git("switch", "--quiet", "-c", "feature/x")
-    for number in range(count):
-        tip = repo.commit(f"f{number}.txt", f"{number}\n", f"feature {number}")
-    repo.git("switch", "--quiet", "main")
-    repo.commit("upstream.txt", "upstream\n", "upstream change")
-    repo.git("push", "--quiet", "origin", "main")
-    return tip
+    mine = [(f"f{number}.txt", f"{number}\n", f"feature {number}") for number in range(count)]
+    return diverge(repo, mine, [("upstream.txt", "upstream\n", "upstream change")]).tip
 
 
 def leftovers(repo: Repo) -> list[str]:

@@ -14,8 +14,9 @@ import pytest
 from align.cli import main
 from align.git import Git
 from align.steps import patches
-from tests.helpers import Repo, git
-from tests.scenarios import BRANCH, REF, feature, rev, snapshot, upstream
+from tests.builders import feature, upstream
+from tests.helpers import BRANCH, REF, Repo, git
+from tests.snapshots import rev, snapshot
 from tests.test_verify import checks, history_recipe, last_run
 
 # sh keeps the last 3 * 1024**2 chunks it reads (one chunk a line): more lines than that were cut.

@@ -11,22 +11,17 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, write
-from tests.scenarios import (
+from tests.builders import (
     ALIGN_STEPS,
-    BRANCH,
-    REF,
+    conflicting,
     fetched_feature,
-    in_progress,
     make_dirty,
-    out,
-    rev,
-    snapshot,
     steps_recipe,
     track_notes,
     user_stashes,
 )
-from tests.test_conflicts import conflicting
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import in_progress, out, rev, snapshot
 
 REJECT_EVERY_REF_UPDATE = """\
 #!/bin/sh

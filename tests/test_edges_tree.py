@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
+from tests.builders import diverge
 from tests.helpers import Repo, write
 from tests.test_safety import REAL_GIT, feature_repo, journal_file, lock_file, recipe, run_git
 
@@ -167,17 +168,9 @@ def notebook_work(repo: Repo) -> None:
 def touching_notebooks(repo: Repo, *, conflict: bool) -> str:
     """feature/x changes other.ipynb (so checkouts rewrite it) and, with ``conflict``, README.md as upstream
     does; origin/main moves on. main is checked out. Return feature/x's tip."""
-    repo.git("switch", "--quiet", "-c", BRANCH)
-    write(repo.path / "other.ipynb", "other cell\nfeature cell\n")
-    repo.git("commit", "--quiet", "-am", "feature: other notebook")
-    if conflict:
-        write(repo.path / "README.md", "feature side\n")
-        repo.git("commit", "--quiet", "-am", "feature: readme")
-    tip = repo.git("rev-parse", "HEAD")
-    repo.git("switch", "--quiet", "main")
-    write(repo.path / "README.md", "upstream side\n")
-    repo.git("commit", "--quiet", "-am", "upstream: readme")
-    repo.git("push", "--quiet", "origin", "main")
+    mine = [("other.ipynb", "other cell\nfeature cell\n", "feature: other notebook")]
+    mine += [("README.md", "feature side\n", "feature: readme")] if conflict else []
+    tip = diverge(repo, mine, [("README.md", "upstream side\n", "upstream: readme")]).tip
     repo.git("reset", "--quiet", "--hard", "HEAD~1")  # origin/main is ahead of the local main
     return tip
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, git, write
-from tests.scenarios import BRANCH, REF, feature, is_ancestor, moved_upstream, out, stashes
-from tests.snapshots import rev, snapshot
+from tests.builders import feature, moved_upstream
+from tests.helpers import BRANCH, REF, Repo, git, write
+from tests.snapshots import is_ancestor, out, rev, snapshot, stashes
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "docs" / "examples"

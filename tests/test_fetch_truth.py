@@ -10,20 +10,9 @@ from typing import Any
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, git
-from tests.scenarios import (
-    BRANCH,
-    REF,
-    backups,
-    fetched_feature,
-    head,
-    out,
-    refs,
-    rev,
-    stashes,
-    three_commits,
-    upstream,
-)
+from tests.builders import fetched_feature, three_commits, upstream
+from tests.helpers import BRANCH, REF, Repo, git
+from tests.snapshots import backups, head, out, refs, rev, stashes
 
 Capture = pytest.CaptureFixture[str]
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from align.cli import main
+from tests.builders import diverge
 from tests.helpers import Repo, write
 
 Commit = tuple[str, str, str]
@@ -23,12 +24,7 @@ def git_by_hand(repo: Repo, *args: str) -> int:
 
 def build(repo: Repo, *commits: Commit) -> list[str]:
     """feature/x with ``commits`` (file, text, subject); origin/main changes README.md; main checked out."""
-    repo.git("switch", "--quiet", "-c", "feature/x")
-    shas = [repo.commit(*commit) for commit in commits]
-    repo.git("switch", "--quiet", "main")
-    repo.commit("README.md", "upstream side\n", "upstream change")
-    repo.git("push", "--quiet", "origin", "main")
-    return shas
+    return diverge(repo, commits, [("README.md", "upstream side\n", "upstream change")]).commits
 
 
 def clashing(number: int) -> Commit:

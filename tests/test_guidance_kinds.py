@@ -5,31 +5,19 @@ from __future__ import annotations
 import pytest
 
 from align.cli import main
+from tests.builders import SIX, Kind, conflict
 from tests.helpers import Repo, write
-
-SIX = "".join(f"{number}\n" for number in range(1, 7))
 
 
 def kinds_repo(repo: Repo) -> None:
     """One feature commit against one upstream commit: each kind of file conflict, one file each."""
-    files = {"del.txt": "a\nb\nc\n", "ren.txt": SIX, "gone.txt": "x\n", "my file.txt": "one\n"}
-    for name, body in files.items():
-        write(repo.path / name, body)
-        repo.git("add", "--", name)
-    repo.git("commit", "--quiet", "-m", "the files")
-    repo.git("push", "--quiet", "origin", "main")
-    repo.git("switch", "--quiet", "-c", "feature/x")
-    write(repo.path / "del.txt", "a\nb\nc\nmore\n")
-    repo.git("mv", "ren.txt", "renamed.txt")
-    repo.git("rm", "--quiet", "gone.txt")
-    write(repo.path / "my file.txt", "feature\n")
-    repo.git("commit", "--quiet", "-am", "feature: all kinds")
-    repo.git("switch", "--quiet", "main")
-    repo.git("rm", "--quiet", "del.txt", "ren.txt")
-    write(repo.path / "gone.txt", "x\nchanged\n")
-    write(repo.path / "my file.txt", "upstream\n")
-    repo.git("commit", "--quiet", "-am", "upstream: all kinds")
-    repo.git("push", "--quiet", "origin", "main")
+    kinds: dict[str, Kind] = {
+        "del.txt": "deleted upstream",
+        "ren.txt": "renamed here",  # to renamed.txt
+        "gone.txt": "deleted here",
+        "my file.txt": "content",
+    }
+    conflict(repo, kinds, subject="feature: all kinds", upstream_subject="upstream: all kinds")
 
 
 def section(out: str, first: str, last: str) -> list[str]:
@@ -137,14 +125,12 @@ def test_a_file_moved_aside_for_a_directory_is_explained_and_resolved_on_its_own
 ) -> None:
     """The issue's `git add -- link git add -- 'link~HEAD'`: the commit makes the file `link` a directory."""
     monkeypatch.chdir(repo.path)
-    repo.commit("link", "a file\n", "add link")
-    repo.git("push", "--quiet", "origin", "main")
-    repo.git("switch", "--quiet", "-c", "feature/x")
-    repo.git("rm", "--quiet", "link")
-    repo.commit("link/inside.txt", "x\n", "feature: link becomes a directory")
-    repo.git("switch", "--quiet", "main")
-    repo.commit("link", "a file, edited\n", "upstream: edit link")
-    repo.git("push", "--quiet", "origin", "main")
+    conflict(
+        repo,
+        {"link": "directory here"},
+        subject="feature: link becomes a directory",
+        upstream_subject="upstream: edit link",
+    )
     capsys.readouterr()
 
     assert main(["feature/x"]) == 3

@@ -9,26 +9,20 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, write
-from tests.scenarios import (
+from tests.builders import (
     ALIGN_STEPS,
-    BRANCH,
-    REF,
     REPORT,
-    backups,
+    conflict,
+    diverge,
     fetched_feature,
-    head,
     make_dirty,
     moved_upstream,
-    out,
-    refs,
-    rev,
-    snapshot,
-    stashes,
     steps_recipe,
     three_commits,
     upstream,
 )
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import backups, head, out, refs, rev, snapshot, stashes
 
 Capture = pytest.CaptureFixture[str]
 
@@ -57,9 +51,10 @@ def test_continue_or_abort_from_another_worktree_is_refused(
     repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Capture
 ) -> None:
     three_commits(repo)
-    repo.git("switch", "--quiet", "-c", "clash", "main")
-    repo.commit("README.md", "from clash\n", "clash: readme")
-    upstream(repo, "README.md", "from upstream\n", "upstream: readme")
+    mine = [("README.md", "from clash\n", "clash: readme")]
+    diverge(
+        repo, mine, [("README.md", "from upstream\n", "upstream: readme")], via="clone", head="clash", branch="clash"
+    )
     assert main(["clash"]) == 3
     other = tmp_path / "other-tree"
     repo.git("worktree", "add", "--quiet", str(other), "main")
@@ -151,10 +146,10 @@ def test_without_patches_preserved_a_commit_dropped_outside_align_skip_is_a_warn
     repo: Repo, tmp_path: Path, capsys: Capture
 ) -> None:
     three_commits(repo)
-    repo.git("switch", "--quiet", "-c", "clash", "main")
-    repo.commit("README.md", "from clash\n", "clash: readme")
-    repo.commit("later.txt", "later\n", "clash: later")
-    upstream(repo, "README.md", "from upstream\n", "upstream: readme")
+    mine = [("README.md", "from clash\n", "clash: readme"), ("later.txt", "later\n", "clash: later")]
+    diverge(
+        repo, mine, [("README.md", "from upstream\n", "upstream: readme")], via="clone", head="clash", branch="clash"
+    )
     recipe = steps_recipe(tmp_path, *ALIGN_STEPS, "verify: {checks: [linear]}", REPORT)
     assert main(["clash", "--recipe", recipe]) == 3
     write(repo.path / "README.md", "from both\n")
@@ -184,16 +179,16 @@ def test_an_untracked_file_the_target_adds_is_refused_before_stashing(repo: Repo
 
 def test_a_conflict_in_a_file_whose_name_is_not_utf8(repo: Repo, capsys: Capture) -> None:
     name = os.fsdecode(b"caf\xe9.txt")
-    three_commits(repo)
-    write(repo.path / name, "feature\n")
-    repo.git("add", "--", name)
-    repo.git("commit", "--quiet", "-m", "feature: cafe")
-    other = repo.origin.parent / "other"
-    repo.git("clone", "--quiet", str(repo.origin), str(other))
-    write(other / name, "upstream\n")
-    subprocess.run(["git", "add", "--", name], cwd=other, check=True)
-    subprocess.run(["git", "commit", "--quiet", "-m", "upstream: cafe"], cwd=other, check=True)
-    subprocess.run(["git", "push", "--quiet", "origin", "main"], cwd=other, check=True)
+    three = [(f"{letter}.txt", f"{letter}\n", f"feature: add {letter}") for letter in "abc"]  # as three_commits
+    conflict(
+        repo,
+        {name: "added"},
+        before=three,
+        subject="feature: cafe",
+        upstream_subject="upstream: cafe",
+        via="clone",
+        head=BRANCH,
+    )
 
     assert main([BRANCH]) == 3
 

@@ -12,6 +12,7 @@ import pytest
 
 from align import invocation
 from align.cli import main
+from tests.builders import conflict
 from tests.helpers import Repo, write
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,11 +21,7 @@ NOX = "nox -s align --"
 
 def conflicting(repo: Repo) -> None:
     """feature/x's only commit and origin/main both change README.md; main is checked out."""
-    repo.git("switch", "--quiet", "-c", "feature/x")
-    repo.commit("README.md", "feature side\n", "feature: reword")
-    repo.git("switch", "--quiet", "main")
-    repo.commit("README.md", "upstream side\n", "upstream: reword")
-    repo.git("push", "--quiet", "origin", "main")
+    conflict(repo, subject="feature: reword", upstream_subject="upstream: reword")
 
 
 def commands_named(text: str) -> set[str]:

@@ -8,21 +8,9 @@ from typing import Any
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo
-from tests.scenarios import (
-    BRANCH,
-    REF,
-    backups,
-    feature,
-    files,
-    head,
-    moved_upstream,
-    out,
-    rev,
-    snapshot,
-    stashes,
-    user_stashes,
-)
+from tests.builders import feature, moved_upstream, user_stashes
+from tests.helpers import BRANCH, REF, Repo
+from tests.snapshots import backups, files, head, out, rev, snapshot, stashes
 
 Capture = pytest.CaptureFixture[str]
 

@@ -11,8 +11,9 @@ import pytest
 
 from align import monitor
 from align.cli import main
-from tests.helpers import Repo
-from tests.scenarios import BRANCH, Terminal, moved_upstream, three_commits, upstream
+from tests.builders import moved_upstream, three_commits, upstream
+from tests.fakes import Terminal
+from tests.helpers import BRANCH, Repo
 
 Capture = pytest.CaptureFixture[str]
 STEP_LINE = re.compile(

@@ -13,7 +13,8 @@ import nox.registry
 import pytest
 
 import align.nox
-from tests.helpers import Repo, git, write
+from tests.builders import diverge
+from tests.helpers import Repo, write
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,15 +55,12 @@ def listed(noxfile: Path, cwd: Path) -> dict[str, str]:
 
 def behind(repo: Repo, *, conflicting: bool = False) -> str:
     """Give ``repo`` a feature/x with two commits, and origin's main a new commit it has not fetched."""
-    repo.git("switch", "--quiet", "-c", "feature/x")
-    repo.commit("a.txt", "a\n", "feature: add a")
-    repo.commit("README.md" if conflicting else "b.txt", "feature\n", "feature: change something")
-    other = repo.origin.parent / "other"
-    git(repo.origin.parent, "clone", "--quiet", str(repo.origin), str(other))
-    write(other / "README.md", "upstream\n")
-    git(other, "commit", "--quiet", "-am", "upstream: reword the readme")
-    git(other, "push", "--quiet", "origin", "main")
-    return git(other, "rev-parse", "HEAD")
+    mine = [
+        ("a.txt", "a\n", "feature: add a"),
+        ("README.md" if conflicting else "b.txt", "feature\n", "feature: change something"),
+    ]
+    theirs = [("README.md", "upstream\n", "upstream: reword the readme")]
+    return diverge(repo, mine, theirs, via="clone", head="feature/x").upstream[-1]
 
 
 def contains(repo: Repo, commit: str, branch: str) -> bool:

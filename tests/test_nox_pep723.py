@@ -12,19 +12,9 @@ from align.errors import UsageError
 from align.recipe.model import Validate
 from align.state import Store
 from align.steps.validate import preflight
-from tests.helpers import Repo, write
-from tests.scenarios import (
-    ALIGN_STEPS,
-    BRANCH,
-    REF,
-    REPORT,
-    feature,
-    is_ancestor,
-    moved_upstream,
-    rev,
-    stashes,
-    steps_recipe,
-)
+from tests.builders import ALIGN_STEPS, REPORT, feature, moved_upstream, steps_recipe
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import is_ancestor, rev, stashes
 
 # Any nox but the one installed: align's nox cannot satisfy the block, so nox builds its script environment
 # (.nox/_nox_script_mode) and pip installs nox from the package index, printing to stdout.

@@ -8,8 +8,9 @@ import pytest
 
 from align.cli import main
 from align.recipe import sources
-from tests.helpers import Repo, write
-from tests.scenarios import BRANCH, REF, backups, feature, moved_upstream, out, rev, snapshot
+from tests.builders import feature, moved_upstream
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import backups, out, rev, snapshot
 
 Capture = pytest.CaptureFixture[str]
 

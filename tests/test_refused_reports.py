@@ -10,8 +10,9 @@ import pytest
 
 from align.cli import main
 from align.state import Store
-from tests.helpers import Repo
-from tests.scenarios import BRANCH, REF, backups, make_dirty, moved_upstream, recipe, rev, three_commits
+from tests.builders import make_dirty, moved_upstream, recipe, three_commits
+from tests.helpers import BRANCH, REF, Repo
+from tests.snapshots import backups, rev
 
 Capture = pytest.CaptureFixture[str]
 

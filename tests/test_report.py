@@ -13,18 +13,9 @@ import pytest
 from align.cli import main
 from align.report import build, render
 from align.state import Conflict, Journal, Phase
-from tests.helpers import Repo, write
-from tests.scenarios import (
-    ALIGN_STEPS,
-    BRANCH,
-    RESOLVED,
-    fetched_feature,
-    moved_upstream,
-    out,
-    rev,
-    steps_recipe,
-    three_commits,
-)
+from tests.builders import ALIGN_STEPS, RESOLVED, fetched_feature, moved_upstream, steps_recipe, three_commits
+from tests.helpers import BRANCH, Repo, write
+from tests.snapshots import out, rev
 
 Capture = pytest.CaptureFixture[str]
 ALL = "report: {formats: [console, json, markdown, junit]}"

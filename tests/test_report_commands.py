@@ -14,21 +14,18 @@ from jsonschema import Draft202012Validator
 from align.cli import main
 from align.report import render
 from align.resources import schema
-from tests.helpers import Repo, write
-from tests.scenarios import (
+from tests.builders import (
     ALIGN_STEPS,
-    BRANCH,
     FEATURE_EDIT,
-    OTHER,
     feature,
     fetched_feature,
     moved_upstream,
-    out,
-    rev,
     steps_recipe,
     three_commits,
     upstream,
 )
+from tests.helpers import BRANCH, OTHER, Repo, write
+from tests.snapshots import out, rev
 
 Capture = pytest.CaptureFixture[str]
 FAILING = ("backup: {}", "fetch: {}", "rebase: {}", "on_fail: {action: rollback}", 'validate: {run: [["false"]]}')

@@ -16,19 +16,9 @@ from align.cli import main
 from align.report import render
 from align.resources import schema
 from align.state import Store
-from tests.helpers import Repo, write
-from tests.scenarios import (
-    BRANCH,
-    OTHER,
-    REF,
-    RESOLVED,
-    head,
-    refs,
-    rev,
-    snapshot,
-    stashes,
-    two_features,
-)
+from tests.builders import RESOLVED, two_features
+from tests.helpers import BRANCH, OTHER, REF, Repo, write
+from tests.snapshots import head, refs, rev, snapshot, stashes
 
 Capture = pytest.CaptureFixture[str]
 OPTIONS = {"json": "--report-json", "markdown": "--report-markdown", "junit": "--report-junit"}

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, git, write
-from tests.scenarios import BRANCH, REF, backups, head, out, rev, stashes, three_commits, upstream
+from tests.builders import three_commits, upstream
+from tests.helpers import BRANCH, REF, Repo, git, write
+from tests.snapshots import backups, head, out, rev, stashes
 
 Capture = pytest.CaptureFixture[str]
 TRACKING = "refs/remotes/origin/main"

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo
-from tests.scenarios import BRANCH, OTHER, REF, rev, snapshot, two_features
+from tests.builders import two_features
+from tests.helpers import BRANCH, OTHER, REF, Repo
+from tests.snapshots import rev, snapshot
 
 Capture = pytest.CaptureFixture[str]
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
+from tests.builders import diverge
 from tests.helpers import Repo
-from tests.scenarios import BACKUPS, head, refs, rev, snapshot, stashes
+from tests.snapshots import BACKUPS, head, refs, rev, snapshot, stashes
 from tests.test_edges_pause import by_hand, last_report, paused
 from tests.test_git_skip import SKIPPED, assert_finished, dropped, git_by_hand, report_of
 from tests.test_safety import assert_restored, journal_file
@@ -96,15 +97,11 @@ def test_two_git_skips_finishing_the_rebase_offer_continue_or_abort_and_name_eac
     """D6: git finished the rebase, yet status offered `align skip`; a deletion git stopped at read `changed on both
     sides` (upstream changed README.md, the commit deleted it: git says `deleted by them`)."""
     monkeypatch.chdir(repo.path)
-    repo.git("switch", "--quiet", "-c", "feature/x")
-    one = repo.commit("README.md", "feature side\n", "feature: clash")
-    repo.git("rm", "--quiet", "README.md")
-    repo.git("commit", "--quiet", "-m", "feature: delete README.md")
-    two = repo.git("rev-parse", "HEAD")
-    repo.commit("c.txt", "c\n", "feature: add c.txt")
-    repo.git("switch", "--quiet", "main")
-    repo.commit("README.md", "upstream side\n", "upstream change")
-    repo.git("push", "--quiet", "origin", "main")
+    mine = [("README.md", "feature side\n", "feature: clash"), ("README.md", None, "feature: delete README.md")]
+    built = diverge(
+        repo, [*mine, ("c.txt", "c\n", "feature: add c.txt")], [("README.md", "upstream side\n", "upstream change")]
+    )
+    one, two, _ = built.commits
     assert main(["feature/x"]) == 3
     assert git_by_hand(repo, "rebase", "--skip") != 0  # git stops at the deletion: README.md deleted by them
     assert repo.git("status", "--porcelain", "--", "README.md") == "UD README.md"

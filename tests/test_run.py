@@ -10,28 +10,9 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo
-from tests.scenarios import (
-    BACKUPS,
-    BRANCH,
-    KEEP_RECIPE,
-    REF,
-    backups,
-    head,
-    is_ancestor,
-    make_dirty,
-    moved_upstream,
-    out,
-    recipe,
-    refs,
-    rev,
-    snapshot,
-    stashes,
-    subjects,
-    three_commits,
-    track_notes,
-    user_stashes,
-)
+from tests.builders import KEEP_RECIPE, make_dirty, moved_upstream, recipe, three_commits, track_notes, user_stashes
+from tests.helpers import BRANCH, REF, Repo
+from tests.snapshots import BACKUPS, backups, head, is_ancestor, out, refs, rev, snapshot, stashes, subjects
 
 STAMP = re.compile(r"refs/align/backups/feature/x/\d{8}T\d{6}Z(-\d+)?")
 

@@ -11,8 +11,9 @@ import pytest
 from align import steps
 from align.cli import main
 from align.state import Store
-from tests.helpers import Repo, write
-from tests.scenarios import BRANCH, REF, RESOLVED, moved_upstream, out, rev, snapshot, three_commits
+from tests.builders import RESOLVED, moved_upstream, three_commits
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import out, rev, snapshot
 
 Capture = pytest.CaptureFixture[str]
 

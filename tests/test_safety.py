@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from align.cli import main
+from tests.builders import diverge
 from tests.helpers import Repo, write
 
 REAL_GIT = shutil.which("git") or "/usr/bin/git"
@@ -40,14 +41,9 @@ def feature_repo(repo: Repo, *, head: str = "feature/x", conflict: bool = False)
     With ``conflict``, both sides change ``README.md`` so that the rebase stops on the first commit.
     ``head`` is what is checked out afterwards.
     """
-    repo.git("switch", "--quiet", "-c", "feature/x")
-    repo.commit("README.md" if conflict else "feature.txt", "feature side\n", "feature: first")
-    tip = repo.commit("second.txt", "second\n", "feature: second")
-    repo.git("switch", "--quiet", "main")
-    repo.commit("README.md" if conflict else "upstream.txt", "upstream side\n", "upstream change")
-    repo.git("push", "--quiet", "origin", "main")
-    repo.git("switch", "--quiet", head)
-    return tip
+    mine = [("README.md" if conflict else "feature.txt", "feature side\n", "feature: first")]
+    theirs = [("README.md" if conflict else "upstream.txt", "upstream side\n", "upstream change")]
+    return diverge(repo, [*mine, ("second.txt", "second\n", "feature: second")], theirs, head=head).tip
 
 
 def make_dirty(repo: Repo) -> None:

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from align.cli import main
+from tests.builders import NOXFILE, trunk_only
 from tests.helpers import Repo, git, write
-from tests.scenarios import BACKUPS, NOXFILE, files, head, out, refs, rev, snapshot, stashes, subjects, trunk_only
+from tests.snapshots import BACKUPS, files, head, out, refs, rev, snapshot, stashes, subjects
 
 Capture = pytest.CaptureFixture[str]
 BRANCH = "feature/x"

@@ -10,35 +10,23 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, git, write
-from tests.scenarios import (
+from tests.builders import (
     ALIGN_STEPS,
-    BRANCH,
     NOXFILE,
-    REF,
     REPORT,
-    assert_untouched,
-    backups,
-    calls,
-    counting_upload_pack,
     feature,
     fetched_feature,
-    head,
-    is_ancestor,
     merged_feature,
     moved_upstream,
-    out,
-    refs,
-    rev,
-    snapshot,
-    stashes,
     steps_recipe,
-    subjects,
     three_commits,
     track_notes,
     upstream,
     user_stashes,
 )
+from tests.fakes import calls, counting_upload_pack
+from tests.helpers import BRANCH, REF, Repo, git, write
+from tests.snapshots import assert_untouched, backups, head, is_ancestor, out, refs, rev, snapshot, stashes, subjects
 
 Capture = pytest.CaptureFixture[str]
 

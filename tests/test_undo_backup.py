@@ -7,27 +7,19 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, write
-from tests.scenarios import (
+from tests.builders import (
     ALIGN_STEPS,
-    BACKUPS,
-    BRANCH,
-    REF,
     REPORT,
     RESOLVED,
     fetched_feature,
-    files,
-    head,
     moved_upstream,
-    out,
-    refs,
-    rev,
-    stashes,
     steps_recipe,
     three_commits,
     track_notes,
     user_stashes,
 )
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import BACKUPS, files, head, out, refs, rev, stashes
 
 Capture = pytest.CaptureFixture[str]
 

@@ -12,23 +12,9 @@ from typing import Any
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, write
-from tests.scenarios import (
-    ALIGN_STEPS,
-    BRANCH,
-    REF,
-    RESOLVED,
-    backups,
-    fetched_feature,
-    head,
-    moved_upstream,
-    refs,
-    rev,
-    snapshot,
-    stashes,
-    steps_recipe,
-    three_commits,
-)
+from tests.builders import ALIGN_STEPS, RESOLVED, fetched_feature, moved_upstream, steps_recipe, three_commits
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import backups, head, refs, rev, snapshot, stashes
 
 Capture = pytest.CaptureFixture[str]
 UPDATE_REFS = "rebase: {update_refs: true}"

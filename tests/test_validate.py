@@ -18,24 +18,9 @@ from align.recipe.model import Validate
 from align.state import Journal, Store
 from align.steps import _process
 from align.steps.validate import preflight
-from tests.helpers import Repo, write
-from tests.scenarios import (
-    ALIGN_STEPS,
-    BRANCH,
-    REF,
-    REPORT,
-    backups,
-    feature,
-    is_ancestor,
-    moved_upstream,
-    out,
-    rev,
-    snapshot,
-    stashes,
-    steps_recipe,
-    track_notes,
-    user_stashes,
-)
+from tests.builders import ALIGN_STEPS, REPORT, feature, moved_upstream, steps_recipe, track_notes, user_stashes
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import backups, is_ancestor, out, rev, snapshot, stashes
 from tests.test_safety_kill import running
 
 Capture = pytest.CaptureFixture[str]

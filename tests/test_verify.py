@@ -11,23 +11,9 @@ import pytest
 from align.cli import main
 from align.git import Git
 from align.state import Journal, Store
-from tests.helpers import Repo, write
-from tests.scenarios import (
-    ALIGN_STEPS,
-    BRANCH,
-    REF,
-    REPORT,
-    RESOLVED,
-    feature,
-    moved_upstream,
-    out,
-    rev,
-    snapshot,
-    steps_recipe,
-    subjects,
-    three_commits,
-    upstream,
-)
+from tests.builders import ALIGN_STEPS, REPORT, RESOLVED, feature, moved_upstream, steps_recipe, three_commits, upstream
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import out, rev, snapshot, subjects
 
 Capture = pytest.CaptureFixture[str]
 HISTORY = ("patches_preserved", "metadata_preserved", "tree_matches_merge")

@@ -8,19 +8,9 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, write
-from tests.scenarios import (
-    ALIGN_STEPS,
-    BRANCH,
-    REF,
-    REPORT,
-    RESOLVED,
-    feature,
-    out,
-    rev,
-    steps_recipe,
-    upstream,
-)
+from tests.builders import ALIGN_STEPS, REPORT, RESOLVED, feature, steps_recipe, upstream
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import out, rev
 from tests.test_verify import checks, history_recipe, last_run
 
 Capture = pytest.CaptureFixture[str]
