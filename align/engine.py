@@ -5,17 +5,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import signal
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from align import ending, invocation
+from align import ending, invocation, signals
 from align.errors import AlignError, GitError, Interrupted, Refusal
 from align.git import Git
-from align.gitio import defer
 from align.invocation import command
 from align.monitor import Monitor
 from align.outputs import Reports
@@ -183,6 +180,7 @@ def drive(context: Context) -> Outcome:
         for step in context.recipe_steps:
             if step.kind not in ACTIONS or step.kind in journal.done:
                 continue
+            signals.check()  # a signal that came since the last step ends the run here
             journal.step = step.kind
             context.save()
             started = context.monitor.step(_title(step, journal))
@@ -321,18 +319,6 @@ def _title(step: model.Step, journal: Journal) -> str:
     return titles[step.kind]
 
 
-@contextlib.contextmanager
-def _signals() -> Iterator[None]:
-    """Turn SIGINT and SIGTERM into ``Interrupted`` while a command changes the repository."""
-
-    def interrupt(number: int, frame: object) -> None:
-        if defer(number):  # git is being started: the signal is handled once it can be stopped
-            return
-        raise Interrupted(f"interrupted by {signal.Signals(number).name}")
-
-    previous = {number: signal.signal(number, interrupt) for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+def _signals() -> contextlib.AbstractContextManager[None]:
+    """Record SIGINT and SIGTERM while a command changes the repository (``signals.check()`` raises them)."""
+    return signals.handled()
