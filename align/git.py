@@ -148,6 +148,9 @@ class Git:
                 tail.stop()
         if signals.recorded():  # git was stopped by the signal: its result is not used
             _stop(process, group=session)  # what it left running in its group, and what it left half done
+            for file in (out, err, extra["_in"]):
+                if file is not None:
+                    file.close()
             signals.check()
         timed_out = deadline is not None and deadline.passed.is_set()
         if extra["_in"] is not None:
