@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-from align import ending, invocation
+from align import ending, invocation, signals
 from align.context import Context, StepResult
 from align.ending import Outcome
 from align.errors import AlignError, GitError, Interrupted, Refusal
 from align.git import Git
-from align.gitio import defer
 from align.invocation import command
 from align.monitor import Monitor
 from align.outputs import Reports
@@ -37,7 +33,7 @@ def start(git: Git, plan: Plan, *, reports: Reports | None = None) -> Outcome:
     reports = reports or Reports()
     store = Store(plan.location.common_dir)
     begun = time.time()  # the run's clock includes its safety checks, as the git time does
-    with store.lock(f"run {plan.branch}"), _signals():
+    with store.lock(f"run {plan.branch}"), signals.handled():
         refuse_unsafe(git, store, plan)  # align.safety: every refusal found before anything moves
         journal = Journal(
             run_id=plan.run_id,
@@ -77,7 +73,7 @@ def start(git: Git, plan: Plan, *, reports: Reports | None = None) -> Outcome:
 
 def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
     """Finish a paused or interrupted run: ``continue``, ``skip`` or ``abort``."""
-    with store.lock(action, take_over_dead=True), _signals():
+    with store.lock(action, take_over_dead=True), signals.handled():
         journal = store.journal()
         if journal is not None and journal.invoked_as:
             invocation.use(journal.invoked_as)  # the hints of this run name the command it was started with
@@ -148,6 +144,7 @@ def drive(context: Context) -> Outcome:
             action = ACTIONS.get(step.kind)
             if action is None or step.kind in journal.done:
                 continue
+            signals.check()  # a signal that came since the last step ends the run here
             journal.step = step.kind
             context.save()
             started = context.monitor.step(action.title(step, journal))
@@ -258,20 +255,3 @@ def _context(git: Git, store: Store, journal: Journal, git_dir: Path) -> Context
         git_dir=git_dir,
         warnings=journal.warnings,  # the same list: warnings survive a pause
     )
-
-
-@contextlib.contextmanager
-def _signals() -> Iterator[None]:
-    """Turn SIGINT and SIGTERM into ``Interrupted`` while a command changes the repository."""
-
-    def interrupt(number: int, frame: object) -> None:
-        if defer(number):  # git is being started: the signal is handled once it can be stopped
-            return
-        raise Interrupted(f"interrupted by {signal.Signals(number).name}")
-
-    previous = {number: signal.signal(number, interrupt) for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)

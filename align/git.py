@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from align import signals
 from align.errors import AlignError, GitError
 from align.gitio import SPAWN, Deadline, Tail, capture, feed, read, reaped
 
@@ -110,6 +111,8 @@ class Git:
             timeout: stop git (SIGTERM, so that it removes its lock files) after this many seconds; the
                 result then says ``timed_out`` and is returned whatever its exit code.
         """
+        # A signal recorded since the last check ends the run here, before another git process starts.
+        signals.check()
         # Input and output go through files in memory, never through sh's buffers (see align.gitio).
         out, err = capture(), capture()
         extra: dict[str, Any] = {"_out": out, "_err": err, "_in": feed(stdin) if stdin is not None else None}
@@ -117,8 +120,8 @@ class Git:
         # Every exit code is accepted here and checked below; git runs in its own session so that,
         # when align is interrupted, git and its hooks are stopped with it rather than left running.
         session = not terminal
-        # A signal that came while sh was starting git would leave git running unseen: align's handlers
-        # keep it (``defer``) until git has a process align can stop.
+        # Outside a run's ``signals.handled()``, a signal that came while sh was starting git would leave git
+        # running unseen: cli's handler keeps it (``defer``) until git has a process align can stop.
         SPAWN.update(active=1, pending=0)
         try:
             process = self._command(
@@ -129,10 +132,12 @@ class Git:
         deadline = Deadline(process.pid, timeout) if timeout is not None else None
         tail = Tail(err, on_stderr) if on_stderr is not None else None
         try:
-            if SPAWN["pending"]:  # handled now, inside the try that stops git
-                number, SPAWN["pending"] = SPAWN["pending"], 0
-                signal.raise_signal(number)
-            process.wait()
+            # In a run, a signal stops git (``signals.waiting``) and is raised below, after the wait.
+            with signals.waiting(process.pid, group=session):
+                if SPAWN["pending"]:  # handled now, inside the try that stops git
+                    number, SPAWN["pending"] = SPAWN["pending"], 0
+                    signal.raise_signal(number)
+                process.wait()
         except BaseException:
             _stop(process, group=session)
             raise
@@ -141,6 +146,12 @@ class Git:
                 deadline.cancel()
             if tail is not None:
                 tail.stop()
+        if signals.recorded():  # git was stopped by the signal: its result is not used
+            _stop(process, group=session)  # what it left running in its group, and what it left half done
+            for file in (out, err, extra["_in"]):
+                if file is not None:
+                    file.close()
+            signals.check()
         timed_out = deadline is not None and deadline.passed.is_set()
         if extra["_in"] is not None:
             extra["_in"].close()

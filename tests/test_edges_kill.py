@@ -212,7 +212,7 @@ def leftovers(repo: Repo) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.flaky(reruns=2)  # when the signal lands is a race by design: a failure counts after three tries
+@pytest.mark.flaky(reruns=2)  # git stopped mid-work is a race by design (align's side is not): counts after 3 tries
 @pytest.mark.parametrize("action", ["abort", "continue"])
 @pytest.mark.parametrize(
     "moment",

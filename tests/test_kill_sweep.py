@@ -137,8 +137,10 @@ def cases() -> list[Case]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "case" in metafunc.fixturenames:
         found = cases()
-        # A signal case races align's handler against git on purpose (see the module's docstring): a
-        # failure is retried twice before it counts; kill-after cases are exact and never retried.
+        # A signal case races align's handler against git on purpose (see the module's docstring). Since the
+        # handler only records the signal (align.signals), align's own bookkeeping is never cut; what stays a
+        # race is git's: stopped before, during or after its work (some cases, e.g. sigint-52-abort-switch-onmain,
+        # still fail now and then). A failure is retried twice before it counts; kill-after cases never are.
         race = pytest.mark.flaky(reruns=2)
         params = [pytest.param(case, marks=race) if case.mode != "after" else case for case in found]
         metafunc.parametrize("case", params, ids=[case.id for case in found])

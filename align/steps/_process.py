@@ -4,8 +4,9 @@ The command runs in its own session (process group), with stdin closed and stdou
 merged into one pipe. Each line (decoded with ``errors="replace"``, ANSI colours removed, a
 carriage-return progress line reduced to what a terminal would show last) goes to a callback as
 soon as it is complete; nothing else is kept in memory. The process group is ended (SIGTERM,
-then SIGKILL after ``GRACE`` seconds) when the time runs out and on any exception in the
-reading loop (``Interrupted`` from the engine's signal handlers, ...), which is then re-raised.
+then SIGKILL after ``GRACE`` seconds) when the time runs out, when a signal came (``align.signals``
+SIGTERMs the group at once; ``Interrupted`` is raised once it is ended) and on any exception in the
+reading loop, which is then re-raised.
 Whatever the command left running in its group after it exited is killed too: nothing it
 started outlives the step. POSIX only (process groups).
 """
@@ -22,6 +23,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from align import signals
 
 GRACE = 2.0  # seconds between SIGTERM and SIGKILL
 MAX_LINE = 64 * 1024  # bytes: a longer line is passed on in pieces
@@ -68,7 +71,7 @@ def stream(
     except OSError as error:
         return Finished(exit_code=None, error=error.strerror or str(error), duration_s=time.monotonic() - started)
     assert process.stdout is not None
-    with process.stdout as pipe:
+    with process.stdout as pipe, signals.waiting(process.pid, group=True):  # a signal stops its group
         try:
             if on_start is not None:
                 on_start(process.pid)
@@ -76,6 +79,9 @@ def stream(
         except BaseException:
             _stop(process)
             raise
+    if signals.recorded():  # stopped by a signal: what it said is not used
+        _stop(process)
+        signals.check()
     if not finished:
         _stop(process)
         return Finished(exit_code=None, timed_out=True, duration_s=time.monotonic() - started)
@@ -109,7 +115,7 @@ def _read(process: subprocess.Popen[bytes], fd: int, deadline: float, on_line: C
     exited_at = 0.0
     with selectors.DefaultSelector() as selector:
         selector.register(fd, selectors.EVENT_READ)
-        while True:
+        while not signals.recorded():  # a signal: the caller stops the group and raises it
             now = time.monotonic()
             if now >= deadline:
                 return False
