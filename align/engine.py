@@ -109,7 +109,7 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
     """Finish a paused or interrupted run: ``continue``, ``skip`` or ``abort``."""
     from align.steps import rebase, recover, rollback
 
-    with store.lock(action, take_over_dead=True), _signals():
+    with store.lock(action), _signals():
         journal = store.journal()
         if journal is not None and journal.invoked_as:
             invocation.use(journal.invoked_as)  # the hints of this run name the command it was started with
