@@ -2,10 +2,12 @@
 
 The lock is ``flock(LOCK_EX)`` on ``<common git dir>/align/lock``, taken on a descriptor kept open for the
 run and closed on exec (git and the validation commands never inherit it). The kernel lets it go when the
-process ends, however it ends (``kill -9`` included): there is nothing to take over, no pid to probe, and the
+process ends, however it ends (``kill -9`` included): there is nothing to take over, no pid decides, and the
 file is never removed (removing a flock'd file is a race of its own: a taker could lock the removed file while
 another creates and locks a new one). The file says who took the lock (pid, start time, command) for display
-only; whether the lock is held is always the kernel's answer.
+only; whether the lock is held is always the kernel's answer. (A killed holder's record stays until the next
+taker writes its own, an instant after taking the lock: a reader in that instant skips a record naming no
+running process and waits for the new one.)
 
 A reader (``align status``, a refusal) asks with ``LOCK_SH | LOCK_NB`` and lets go at once. A taker that is
 refused ``LOCK_EX`` asks the same way: refused again means a run holds it (exclusively) and the taker refuses
@@ -127,11 +129,11 @@ def _who(descriptor: int) -> Holder | None:
     deadline = time.monotonic() + PATIENCE
     while _held(descriptor):
         holder = _record(descriptor)
-        if holder is not None:
+        if holder is not None and _exists(holder.pid):
             return holder
         if time.monotonic() > deadline:
             return UNKNOWN
-        time.sleep(PAUSE)  # taken an instant ago: its holder is writing who it is
+        time.sleep(PAUSE)  # taken an instant ago: its holder is writing who it is over what a killed one left
     return None
 
 
@@ -143,6 +145,22 @@ def _held(descriptor: int) -> bool:
         return True
     fcntl.flock(descriptor, fcntl.LOCK_UN)
     return False
+
+
+def _exists(pid: int | None) -> bool:
+    """Tell whether a process ``pid`` exists: a record naming none is a killed holder's, not yet overwritten.
+
+    Only the display uses this (a pid may be reused): whether the lock is held is the kernel's answer.
+    """
+    if not pid or pid < 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _record(descriptor: int) -> Holder | None:
