@@ -73,7 +73,7 @@ def start(git: Git, plan: Plan, *, reports: Reports | None = None) -> Outcome:
 
 def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
     """Finish a paused or interrupted run: ``continue``, ``skip`` or ``abort``."""
-    with store.lock(action, take_over_dead=True), signals.handled():
+    with store.lock(action), signals.handled():
         journal = store.journal()
         if journal is not None and journal.invoked_as:
             invocation.use(journal.invoked_as)  # the hints of this run name the command it was started with

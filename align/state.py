@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 from align.errors import AlignError, Refusal
 from align.invocation import command
+from align.lock import Busy, Holder, lock_holder, take_lock
 from align.status import RunStatus, StepStatus
 
 
@@ -245,47 +245,24 @@ class Store:
         except FileNotFoundError:
             return None
 
-    def lock_holder(self) -> dict[str, Any] | None:
-        """Return what the lock file says (pid, started_at, command, alive), or None when free."""
-        try:
-            holder: dict[str, Any] = json.loads(self.lock_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except ValueError:
-            holder = {"pid": 0, "started_at": "?", "command": "?"}
-        holder["alive"] = _alive(int(holder.get("pid", 0)))
-        return holder
+    def lock_holder(self) -> Holder | None:
+        """Return who holds the repository's lock, or None when no process holds it (the kernel says)."""
+        return lock_holder(self.lock_path)
 
     @contextlib.contextmanager
-    def lock(self, command: str, *, take_over_dead: bool = False) -> Iterator[None]:
-        """Hold the repository's lock; a dead holder's lock is taken over only when asked."""
-        record = json.dumps({"pid": os.getpid(), "started_at": _now(), "command": command})
-        while True:
-            try:
-                self.root.mkdir(parents=True, exist_ok=True)
-                descriptor = os.open(self.lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:
-                holder = self.lock_holder()
-                if holder is None:
-                    continue
-                if holder["alive"] or not take_over_dead:
-                    raise _lock_refusal(holder) from None
-                self.lock_path.unlink(missing_ok=True)
-                take_over_dead = False
-                continue
-            except OSError as error:
-                raise _unwritable(self.root, error) from error
-            try:
-                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                    handle.write(record)
-            except OSError as error:
-                self.lock_path.unlink(missing_ok=True)
-                raise _unwritable(self.root, error) from error
-            break
+    def lock(self, command: str) -> Iterator[None]:
+        """Hold the repository's lock for the block (``align.lock``); refuse (exit 4) while another process does."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            taken = take_lock(self.lock_path, command)
+        except Busy as busy:
+            raise _lock_refusal(busy.holder) from None
+        except OSError as error:
+            raise _unwritable(self.root, error) from error
         try:
             yield
         finally:
-            self.lock_path.unlink(missing_ok=True)
+            taken.release()
 
 
 def _unwritable(root: Path, error: OSError) -> Refusal:
@@ -302,30 +279,8 @@ def _remove_temporary(path: Path) -> None:
         path.with_name(f".{path.name}.{os.getpid()}.tmp").unlink(missing_ok=True)
 
 
-def _lock_refusal(holder: dict[str, Any]) -> Refusal:
-    who = f"pid {holder.get('pid')}, `align {holder.get('command')}` started at {holder.get('started_at')}"
-    if holder["alive"]:
-        return Refusal(
-            f"another align run holds this repository's lock ({who})",
-            hint=f"wait for it to finish; `{command('status')}` shows what it is doing",
-        )
+def _lock_refusal(holder: Holder) -> Refusal:
     return Refusal(
-        f"an align run was killed and left its lock ({who}; that process is gone)",
-        hint=f"run `{command('abort')}` to restore the branch as it was, or `{command('continue')}` to finish the run",
+        f"another align run holds this repository's lock ({holder.describe()})",
+        hint=f"wait for it to finish; `{command('status')}` shows what it is doing",
     )
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from align.errors import RecipeError
+from align.lock import lock_holder
 from align.recipe import sources
 from align.recipe.resolve import resolve
 
@@ -31,6 +32,11 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return path
+
+
+def lock_left(path: Path) -> bool:
+    """Tell whether align's lock file ``path`` is held, or still names a holder (a released lock is empty)."""
+    return lock_holder(path) is not None or (path.exists() and path.stat().st_size > 0)
 
 
 def recipe_problems(text: str, files: dict[str, str] | None = None) -> list[str]:

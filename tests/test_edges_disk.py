@@ -17,7 +17,7 @@ import pytest
 
 from align.cli import main
 from tests.builders import conflicting, diverge, make_dirty, moved_upstream, three_commits, user_stashes
-from tests.helpers import BRANCH, REF, Repo, write
+from tests.helpers import BRANCH, REF, Repo, lock_left, write
 from tests.snapshots import Snapshot, in_progress, is_ancestor, out, refs, rev, snapshot, subjects
 
 MiB = 1024 * 1024
@@ -204,7 +204,7 @@ def test_a_read_only_runs_folder_is_a_warning_and_the_run_ends(
     assert f"warning: report: could not write {runs}/" in text
     assert f"warning: could not keep the run's journal in {runs}/" in text
     assert not journal(in_repo).exists()  # not stuck "running"
-    assert not (in_repo.path / ".git" / "align" / "lock").exists()
+    assert not lock_left(in_repo.path / ".git" / "align" / "lock")
     tip = rev(in_repo, REF)
     onto = rev(in_repo, "origin/main")  # fetched by the run
     assert is_ancestor(in_repo, onto, tip)
@@ -358,4 +358,5 @@ def test_a_full_align_folder_before_the_first_journal_is_a_refusal(
     assert snapshot(in_repo) == before
     assert rev(in_repo, REF) == old
     assert in_repo.git("for-each-ref", "refs/align/") == ""
-    assert [path.name for path in folder.iterdir() if path.is_file()] == []  # no lock, no part of a journal
+    assert [path.name for path in folder.iterdir() if path.is_file()] == ["lock"]  # no part of a journal
+    assert not lock_left(folder / "lock")  # the lock is free, and names no holder

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, write
+from tests.helpers import Repo, lock_left, write
 from tests.test_safety import (
     assert_restored,
     feature_repo,
@@ -58,7 +58,7 @@ def assert_work_back(repo: Repo, before: dict[str, Any]) -> None:
         assert after[key] == before[key], key
     assert after["head"][0] == before["head"][0]
     assert not (git_dir(repo) / "rebase-merge").exists()
-    assert not lock_file(repo).exists()
+    assert not lock_left(lock_file(repo))
     assert not journal_file(repo).exists()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, write
+from tests.helpers import Repo, lock_left, write
 from tests.test_safety import (
     assert_restored,
     feature_repo,
@@ -72,7 +72,7 @@ def test_an_index_state_a_stash_cannot_keep_is_refused_before_anything_moves(
     assert snapshot(repo) == before  # no backup ref, no stash, nothing moved
     assert index_flags(repo) == flags
     assert (repo.path / "README.md").read_bytes() == readme
-    assert not lock_file(repo).exists()
+    assert not lock_left(lock_file(repo))
     assert not journal_file(repo).exists()
 
 

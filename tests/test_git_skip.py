@@ -11,7 +11,7 @@ import pytest
 
 from align.cli import main
 from tests.builders import diverge
-from tests.helpers import Repo, write
+from tests.helpers import Repo, lock_left, write
 
 Commit = tuple[str, str, str]
 
@@ -51,7 +51,7 @@ def assert_finished(repo: Repo, subjects: list[str]) -> None:
     git_dir = repo.path / ".git"
     assert not (git_dir / "rebase-merge").exists()
     assert not (git_dir / "align" / "journal.json").exists()
-    assert not (git_dir / "align" / "lock").exists()
+    assert not lock_left(git_dir / "align" / "lock")
 
 
 def dropped(report: dict[str, Any]) -> list[tuple[str, str, str]]:

@@ -11,7 +11,7 @@ import pytest
 from align.cli import main
 from align.state import Store
 from tests.builders import make_dirty, moved_upstream, recipe, three_commits
-from tests.helpers import BRANCH, REF, Repo
+from tests.helpers import BRANCH, REF, Repo, lock_left
 from tests.snapshots import backups, rev
 
 Capture = pytest.CaptureFixture[str]
@@ -52,7 +52,7 @@ def test_a_refusal_before_the_run_starts_writes_every_report(in_repo: Repo, tmp_
     assert (folder / "junit.xml").exists()
     assert json.loads(report_json.read_text(encoding="utf-8"))["run_id"] == runs[0]["run_id"]
     assert not store.journal_path.exists()
-    assert not store.lock_path.exists()
+    assert not lock_left(store.lock_path)
     assert rev(in_repo, REF) == old[-1]
     assert backups(in_repo) == {}
 
@@ -88,14 +88,14 @@ def test_refused_while_another_run_is_paused_leaves_that_run_alone(in_repo: Repo
 def test_refused_by_a_live_lock_is_reported_and_the_lock_kept(in_repo: Repo, capsys: Capture) -> None:
     three_commits(in_repo)
     store = Store(in_repo.path / ".git")
-    store.root.mkdir(parents=True)
-    holder = json.dumps({"pid": os.getpid(), "started_at": "2026-01-01T12:00:00Z", "command": "run other"})
-    store.lock_path.write_text(holder, encoding="utf-8")
+    with store.lock("run other"):  # held by the kernel for this process, through another descriptor
+        holder = store.lock_path.read_text(encoding="utf-8")
 
-    assert main([BRANCH]) == 4
+        assert main([BRANCH]) == 4
 
-    assert "holds this repository's lock" in capsys.readouterr().err
-    assert store.lock_path.read_text(encoding="utf-8") == holder
+        assert "holds this repository's lock" in capsys.readouterr().err
+        assert store.lock_path.read_text(encoding="utf-8") == holder
+        assert store.lock_holder() is not None
     assert [run["status"] for run in store.past_runs()] == ["refused"]
 
 

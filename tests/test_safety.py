@@ -22,7 +22,7 @@ import pytest
 
 from align.cli import main
 from tests.builders import diverge
-from tests.helpers import Repo, write
+from tests.helpers import Repo, lock_left, write
 
 REAL_GIT = shutil.which("git") or "/usr/bin/git"
 
@@ -154,7 +154,7 @@ def assert_restored(repo: Repo, before: dict[str, Any], original_tip: str) -> No
     assert list(after["align_refs"].values()) == [original_tip]
     assert all(name.startswith("refs/align/backups/feature/x/") for name in after["align_refs"])
     assert not (git_dir(repo) / "rebase-merge").exists()
-    assert not lock_file(repo).exists()
+    assert not lock_left(lock_file(repo))
     assert not journal_file(repo).exists()
 
 
@@ -279,7 +279,7 @@ def test_a_remote_url_that_runs_commands_is_refused(
     assert "runs commands" in capsys.readouterr().err
     assert not marker.exists()
     assert snapshot(repo) == before  # no backup ref either: refused before starting
-    assert not lock_file(repo).exists()
+    assert not lock_left(lock_file(repo))
     assert not journal_file(repo).exists()
 
 
@@ -305,7 +305,7 @@ def test_a_rebase_or_merge_the_user_started_is_left_alone(
     assert repo.git("ls-files", "--unmerged") == unmerged
     if operation == "rebase":
         assert worktree(git_dir(repo) / "rebase-merge") == rebase_files
-    assert not lock_file(repo).exists()
+    assert not lock_left(lock_file(repo))
     assert not journal_file(repo).exists()
 
 
@@ -321,7 +321,7 @@ def test_a_dirty_tree_under_the_ci_recipe_is_refused(
 
     assert "dirty: refuse" in capsys.readouterr().err
     assert snapshot(repo) == before
-    assert not lock_file(repo).exists()
+    assert not lock_left(lock_file(repo))
     assert not journal_file(repo).exists()
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, write
+from align.lock import lock_holder
+from tests.helpers import Repo, lock_left, write
 from tests.test_safety import (
     align_process,
     assert_restored,
@@ -108,7 +109,7 @@ def test_ctrl_c_during_the_rebase_exits_130_and_abort_restores_everything(
         assert process.wait(timeout=20) == 130
 
     assert json.loads(journal_file(repo).read_text(encoding="utf-8"))["status"] == "interrupted"
-    assert not lock_file(repo).exists()
+    assert not lock_left(lock_file(repo))
     hook.unlink()
     monkeypatch.chdir(repo.path)
 
@@ -162,14 +163,17 @@ def test_kill_9_during_validation_then_abort_restores_everything(
     assert json.loads(journal_file(repo).read_text(encoding="utf-8"))["step"] == "validate"
     assert repo.git("rev-parse", "feature/x") != original  # the rebase was done when the kill came
     monkeypatch.chdir(repo.path)
-    # the dead run's lock: a new run is refused and told how to recover
+    # the kernel let the dead run's lock go; its journal says the run is unfinished: a new run is refused
+    assert lock_holder(lock_file(repo)) is None
+    assert lock_pid(repo) == process.pid  # the file still says who held it last: for display only
     assert main(["feature/x", "--recipe", str(path)]) == 4
     err = capsys.readouterr().err
-    assert f"pid {process.pid}" in err
-    assert "that process is gone" in err
+    assert "an align run on 'feature/x' is running" in err
     assert "align abort" in err
     assert main(["status"]) == 0
-    assert "gone (killed?)" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "stopped: no align process is running it" in text
+    assert "lock:" not in text
 
     group = json.loads(journal_file(repo).read_text(encoding="utf-8"))["validating_group"]
     assert group > 0
@@ -230,7 +234,7 @@ def test_sigint_during_validation_exits_130_and_abort_restores_everything(
     journal = json.loads(journal_file(repo).read_text(encoding="utf-8"))
     assert journal["status"] == "interrupted"
     assert journal["step"] == "validate"
-    assert not lock_file(repo).exists()
+    assert not lock_left(lock_file(repo))
     monkeypatch.chdir(repo.path)
     assert main(["status"]) == 0
     assert "interrupted" in capsys.readouterr().out
@@ -262,15 +266,17 @@ def test_a_second_run_while_one_is_paused_is_refused(
     assert "align abort" in err
     assert snapshot(repo) == paused
     assert journal_file(repo).read_text(encoding="utf-8") == journal
-    assert not lock_file(repo).exists()
+    assert not lock_left(lock_file(repo))
     # the paused run is still whole: abort puts everything back
     assert main(["abort"]) == 0
     assert_restored(repo, before_run, original)
 
 
-def test_a_lock_left_by_a_dead_process_refuses_a_run_and_abort_clears_it(
+def test_a_lock_file_left_by_a_dead_process_is_simply_taken(
     repo: Repo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A lock file naming a dead pid (as the previous version of align left them) holds nothing: no process has
+    it locked. With no journal there is nothing to abort, and a new run takes the lock."""
     original = feature_repo(repo)
     gone = dead_pid()
     lock_file(repo).parent.mkdir(parents=True)
@@ -280,18 +286,13 @@ def test_a_lock_left_by_a_dead_process_refuses_a_run_and_abort_clears_it(
     before = snapshot(repo)
     monkeypatch.chdir(repo.path)
 
-    assert main(["feature/x"]) == 4
-
-    err = capsys.readouterr().err
-    assert f"pid {gone}" in err
-    assert "that process is gone" in err
-    assert "align abort" in err
+    assert main(["status"]) == 0
+    assert capsys.readouterr().out == "nothing in progress\n"
+    assert main(["abort"]) == 4
+    assert "no align run to abort: nothing is paused or interrupted" in capsys.readouterr().err
     assert snapshot(repo) == before
-    assert lock_file(repo).exists()
 
-    assert main(["abort"]) == 0  # nothing to undo (no journal): the dead run's lock is cleared
-    assert f"removed the lock left by a killed align process (pid {gone})" in capsys.readouterr().out
-    assert not lock_file(repo).exists()
-    assert snapshot(repo) == before
     assert main(["feature/x"]) == 0
+    assert not lock_left(lock_file(repo))
+    assert lock_file(repo).read_bytes() == b""  # the old record went when the lock was taken
     assert tip(repo, "feature/x") != original

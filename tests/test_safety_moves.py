@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo
+from tests.helpers import Repo, lock_left
 from tests.test_safety import (
     align_refs,
     feature_repo,
@@ -45,7 +45,7 @@ def test_a_branch_moved_by_another_process_is_not_overwritten_by_the_rollback(
     backups = align_refs(repo)
     assert list(backups.values()) == [original]  # nothing lost: the pre-run tip is kept
     assert next(iter(backups)) in out
-    assert not lock_file(repo).exists()
+    assert not lock_left(lock_file(repo))
     assert not journal_file(repo).exists()
     after = snapshot(repo)
     assert after["head"][0] == f"refs/heads/{head}"

@@ -23,18 +23,15 @@ def run(args: argparse.Namespace) -> int:
     if journal is not None and journal.invoked_as:
         invocation.use(journal.invoked_as)
     say = invocation.command
-    if holder is not None:
-        state = "running" if holder["alive"] else f"gone (killed?): `{say('abort')}` or `{say('continue')}` recovers"
-        print(
-            f"lock: pid {holder.get('pid')} `align {holder.get('command')}` since {holder.get('started_at')}, {state}"
-        )
+    if holder is not None:  # only while a process holds it: a killed run leaves no lock
+        print(f"lock: pid {holder.pid or '?'} `align {holder.command}` since {holder.started_at}, running")
     if journal is not None:
-        journal, finished, ended = _with_git(journal, location, busy=holder is not None and bool(holder["alive"]))
+        journal, finished, ended = _with_git(journal, location, busy=holder is not None)
         print(f"in progress: run {journal.run_id} on {journal.branch} onto {journal.onto}: {journal.status}")
         print(f"  step: {journal.step}; done: {', '.join(journal.done) or 'nothing yet'}")
         if journal.status == "error" and journal.message:
             print(f"  why: {journal.message}")
-        elif journal.status == "running" and not (holder is not None and holder["alive"]):
+        elif journal.status == "running" and holder is None:
             print("  stopped: no align process is running it (killed, or its journal could not be written)")
         if journal.backup_ref:
             print(f"  backup: {journal.backup_ref}")
@@ -49,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {ended}: `{say('abort')}` puts the rest back")
         elif finished:
             print(f"  git finished the rebase: `{say('continue')}` checks and finishes the run")
-        if holder is not None and holder["alive"]:
-            print(f"  next: wait for pid {holder.get('pid')} to finish")
+        if holder is not None:
+            print(f"  next: wait for pid {holder.pid or '?'} to finish")
         elif ended:
             print(f"  next: `{say('abort')}`")
         elif finished:  # nothing left to skip
