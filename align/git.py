@@ -10,17 +10,19 @@ import re
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from align.errors import AlignError, GitError
+from align.gitenv import environment
 from align.gitio import SPAWN, Deadline, Tail, capture, feed, read, reaped
 
 log = logging.getLogger("align.git")
 
-# Variables that a git hook or a parent git process may leak into our
-# environment and that would point our git calls at another repository.
+# Variables that a git hook or a parent git process may leak into our environment and that would
+# point a command at another repository. git itself gets only what ``environment`` lets through; this
+# deny-list is for the commands that are not git (a recipe's validate commands keep the user's environment).
 LEAKED = (
     "GIT_ALTERNATE_OBJECT_DIRECTORIES",
     "GIT_COMMON_DIR",
@@ -40,6 +42,18 @@ LEAKED = (
 ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
 MIN_VERSION = (2, 30)
 ZERO = "0" * 40
+# Files in the git dir that say a git operation is half done, and what it is.
+OPERATIONS = {
+    "rebase-merge": "a rebase",
+    "rebase-apply": "a rebase (or `git am`)",
+    "MERGE_HEAD": "a merge",
+    "CHERRY_PICK_HEAD": "a cherry-pick",
+    "REVERT_HEAD": "a revert",
+    "BISECT_LOG": "a bisect",
+}
+# The files of the git dir align reads, asked of git in one call (``rev-parse --git-path``, right in a
+# linked worktree, where some are in the worktree's git dir and others in the common one).
+GIT_PATHS = (*OPERATIONS, "REBASE_HEAD", "info/attributes")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,6 +66,18 @@ class Result:
     timed_out: bool = False  # stopped after ``timeout`` seconds (``code`` is then -15: SIGTERM)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Progress:
+    """Where git's rebase or merge in this working tree is, from its state files."""
+
+    rebasing: bool  # rebase-merge/ is there: a rebase (merge backend) is in progress
+    merging: bool  # MERGE_HEAD is there: a merge is in progress
+    picking: bool  # REBASE_HEAD is there: the rebase stopped at a commit it was applying
+    number: str | None  # rebase-merge/msgnum: the commit the rebase is at (None: unknown)
+    total: str | None  # rebase-merge/end: how many it applies
+    done: frozenset[str]  # rebase-merge/done: the commits taken from its todo list so far
+
+
 @dataclass(kw_only=True)
 class Stats:
     """How many git processes ran and how long they took."""
@@ -60,25 +86,21 @@ class Stats:
     seconds: float = 0.0
 
 
-def environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Return a hardened environment for git: no leaked repository, no prompts, C locale."""
-    env = {key: value for key, value in os.environ.items() if key not in LEAKED}
-    env.update(
-        GIT_EDITOR="true",
-        GIT_TERMINAL_PROMPT="0",
-        LC_ALL="C",
-    )
-    env.update(extra or {})
-    return env
-
-
 class Git:
     """git bound to one working directory, with timing and logging of every call."""
 
-    def __init__(self, cwd: Path, *, env: Mapping[str, str] | None = None, stats: Stats | None = None) -> None:
+    def __init__(
+        self,
+        cwd: Path,
+        *,
+        env: Mapping[str, str] | None = None,
+        stats: Stats | None = None,
+        paths: dict[str, Path] | None = None,
+    ) -> None:
         self.cwd = cwd
         self.env = dict(env or {})
         self.stats = stats if stats is not None else Stats()
+        self._paths = paths if paths is not None else {}  # git_path's answers, shared with with_env's copies
         self._command = _git_command().bake(
             "--no-pager",
             _cwd=str(cwd),
@@ -88,9 +110,14 @@ class Git:
             _truncate_exc=False,
         )
 
+    @classmethod
+    def at(cls, location: Location) -> Git:
+        """Return git for the working tree of ``location``, knowing its git paths already (no call to ask)."""
+        return cls(location.root, paths=dict(location.paths))
+
     def with_env(self, **extra: str) -> Git:
         """Return git for the same directory with more environment variables, counting calls together."""
-        return Git(self.cwd, env={**self.env, **extra}, stats=self.stats)
+        return Git(self.cwd, env={**self.env, **extra}, stats=self.stats, paths=self._paths)
 
     def run(
         self,
@@ -192,26 +219,67 @@ class Git:
         return tuple(int(part or 0) for part in found.groups())
 
     def locate(self) -> Location | None:
-        """Return the working tree, git dirs and HEAD around ``cwd`` (None outside a working tree)."""
-        result = self.run(
-            "rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir", "--symbolic-full-name", "HEAD",
-            ok=(0, 128),
-        )  # fmt: skip
+        """Return the working tree, git dirs, git paths and HEAD around ``cwd`` (None outside a working tree)."""
+        places = ("rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir", *_asking(GIT_PATHS))
+        result = self.run(*places, "--symbolic-full-name", "HEAD", ok=(0, 128))
         lines = result.stdout.splitlines()
         if result.code != 0:  # outside a repository, or HEAD is unborn (no commit yet)
-            places = self.run("rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir", ok=(0, 128))
+            found = self.run(*places, ok=(0, 128))
             symbolic = self.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1, 128)).stdout.strip()
-            lines = [*places.stdout.splitlines(), symbolic] if places.code == 0 else []
-        if len(lines) != 4:
+            lines = [*found.stdout.splitlines(), symbolic] if found.code == 0 else []
+        if len(lines) != 4 + len(GIT_PATHS):
             return None
-        root, git_dir, common, head = lines
+        root, git_dir, common, *paths, head = lines
         common_dir = (self.cwd / common).resolve()
         return Location(
             root=Path(root),
             git_dir=Path(git_dir),
             common_dir=common_dir,
             head_ref=head if head.startswith("refs/") else None,
+            paths=self._remember(GIT_PATHS, paths),
         )
+
+    # -- git's state in this working tree: a rebase, a merge... ------------------------------
+
+    def git_path(self, name: str) -> Path:
+        """Return where file ``name`` of the git dir is (``rev-parse --git-path``: right in a linked worktree).
+
+        The first question asks git for every path align reads (``GIT_PATHS``) in one call; the answers
+        are kept (a ``Git`` made by ``Git.at`` knows them from ``locate`` and asks nothing).
+        """
+        if name not in self._paths:
+            names = tuple(item for item in dict.fromkeys((*GIT_PATHS, name)) if item not in self._paths)
+            self._remember(names, self.run("rev-parse", *_asking(names)).stdout.splitlines())
+        return self._paths[name]
+
+    def operation_in_progress(self) -> str | None:
+        """Return what git operation is half done here (``a rebase``, ``a merge``...), or None."""
+        return next((what for name, what in OPERATIONS.items() if self.git_path(name).exists()), None)
+
+    def applying(self) -> str | None:
+        """Return the pseudo-ref of the commit git's merge or rebase stopped at (``MERGE_HEAD``,
+        ``REBASE_HEAD``), or None when it stopped at none."""
+        return next((name for name in ("MERGE_HEAD", "REBASE_HEAD") if self.git_path(name).exists()), None)
+
+    def progress(self) -> Progress:
+        """Return where git's rebase or merge is (read from its state files; no git process)."""
+        folder = self.git_path("rebase-merge")
+        done = _read(folder / "done")
+        lines = [line.split() for line in (done or "").splitlines() if not line.startswith("#")]
+        return Progress(
+            rebasing=folder.exists(),
+            merging=self.git_path("MERGE_HEAD").exists(),
+            picking=self.git_path("REBASE_HEAD").exists(),
+            number=_read(folder / "msgnum"),
+            total=_read(folder / "end"),
+            done=frozenset(words[1] for words in lines if len(words) > 1),
+        )
+
+    def _remember(self, names: Sequence[str], lines: Sequence[str]) -> dict[str, Path]:
+        """Keep the paths ``rev-parse --git-path`` gave for ``names`` (relative to ``cwd``, or absolute)."""
+        found = {name: Path(os.path.normpath(self.cwd / line)) for name, line in zip(names, lines, strict=True)}
+        self._paths.update(found)
+        return found
 
     def ignored(self, path: Path) -> bool:
         """Tell whether git ignores ``path`` (a file under this working tree, which need not exist)."""
@@ -317,6 +385,7 @@ class Location:
     git_dir: Path
     common_dir: Path
     head_ref: str | None  # refs/heads/... ; None when HEAD is detached
+    paths: Mapping[str, Path] = field(default_factory=dict)  # GIT_PATHS -> where each is (rev-parse --git-path)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -330,6 +399,19 @@ class Ref:
 
 
 _ANY_CODE = list(range(-64, 256))
+
+
+def _asking(names: Sequence[str]) -> list[str]:
+    """Return the ``rev-parse`` arguments that ask where each of ``names`` is in the git dir."""
+    return [arg for name in names for arg in ("--git-path", name)]
+
+
+def _read(path: Path) -> str | None:
+    """Return the text of a state file of git's, stripped, or None when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return None
 
 
 # Arguments are encoded like file names: a path git printed in bytes that are not UTF-8 (decoded

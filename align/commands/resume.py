@@ -32,5 +32,5 @@ def run(args: argparse.Namespace) -> int:
             f"no align run to {args.command}: it was killed before it changed anything ({what})",
             hint=f"run it again: `{command(str(holder.get('command', 'BRANCH')).removeprefix('run '))}`",
         )
-    outcome = engine.resume(Git(location.root), store, location.git_dir, args.command)
+    outcome = engine.resume(Git.at(location), store, location.git_dir, args.command)
     return show(outcome, quiet=args.quiet)

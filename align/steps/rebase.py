@@ -11,7 +11,7 @@ from align.engine import Context, StepResult
 from align.errors import Refusal
 from align.git import Git
 from align.invocation import command
-from align.plan import NO_SUBMODULES, onto_commit, operation_in_progress
+from align.plan import NO_SUBMODULES, onto_commit
 from align.recipe.model import Rebase, Verify
 from align.steps import backup, conflict, handled, keep, progress, stale, stash
 
@@ -107,7 +107,7 @@ def _restart(context: Context, step: Rebase) -> StepResult:
     from align.steps import rollback
 
     git, journal = context.git, context.journal
-    operation = operation_in_progress(context.git_dir)
+    operation = git.operation_in_progress()
     if operation == "a merge":
         git.run(*NO_SUBMODULES, "merge", "--abort")
     elif operation is not None and operation.startswith("a rebase"):
@@ -217,7 +217,8 @@ def failure_cause(stderr: str) -> tuple[str, str]:
 
 def _in_progress(context: Context, step: Rebase) -> bool:
     """Tell whether git's merge or rebase that align started is still in progress."""
-    return (context.git_dir / ("MERGE_HEAD" if step.strategy == "merge" else "rebase-merge")).exists()
+    now = context.git.progress()
+    return now.merging if step.strategy == "merge" else now.rebasing
 
 
 def _continue(context: Context, step: Rebase, *, by_user: bool = False) -> str | None:
@@ -256,7 +257,7 @@ def _commit_resolution(context: Context, git: Git) -> str | None:
     lines starting with ``#`` ("#123 is fixed"). When nothing is staged, git drops the commit: the
     report says it was emptied by the resolution. Returns git's stderr when the commit failed.
     """
-    if not (context.git_dir / "REBASE_HEAD").exists():
+    if not git.progress().picking:
         return None
     if git.run("diff", "--cached", "--quiet", "HEAD", "--", ok=(0, 1)).code == 0:
         # (or the user committed it by hand: then verify finds the commit, and this reason is not used)
@@ -327,7 +328,7 @@ def _protect_local_files(context: Context, head: str) -> list[str]:
                 hint="move them aside (or commit them), then run align again",
             )
     possible = any(path.rpartition("/")[2] == ".gitattributes" for path in tracked)
-    possible = possible or (context.git_dir / "info" / "attributes").exists()
+    possible = possible or git.git_path("info/attributes").exists()  # in the common git dir, for a worktree
     mine = [path for path in present if path in tracked]
     return keep.convertible(git, mine, possible) + keep.unusual_modes(root, mine)
 

@@ -29,7 +29,7 @@ REBASE_STATE = ("head-name", "onto", "orig-head", "git-rebase-todo")  # what `gi
 
 def broken_rebase(context: Context) -> str:
     """Return why git's rebase cannot be continued (its state half-written: a full disk), or "" when it can."""
-    folder = context.git_dir / "rebase-merge"
+    folder = context.git.git_path("rebase-merge")
     if not folder.is_dir():
         return ""
     missing = [name for name in REBASE_STATE if not _readable(folder / name, empty=name == "git-rebase-todo")]
@@ -55,7 +55,7 @@ def quit_rebase(context: Context) -> None:
     """``git rebase --quit``; a state so incomplete that git sees no rebase in it (a kill while git set it
     up) is this run's own (the journal says it started a rebase) and is removed."""
     context.git.run(*NO_SUBMODULES, "rebase", "--quit", ok=(0, 128))
-    folder = context.git_dir / "rebase-merge"
+    folder = context.git.git_path("rebase-merge")
     if folder.is_dir():
         shutil.rmtree(folder)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from align.engine import Context
 from align.errors import AlignError
 from align.invocation import command
-from align.plan import NO_SUBMODULES, operation_in_progress
+from align.plan import NO_SUBMODULES
 from align.steps import recover, stale, stash
 
 
@@ -15,7 +15,7 @@ def restore(context: Context) -> str:
     stale.clear_locks(context)  # left by a git process align stopped (an interruption), if unchanged since
     stash.take_back(context)  # the user's work, if it was being applied back, goes back into align's stash
     if journal.started_rebase or "rebase" in journal.done or journal.conflicts:
-        operation = operation_in_progress(context.git_dir)
+        operation = git.operation_in_progress()
         if operation is None and git.unmerged():
             # The user ended the rebase with `git rebase --quit` during a pause: the conflicted tree is
             # align's half-done work (the user's own is in align's stash). Drop the conflict as
