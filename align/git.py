@@ -357,19 +357,6 @@ class Git:
         result = self.run("update-ref", "--create-reflog", "-m", message, ref, new, old, ok=(0, 1, 128))
         return result.code == 0
 
-    def move_branch(self, ref: str, new: str, old: str, message: str) -> bool:
-        """Compare-and-swap branch ``ref`` from ``old`` to ``new``; a checked-out branch's tree follows it.
-
-        The caller makes sure the working tree is clean when the branch is checked out.
-        """
-        head = self.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1)).stdout.strip()
-        if head != ref:
-            return self.update_ref(ref, new, old, message)
-        self.run("checkout", "--quiet", "--detach")  # so the branch can move without leaving the tree behind
-        moved = self.update_ref(ref, new, old, message)
-        self.run("switch", "--quiet", "--no-guess", "--end-of-options", ref.removeprefix("refs/heads/"))
-        return moved
-
     def delete_refs(self, refs: Mapping[str, str], message: str) -> None:
         """Delete each ref if it still points where ``refs`` says, in one transaction."""
         if refs:

@@ -13,6 +13,7 @@ from align.git import Git
 from align.invocation import command
 from align.plan import NO_SUBMODULES, onto_commit
 from align.recipe.model import Rebase, Verify
+from align.refs import save_backup
 from align.steps import backup, conflict, handled, keep, progress, stale, stash
 
 UPDATE_REFS_VERSION = (2, 38)
@@ -366,7 +367,7 @@ def _save_stacked(context: Context) -> None:
                 f"{name} not moved: checked out in {shown} (git does not move a branch checked out in another worktree)"
             )
         journal.stacked[ref] = sha
-        backup.save(git, ref.removeprefix("refs/heads/"), sha, f"before align run {journal.run_id} (update_refs)")
+        save_backup(git, ref.removeprefix("refs/heads/"), sha, f"before align run {journal.run_id} (update_refs)")
     context.save()
 
 

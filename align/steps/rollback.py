@@ -6,6 +6,7 @@ from align.engine import Context
 from align.errors import AlignError
 from align.invocation import command
 from align.plan import NO_SUBMODULES
+from align.refs import restore_branch, restore_stacked
 from align.steps import recover, stale, stash
 
 
@@ -120,7 +121,7 @@ def _restore_branch(context: Context) -> str:
         return f"{journal.branch} not restored: it moved to {current[:12]} outside align"
     _keep_leftovers(context)
     message = f"align {journal.run_id}: rollback to the pre-run tip"
-    if not git.move_branch(journal.ref, journal.original_tip, current, message):
+    if not restore_branch(git, journal.ref, journal.original_tip, current, message):
         journal.branch_restored = False
         context.warnings.append(f"{journal.branch} moved while align was restoring it; align left it there")
         return f"{journal.branch} not restored: it moved during the rollback"
@@ -172,20 +173,13 @@ def _keep_leftovers(context: Context) -> None:
 
 def _restore_stacked(context: Context) -> None:
     """Put back the other branches ``update_refs`` moved, each only if the rebase is what moved it."""
-    git, journal = context.git, context.journal
-    if not journal.stacked:
-        return
-    current = {name: ref.sha for name, ref in git.refs(*journal.stacked).items()}
-    for ref, original in journal.stacked.items():
-        now = current.get(ref, "")
-        if now == original:
-            continue
-        last = git.last_reflog(ref)
-        ours = now == journal.stacked_new.get(ref) or (last is not None and last == (now, "rewritten during rebase"))
-        if ours and git.update_ref(ref, original, now, f"align {journal.run_id}: rollback (update_refs)"):
-            journal.stacked_new[ref] = original  # where the run leaves it: the report names no move
+    journal = context.journal
+    why = f"align {journal.run_id}: rollback (update_refs)"
+    for item in restore_stacked(context.git, journal.stacked, journal.stacked_new, why, rewritten=True):
+        if item.restored:
+            journal.stacked_new[item.ref] = journal.stacked[item.ref]  # where the run leaves it: no move named
         else:
-            context.warnings.append(f"{ref} moved outside align; left at {now[:12] or 'nothing'}")
+            context.warnings.append(f"{item.ref} moved outside align; left at {(item.now or '')[:12] or 'nothing'}")
 
 
 def keep_guidance(context: Context) -> list[str]:
