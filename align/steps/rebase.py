@@ -45,7 +45,7 @@ def run(context: Context, step: Rebase) -> StepResult:
         backup.run(context, step)
     if step.update_refs:
         _save_stacked(context)
-    stash.save(context, head or "", at_risk)
+    stash.save(git, journal, head or "", at_risk, record=context.save)
     if journal.original_head != journal.ref:
         git.run(*NO_SUBMODULES, "switch", "--quiet", "--no-guess", "--end-of-options", journal.branch)
     if git.commit_of(journal.ref) != journal.original_tip:

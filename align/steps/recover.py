@@ -22,6 +22,7 @@ from pathlib import Path
 from align.engine import Context
 from align.errors import GitError
 from align.plan import NO_SUBMODULES
+from align.steps import stash
 
 CUT_SHORT_MAX = 1 << 20  # bytes: a larger blob is not read to tell whether a file is the start of it
 REBASE_STATE = ("head-name", "onto", "orig-head", "git-rebase-todo")  # what `git rebase --continue` reads
@@ -102,17 +103,7 @@ def _check_out_branch(context: Context) -> None:
     git.run("reset", "--quiet")  # the index as HEAD (no unmerged entries left), the files untouched
     if in_the_way:  # `reset --hard` would overwrite them: keep them aside first
         message = f"align {journal.run_id}: untracked files in the way of the rollback"
-        git.run(
-            "--literal-pathspecs",
-            "stash",
-            "push",
-            "--quiet",
-            "--include-untracked",
-            "--message",
-            message,
-            "--",
-            *in_the_way,
-        )
+        stash.push_aside(git, message, in_the_way)
         context.warnings.append(f"untracked files in the way of the rollback are kept in the stash: {message}")
     git.run("reset", "--quiet", "--hard")
     context.warnings.append(

@@ -14,7 +14,9 @@ def restore(context: Context) -> str:
     """Undo the run so far; return a sentence saying what was restored (or why the branch was not)."""
     git, journal = context.git, context.journal
     stale.clear_locks(context)  # left by a git process align stopped (an interruption), if unchanged since
-    stash.take_back(context)  # the user's work, if it was being applied back, goes back into align's stash
+    stash.take_back(
+        git, journal, record=context.save
+    )  # the user's work, if it was being applied back, goes back into align's stash
     if journal.started_rebase or "rebase" in journal.done or journal.conflicts:
         operation = git.operation_in_progress()
         if operation is None and git.unmerged():
@@ -37,7 +39,7 @@ def restore(context: Context) -> str:
     moved = _restore_branch(context)
     _restore_stacked(context)
     put_head_back(context)
-    restored = stash.restore(context)
+    restored = stash.restore(git, journal, record=context.save)
     journal.started_rebase = False
     context.save()
     return f"{moved}; {restored}" if restored else moved
@@ -46,7 +48,7 @@ def restore(context: Context) -> str:
 def settle(context: Context) -> None:
     """After a successful run: put HEAD back and restore the uncommitted work."""
     put_head_back(context)
-    restored = stash.restore(context)
+    restored = stash.restore(context.git, context.journal, record=context.save)
     if restored:
         context.monitor.note(restored)
 
@@ -168,7 +170,7 @@ def _keep_leftovers(context: Context) -> None:
     """
     journal = context.journal
     if journal.started_rebase or "rebase" in journal.done:
-        stash.keep_leftovers(context, "what the run changed in the working tree (by validate or a hook)")
+        stash.keep_leftovers(context.git, journal, "what the run changed in the working tree (by validate or a hook)")
 
 
 def _restore_stacked(context: Context) -> None:
