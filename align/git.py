@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from align import gitstate
 from align.errors import AlignError, GitError
 from align.gitenv import environment
 from align.gitio import SPAWN, Deadline, Tail, capture, feed, read, reaped
+from align.gitstate import GIT_PATHS, Progress
 
 log = logging.getLogger("align.git")
 
@@ -42,18 +44,6 @@ LEAKED = (
 ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
 MIN_VERSION = (2, 30)
 ZERO = "0" * 40
-# Files in the git dir that say a git operation is half done, and what it is.
-OPERATIONS = {
-    "rebase-merge": "a rebase",
-    "rebase-apply": "a rebase (or `git am`)",
-    "MERGE_HEAD": "a merge",
-    "CHERRY_PICK_HEAD": "a cherry-pick",
-    "REVERT_HEAD": "a revert",
-    "BISECT_LOG": "a bisect",
-}
-# The files of the git dir align reads, asked of git in one call (``rev-parse --git-path``, right in a
-# linked worktree, where some are in the worktree's git dir and others in the common one).
-GIT_PATHS = (*OPERATIONS, "REBASE_HEAD", "info/attributes")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,18 +54,6 @@ class Result:
     stdout: str
     stderr: str
     timed_out: bool = False  # stopped after ``timeout`` seconds (``code`` is then -15: SIGTERM)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Progress:
-    """Where git's rebase or merge in this working tree is, from its state files."""
-
-    rebasing: bool  # rebase-merge/ is there: a rebase (merge backend) is in progress
-    merging: bool  # MERGE_HEAD is there: a merge is in progress
-    picking: bool  # REBASE_HEAD is there: the rebase stopped at a commit it was applying
-    number: str | None  # rebase-merge/msgnum: the commit the rebase is at (None: unknown)
-    total: str | None  # rebase-merge/end: how many it applies
-    done: frozenset[str]  # rebase-merge/done: the commits taken from its todo list so far
 
 
 @dataclass(kw_only=True)
@@ -254,26 +232,16 @@ class Git:
 
     def operation_in_progress(self) -> str | None:
         """Return what git operation is half done here (``a rebase``, ``a merge``...), or None."""
-        return next((what for name, what in OPERATIONS.items() if self.git_path(name).exists()), None)
+        return gitstate.operation(self.git_path)
 
     def applying(self) -> str | None:
         """Return the pseudo-ref of the commit git's merge or rebase stopped at (``MERGE_HEAD``,
         ``REBASE_HEAD``), or None when it stopped at none."""
-        return next((name for name in ("MERGE_HEAD", "REBASE_HEAD") if self.git_path(name).exists()), None)
+        return gitstate.applying(self.git_path)
 
     def progress(self) -> Progress:
         """Return where git's rebase or merge is (read from its state files; no git process)."""
-        folder = self.git_path("rebase-merge")
-        done = _read(folder / "done")
-        lines = [line.split() for line in (done or "").splitlines() if not line.startswith("#")]
-        return Progress(
-            rebasing=folder.exists(),
-            merging=self.git_path("MERGE_HEAD").exists(),
-            picking=self.git_path("REBASE_HEAD").exists(),
-            number=_read(folder / "msgnum"),
-            total=_read(folder / "end"),
-            done=frozenset(words[1] for words in lines if len(words) > 1),
-        )
+        return gitstate.progress(self.git_path)
 
     def _remember(self, names: Sequence[str], lines: Sequence[str]) -> dict[str, Path]:
         """Keep the paths ``rev-parse --git-path`` gave for ``names`` (relative to ``cwd``, or absolute)."""
@@ -391,14 +359,6 @@ _ANY_CODE = list(range(-64, 256))
 def _asking(names: Sequence[str]) -> list[str]:
     """Return the ``rev-parse`` arguments that ask where each of ``names`` is in the git dir."""
     return [arg for name in names for arg in ("--git-path", name)]
-
-
-def _read(path: Path) -> str | None:
-    """Return the text of a state file of git's, stripped, or None when it cannot be read."""
-    try:
-        return path.read_text(encoding="utf-8", errors="replace").strip()
-    except OSError:
-        return None
 
 
 # Arguments are encoded like file names: a path git printed in bytes that are not UTF-8 (decoded

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from align.git import GIT_PATHS, Git, Progress
+from align.git import Git
+from align.gitstate import GIT_PATHS, Progress
 from tests.helpers import Repo, git, write
 
 NOTHING = Progress(rebasing=False, merging=False, picking=False, number=None, total=None, done=frozenset())
