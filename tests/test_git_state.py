@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from align.cli import main
 from align.git import Git
 from align.gitstate import GIT_PATHS, Progress
 from tests.helpers import Repo, git, write
+from tests.scenarios import BRANCH
 
 NOTHING = Progress(rebasing=False, merging=False, picking=False, number=None, total=None, done=frozenset())
 
@@ -117,3 +119,34 @@ def test_locate_knows_the_paths_from_a_folder_below_the_root(repo: Repo) -> None
 def git_code(cwd: Path, *args: str) -> int:
     """Run git in ``cwd``; return its exit code (a conflict is expected)."""
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False).returncode
+
+
+def test_line_endings_set_in_the_common_info_attributes_are_kept_in_a_linked_worktree(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tracked file git calls clean whose bytes a checkout would rewrite (CRLF on disk, ``text`` in
+    ``info/attributes``) comes back byte for byte, in a linked worktree too: there ``info/attributes`` is in the
+    common git dir (align looked for it in the worktree's own git dir, and did not keep the file's bytes)."""
+    write(repo.path / ".git" / "info" / "attributes", "*.txt text\n")
+    repo.commit("notes.txt", "one\n", "notes")
+    repo.git("push", "--quiet", "origin", "main")
+    repo.git("switch", "--quiet", "-c", BRANCH)
+    tip = repo.commit("notes.txt", "one\ntwo\n", "feature: notes")
+    repo.git("switch", "--quiet", "main")
+    upstream = repo.commit("README.md", "upstream side\n", "upstream: readme")
+    repo.git("push", "--quiet", "origin", "main")
+    where = tmp_path / "linked"
+    repo.git("worktree", "add", "--quiet", str(where), BRANCH)
+    raw = b"one\r\ntwo\r\n"
+    (where / "notes.txt").write_bytes(raw)
+    git(where, "add", "notes.txt")  # the same blob: only the index's file size changes
+    assert git(where, "status", "--porcelain") == ""
+    monkeypatch.chdir(where)
+
+    assert main([BRANCH]) == 0
+
+    assert git(where, "rev-parse", f"{BRANCH}~1") == upstream
+    assert git(where, "rev-parse", BRANCH) != tip
+    assert git(where, "show", f"{BRANCH}:notes.txt") == "one\ntwo"
+    assert (where / "notes.txt").read_bytes() == raw
+    assert git(where, "stash", "list") == ""
