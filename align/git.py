@@ -10,18 +10,21 @@ import re
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from align import signals
+from align import gitstate, signals
 from align.errors import AlignError, GitError
+from align.gitenv import environment
 from align.gitio import SPAWN, Deadline, Tail, capture, feed, read, reaped
+from align.gitstate import GIT_PATHS, Progress
 
 log = logging.getLogger("align.git")
 
-# Variables that a git hook or a parent git process may leak into our
-# environment and that would point our git calls at another repository.
+# Variables that a git hook or a parent git process may leak into our environment and that would
+# point a command at another repository. git itself gets only what ``environment`` lets through; this
+# deny-list is for the commands that are not git (a recipe's validate commands keep the user's environment).
 LEAKED = (
     "GIT_ALTERNATE_OBJECT_DIRECTORIES",
     "GIT_COMMON_DIR",
@@ -61,25 +64,21 @@ class Stats:
     seconds: float = 0.0
 
 
-def environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Return a hardened environment for git: no leaked repository, no prompts, C locale."""
-    env = {key: value for key, value in os.environ.items() if key not in LEAKED}
-    env.update(
-        GIT_EDITOR="true",
-        GIT_TERMINAL_PROMPT="0",
-        LC_ALL="C",
-    )
-    env.update(extra or {})
-    return env
-
-
 class Git:
     """git bound to one working directory, with timing and logging of every call."""
 
-    def __init__(self, cwd: Path, *, env: Mapping[str, str] | None = None, stats: Stats | None = None) -> None:
+    def __init__(
+        self,
+        cwd: Path,
+        *,
+        env: Mapping[str, str] | None = None,
+        stats: Stats | None = None,
+        paths: dict[str, Path] | None = None,
+    ) -> None:
         self.cwd = cwd
         self.env = dict(env or {})
         self.stats = stats if stats is not None else Stats()
+        self._paths = paths if paths is not None else {}  # git_path's answers, shared with with_env's copies
         self._command = _git_command().bake(
             "--no-pager",
             _cwd=str(cwd),
@@ -89,9 +88,14 @@ class Git:
             _truncate_exc=False,
         )
 
+    @classmethod
+    def at(cls, location: Location) -> Git:
+        """Return git for the working tree of ``location``, knowing its git paths already (no call to ask)."""
+        return cls(location.root, paths=dict(location.paths))
+
     def with_env(self, **extra: str) -> Git:
         """Return git for the same directory with more environment variables, counting calls together."""
-        return Git(self.cwd, env={**self.env, **extra}, stats=self.stats)
+        return Git(self.cwd, env={**self.env, **extra}, stats=self.stats, paths=self._paths)
 
     def run(
         self,
@@ -203,26 +207,57 @@ class Git:
         return tuple(int(part or 0) for part in found.groups())
 
     def locate(self) -> Location | None:
-        """Return the working tree, git dirs and HEAD around ``cwd`` (None outside a working tree)."""
-        result = self.run(
-            "rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir", "--symbolic-full-name", "HEAD",
-            ok=(0, 128),
-        )  # fmt: skip
+        """Return the working tree, git dirs, git paths and HEAD around ``cwd`` (None outside a working tree)."""
+        places = ("rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir", *_asking(GIT_PATHS))
+        result = self.run(*places, "--symbolic-full-name", "HEAD", ok=(0, 128))
         lines = result.stdout.splitlines()
         if result.code != 0:  # outside a repository, or HEAD is unborn (no commit yet)
-            places = self.run("rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir", ok=(0, 128))
+            found = self.run(*places, ok=(0, 128))
             symbolic = self.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1, 128)).stdout.strip()
-            lines = [*places.stdout.splitlines(), symbolic] if places.code == 0 else []
-        if len(lines) != 4:
+            lines = [*found.stdout.splitlines(), symbolic] if found.code == 0 else []
+        if len(lines) != 4 + len(GIT_PATHS):
             return None
-        root, git_dir, common, head = lines
+        root, git_dir, common, *paths, head = lines
         common_dir = (self.cwd / common).resolve()
         return Location(
             root=Path(root),
             git_dir=Path(git_dir),
             common_dir=common_dir,
             head_ref=head if head.startswith("refs/") else None,
+            paths=self._remember(GIT_PATHS, paths),
         )
+
+    # -- git's state in this working tree: a rebase, a merge... ------------------------------
+
+    def git_path(self, name: str) -> Path:
+        """Return where file ``name`` of the git dir is (``rev-parse --git-path``: right in a linked worktree).
+
+        The first question asks git for every path align reads (``GIT_PATHS``) in one call; the answers
+        are kept (a ``Git`` made by ``Git.at`` knows them from ``locate`` and asks nothing).
+        """
+        if name not in self._paths:
+            names = tuple(item for item in dict.fromkeys((*GIT_PATHS, name)) if item not in self._paths)
+            self._remember(names, self.run("rev-parse", *_asking(names)).stdout.splitlines())
+        return self._paths[name]
+
+    def operation_in_progress(self) -> str | None:
+        """Return what git operation is half done here (``a rebase``, ``a merge``...), or None."""
+        return gitstate.operation(self.git_path)
+
+    def applying(self) -> str | None:
+        """Return the pseudo-ref of the commit git's merge or rebase stopped at (``MERGE_HEAD``,
+        ``REBASE_HEAD``), or None when it stopped at none."""
+        return gitstate.applying(self.git_path)
+
+    def progress(self) -> Progress:
+        """Return where git's rebase or merge is (read from its state files; no git process)."""
+        return gitstate.progress(self.git_path)
+
+    def _remember(self, names: Sequence[str], lines: Sequence[str]) -> dict[str, Path]:
+        """Keep the paths ``rev-parse --git-path`` gave for ``names`` (relative to ``cwd``, or absolute)."""
+        found = {name: Path(os.path.normpath(self.cwd / line)) for name, line in zip(names, lines, strict=True)}
+        self._paths.update(found)
+        return found
 
     def ignored(self, path: Path) -> bool:
         """Tell whether git ignores ``path`` (a file under this working tree, which need not exist)."""
@@ -300,19 +335,6 @@ class Git:
         result = self.run("update-ref", "--create-reflog", "-m", message, ref, new, old, ok=(0, 1, 128))
         return result.code == 0
 
-    def move_branch(self, ref: str, new: str, old: str, message: str) -> bool:
-        """Compare-and-swap branch ``ref`` from ``old`` to ``new``; a checked-out branch's tree follows it.
-
-        The caller makes sure the working tree is clean when the branch is checked out.
-        """
-        head = self.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1)).stdout.strip()
-        if head != ref:
-            return self.update_ref(ref, new, old, message)
-        self.run("checkout", "--quiet", "--detach")  # so the branch can move without leaving the tree behind
-        moved = self.update_ref(ref, new, old, message)
-        self.run("switch", "--quiet", "--no-guess", "--end-of-options", ref.removeprefix("refs/heads/"))
-        return moved
-
     def delete_refs(self, refs: Mapping[str, str], message: str) -> None:
         """Delete each ref if it still points where ``refs`` says, in one transaction."""
         if refs:
@@ -328,6 +350,7 @@ class Location:
     git_dir: Path
     common_dir: Path
     head_ref: str | None  # refs/heads/... ; None when HEAD is detached
+    paths: Mapping[str, Path] = field(default_factory=dict)  # GIT_PATHS -> where each is (rev-parse --git-path)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -341,6 +364,11 @@ class Ref:
 
 
 _ANY_CODE = list(range(-64, 256))
+
+
+def _asking(names: Sequence[str]) -> list[str]:
+    """Return the ``rev-parse`` arguments that ask where each of ``names`` is in the git dir."""
+    return [arg for name in names for arg in ("--git-path", name)]
 
 
 # Arguments are encoded like file names: a path git printed in bytes that are not UTF-8 (decoded

@@ -24,15 +24,6 @@ from align.resources import schema
 NO_SUBMODULES = ("-c", "submodule.recurse=false")
 
 DEFAULT_REMOTE: str = schema()["properties"]["remote"]["default"]
-# Files in the git dir that say a git operation is half done.
-OPERATIONS = {
-    "rebase-merge": "a rebase",
-    "rebase-apply": "a rebase (or `git am`)",
-    "MERGE_HEAD": "a merge",
-    "CHERRY_PICK_HEAD": "a cherry-pick",
-    "REVERT_HEAD": "a revert",
-    "BISECT_LOG": "a bisect",
-}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,11 +120,6 @@ def check_names(git: Git, options: Options, *, remote: str, target: str | None) 
                 f"refusing {what} name {name!r} from {where}: git does not accept it as a {what} name",
                 hint=f"give a plain name ({example}) with {option} or `{what}:` in the recipe",
             )
-
-
-def operation_in_progress(git_dir: Path) -> str | None:
-    """Return what git operation is half done in ``git_dir`` (a rebase, a merge...), or None."""
-    return next((what for name, what in OPERATIONS.items() if (git_dir / name).exists()), None)
 
 
 def onto_commit(git: Git, onto: str) -> str | None:

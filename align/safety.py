@@ -9,7 +9,7 @@ from align import invocation
 from align.errors import Refusal
 from align.git import Git
 from align.invocation import command
-from align.plan import Plan, operation_in_progress, refuse_unmovable
+from align.plan import Plan, refuse_unmovable
 from align.state import Store
 from align.steps.registry import ACTIONS
 
@@ -26,7 +26,7 @@ def refuse_unsafe(git: Git, store: Store, plan: Plan) -> None:
             f"(`{command('status')}` shows it)",
         )
     refuse_unmovable(git, plan.location, plan.ref, need_clean=False)  # align stashes what it must
-    operation = operation_in_progress(plan.location.git_dir)
+    operation = git.operation_in_progress()
     if operation is not None:
         raise Refusal(
             f"{operation} is in progress that align did not start; align leaves it alone",

@@ -11,9 +11,8 @@ from pathlib import Path
 from align.errors import Refusal, UsageError
 from align.git import Git
 from align.plan import check_branch_name, locate, refuse_unmovable
+from align.refs import PREFIX, replace_branch
 from align.state import Store
-from align.steps.backup import PREFIX
-from align.steps.backup import save as save_backup
 
 _AGE = re.compile(r"(\d+)([dhw])")
 _SECONDS = {"h": 3600, "d": 86400, "w": 7 * 86400}
@@ -57,9 +56,10 @@ def run_restore(args: argparse.Namespace) -> int:
             print(f"{args.branch} is already at {name}")
             return 0
         refuse_unmovable(git, location, ref, need_clean=True)
-        kept = save_backup(git, args.branch, current, "before align backups restore")
-        moved = git.move_branch(ref, sha, current, f"align backups restore {name}")
-        if not moved:
+        kept = replace_branch(
+            git, ref, sha, current, f"align backups restore {name}", backup_why="before align backups restore"
+        )
+        if kept is None:
             raise Refusal(f"{args.branch} moved meanwhile; nothing changed", hint="run the command again")
     print(f"{args.branch} restored to {sha[:12]} ({name}); its previous tip is kept as {kept}")
     return 0

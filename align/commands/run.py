@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         _refuse_outputs_in_tree(args, plan)
     batch = tuple(plan.run_id for plan in plans) if len(args.branches) > 1 else ()
     for plan in plans:
-        git = Git(plan.location.root)
+        git = Git.at(plan.location)  # knows its git paths: no call to ask them again
         if args.dry_run:
             print(describe(git, plan))
             continue

@@ -71,11 +71,12 @@ def _with_git(journal: Journal, location: Location, *, busy: bool) -> tuple[Jour
     whether git's rebase or merge has ended meanwhile, and how the user ended it with git ("" if not)."""
     if busy or journal.status != "paused" or not journal.started_rebase or "rebase" in journal.done:
         return journal, False, ""
-    git = Git(location.root)
+    git = Git.at(location)
     steps = [model.step_from_dict(item) for item in journal.recipe.get("steps", [])]
     merging = any(step.strategy == "merge" for step in steps if isinstance(step, model.Rebase))
     seen = copy.deepcopy(journal)
-    handled.settle(git, location.git_dir, seen, merging=merging)
-    ongoing = (location.git_dir / ("MERGE_HEAD" if merging else "rebase-merge")).exists()
+    handled.settle(git, seen, merging=merging)
+    now = git.progress()
+    ongoing = now.merging if merging else now.rebasing
     finished = not ongoing and git.commit_of(journal.ref) != journal.original_tip
     return seen, finished, "" if ongoing else handled.ended_with_git(git, seen, merging=merging)

@@ -8,8 +8,8 @@ from pathlib import Path
 from align.errors import Refusal
 from align.git import Git
 from align.plan import check_branch_name, locate, refuse_unmovable
+from align.refs import replace_branch, restore_stacked
 from align.state import Store
-from align.steps.backup import save as save_backup
 
 UNDOABLE = ("aligned", "failed_kept")
 
@@ -46,10 +46,9 @@ def run(args: argparse.Namespace) -> int:
             )
         refuse_unmovable(git, location, ref, need_clean=True)
         # Every undo keeps what it replaces: the aligned tip may hold the user's conflict resolutions.
-        kept = save_backup(git, branch, current, f"before align undo of run {journal.run_id}")
-        moved = git.move_branch(ref, journal.original_tip, current, f"align undo of run {journal.run_id}")
-        if not moved:
-            git.delete_refs({kept: current}, "align undo: the branch moved meanwhile")
+        why, backup_why = f"align undo of run {journal.run_id}", f"before align undo of run {journal.run_id}"
+        kept = replace_branch(git, ref, journal.original_tip, current, why, backup_why=backup_why)
+        if kept is None:
             raise Refusal(f"{branch} moved while undoing; nothing changed", hint="run `align undo` again")
         stacked = _undo_stacked(git, journal.stacked, journal.stacked_new, journal.run_id)
     print(f"{branch} restored to {journal.original_tip[:12]} (from {journal.backup_ref}; was {current[:12]})")
@@ -61,19 +60,17 @@ def run(args: argparse.Namespace) -> int:
 
 def _undo_stacked(git: Git, original: dict[str, str], new: dict[str, str], run_id: str) -> list[str]:
     """Put back the other branches ``update_refs`` moved, each only if it is still where the run left it."""
-    current = {name: ref.sha for name, ref in git.refs(*new).items()} if new else {}
+    before = {ref: original[ref] for ref in new}  # the branches the run moved (or left in place)
+    why, backup_why = f"align undo of run {run_id}", f"before align undo of run {run_id}"
     lines = []
-    for ref, sha in new.items():
-        name = ref.removeprefix("refs/heads/")
-        if current.get(ref) == sha:
-            kept = save_backup(git, name, sha, f"before align undo of run {run_id}")
-            if git.update_ref(ref, original[ref], sha, f"align undo of run {run_id}"):
-                lines.append(
-                    f"{name} restored to {original[ref][:12]} (update_refs); what it replaced is kept as {kept}"
-                )
-                continue
-            git.delete_refs({kept: sha}, "align undo: the branch moved meanwhile")
-            current[ref] = git.commit_of(ref) or ""
-        if current.get(ref) != original[ref]:
-            lines.append(f"{name} moved since the run; left at {current.get(ref, 'nothing')[:12]}")
+    for item in restore_stacked(git, before, new, why, backup_why=backup_why):
+        name = item.ref.removeprefix("refs/heads/")
+        if item.restored:
+            lines.append(
+                f"{name} restored to {before[item.ref][:12]} (update_refs); what it replaced is kept as {item.kept}"
+            )
+        elif item.now != before[item.ref]:
+            lines.append(
+                f"{name} moved since the run; left at {(item.now if item.now is not None else 'nothing')[:12]}"
+            )
     return lines

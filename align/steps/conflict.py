@@ -27,12 +27,14 @@ _RERERE = re.compile(r"(?:Staged|Resolved) '(.+?)' using previous resolution")
 
 def current_commit(context: Context) -> dict[str, str]:
     """Return the short sha and subject of the commit git is applying (the merged one for a merge)."""
-    return commit_at(context.git, context.git_dir)
+    return commit_at(context.git)
 
 
-def commit_at(git: Git, git_dir: Path) -> dict[str, str]:
-    """Return the sha, short sha and subject of the commit git stopped at in ``git_dir`` (empty: none)."""
-    head = "MERGE_HEAD" if (git_dir / "MERGE_HEAD").exists() else "REBASE_HEAD"
+def commit_at(git: Git) -> dict[str, str]:
+    """Return the sha, short sha and subject of the commit git's merge or rebase stopped at (empty: none)."""
+    head = git.applying()
+    if head is None:
+        return {"commit": "", "short": "?", "subject": "?"}
     result = git.run("log", "-n1", "--format=%H%x00%h%x00%s", head, "--", ok=(0, 128))
     if result.code != 0 or "\0" not in result.stdout:
         return {"commit": "", "short": "?", "subject": "?"}
@@ -47,16 +49,14 @@ def heard(context: Context, said: str) -> None:
 
 def record(context: Context, files: list[tuple[str, str]], *, resolution: str = "pending") -> Conflict:
     """Add the conflict git stopped at to the journal."""
-    conflict = noted(context.git, context.git_dir, context.journal, files, resolution=resolution)
+    conflict = noted(context.git, context.journal, files, resolution=resolution)
     context.save()
     return conflict
 
 
-def noted(
-    git: Git, git_dir: Path, journal: Journal, files: list[tuple[str, str]], *, resolution: str = "pending"
-) -> Conflict:
+def noted(git: Git, journal: Journal, files: list[tuple[str, str]], *, resolution: str = "pending") -> Conflict:
     """Add the conflict git stopped at to ``journal`` (not written)."""
-    current = commit_at(git, git_dir)
+    current = commit_at(git)
     conflict = Conflict(
         commit=current["short"],
         subject=current["subject"],

@@ -30,7 +30,7 @@ def render(context: Context) -> list[str]:
     journal = context.journal
     conflict = journal.conflicts[-1]
     paths = [path for path, _ in conflict.files]
-    merging = (context.git_dir / "MERGE_HEAD").exists()
+    merging = context.git.progress().merging
     found = causes(context.git, context.git_dir, journal.base, journal.onto_sha, paths, merging=merging)
     said = context.conflict_notes
     if merging:
@@ -121,13 +121,10 @@ def _cause_lines(cause: Cause | None) -> list[str]:
 
 
 def _progress(context: Context) -> list[str]:
-    folder = context.git_dir / "rebase-merge"
-    try:
-        done = (folder / "msgnum").read_text().strip()
-        total = (folder / "end").read_text().strip()
-    except OSError:
+    now = context.git.progress()
+    if now.number is None or now.total is None:
         return []
-    return [f"commit {done} of {total}; conflicted files:"]
+    return [f"commit {now.number} of {now.total}; conflicted files:"]
 
 
 def quote(path: str) -> str:

@@ -8,8 +8,6 @@ with git as resolved, and a rebase they ended with git is not continued.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from align.context import Context
 from align.git import Git
 from align.recipe.model import Rebase
@@ -26,11 +24,11 @@ ENDED = "aborted by the user (with git)"
 
 def settle_pending(context: Context, *, merging: bool) -> None:
     """Record what became of the commit align paused at, when the user went past it with git."""
-    if settle(context.git, context.git_dir, context.journal, merging=merging):
+    if settle(context.git, context.journal, merging=merging):
         context.save()
 
 
-def settle(git: Git, git_dir: Path, journal: Journal, *, merging: bool) -> bool:
+def settle(git: Git, journal: Journal, *, merging: bool) -> bool:
     """Record in ``journal`` (not written) what the user did with git since the pause; tell whether it changed.
 
     Every commit git went past since then is accounted for: one skipped with ``git rebase --skip``
@@ -41,12 +39,13 @@ def settle(git: Git, git_dir: Path, journal: Journal, *, merging: bool) -> bool:
     pending = journal.conflicts[-1] if journal.conflicts and journal.conflicts[-1].resolution == "pending" else None
     if pending is None:
         return False
-    rebasing = (git_dir / "rebase-merge").exists()
-    here = conflict.commit_at(git, git_dir)["commit"] if rebasing or merging else ""
+    now = git.progress()
+    rebasing = now.rebasing
+    here = conflict.commit_at(git)["commit"] if rebasing or merging else ""
     if here and pending.commit not in ("", "?") and here.startswith(pending.commit):
         return False  # still stopped at the same commit: nothing was done with git
     if merging:
-        if (git_dir / "MERGE_HEAD").exists():
+        if now.merging:
             return False
         moved = git.commit_of(journal.ref) != journal.original_tip
         pending.resolution = RESOLVED if moved else ENDED
@@ -58,7 +57,7 @@ def settle(git: Git, git_dir: Path, journal: Journal, *, merging: bool) -> bool:
     first = next((index for index, item in enumerate(originals) if item[0].startswith(pending.commit)), None)
     if first is None or not pending.commit:
         return False
-    processed = _done(git_dir) - {here} if rebasing else None  # None: git finished, every commit went by
+    processed = now.done - {here} if rebasing else None  # None: git finished, every commit went by
     passed = [item for item in originals[first:] if processed is None or item[0] in processed]
     new = _identities(git, journal.onto_sha, "HEAD" if rebasing else journal.ref)
     continued = _continued(git, journal.run_id)
@@ -84,7 +83,7 @@ def settle(git: Git, git_dir: Path, journal: Journal, *, merging: bool) -> bool:
     if rebasing:
         files = git.unmerged()
         if files:  # git stopped again, at another commit
-            conflict.noted(git, git_dir, journal, files)
+            conflict.noted(git, journal, files)
     return True
 
 
@@ -121,15 +120,6 @@ def _identities(git: Git, onto: str, tip: str) -> set[tuple[str, ...]]:
     """Return the identities (author, date, subject) of the commits onto..tip: the rebased ones."""
     listed = git.run("log", f"--format={_IDENTITY}", f"{onto}..{tip}", "--", ok=(0, 128))
     return {tuple(line.split("\0"))[1:] for line in listed.stdout.splitlines()}
-
-
-def _done(git_dir: Path) -> set[str]:
-    """Return the commits git's rebase has taken from its todo list so far (``rebase-merge/done``)."""
-    try:
-        lines = (git_dir / "rebase-merge" / "done").read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return set()
-    return {line.split()[1] for line in lines if len(line.split()) > 1 and not line.startswith("#")}
 
 
 def _continued(git: Git, run_id: str) -> set[str]:

@@ -19,21 +19,23 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from align.context import Context
 from align.git import Git
+from align.state import Journal
 
 # Attributes that make the bytes on disk differ from the bytes git stores.
 CONVERSIONS = ("filter", "text", "eol", "ident", "working-tree-encoding")
 
 
-def save(context: Context, paths: list[str], *, head: str, empty_dirs: bool) -> None:
+def save(
+    git: Git, journal: Journal, paths: list[str], *, head: str, empty_dirs: bool, record: Callable[[], None]
+) -> None:
     """Keep the raw bytes and modes of ``paths`` (and, with ``empty_dirs``, the empty untracked folders)
-    as they are with HEAD at commit ``head``."""
-    git, journal = context.git, context.journal
+    as they are with HEAD at commit ``head``; ``record`` writes the journal."""
     if journal.keep or not (paths or empty_dirs):
         return  # kept already (a resumed run: the tree may have been stashed since)
     root = Path(journal.worktree)
@@ -63,17 +65,16 @@ def save(context: Context, paths: list[str], *, head: str, empty_dirs: bool) -> 
     blobs = "".join(f"100644 blob {entry[2]}\t{index}\n" for index, entry in enumerate(files) if entry[1] == "file")
     tree = git.run("mktree", stdin=blobs).stdout.strip()
     journal.keep = {"ref": ref, "tree": tree, "base": head, "files": files, "dirs": folders}
-    context.save()  # before the ref: a run killed in between drops the ref with the rest of the keep
+    record()  # before the ref: a run killed in between drops the ref with the rest of the keep
     git.run("update-ref", "-m", f"align {journal.run_id}: raw bytes of the working tree", ref, tree)
 
 
-def restore(context: Context) -> int:
+def restore(git: Git, journal: Journal) -> int:
     """Give every kept path its bytes and mode back where the alignment left its content as it was.
 
     Returns how many files were rewritten. It can run again (after a kill) with the same result;
     ``forget`` drops the keep once everything else is back too.
     """
-    git, journal = context.git, context.journal
     keep = journal.keep
     if not keep:
         return 0
@@ -111,16 +112,16 @@ def restore(context: Context) -> int:
     return rewritten
 
 
-def forget(context: Context, *, save: bool = True) -> None:
-    """Drop the keep: its ref, then the journal's list (saved unless the caller saves it with more)."""
-    git, journal = context.git, context.journal
+def forget(git: Git, journal: Journal, *, record: Callable[[], None] | None) -> None:
+    """Drop the keep: its ref, then the journal's list (written by ``record``; None: the caller writes it
+    with more)."""
     if not journal.keep:
         return
     ref, tree = journal.keep["ref"], journal.keep["tree"]
     git.run("update-ref", "-d", ref, tree, ok=(0, 1, 128))  # gone already after a kill: nothing to do
     journal.keep = {}
-    if save:
-        context.save()
+    if record is not None:
+        record()
 
 
 @dataclass(frozen=True, kw_only=True)

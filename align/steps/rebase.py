@@ -11,8 +11,9 @@ from align.context import Context, StepResult, StepStatus
 from align.errors import Refusal
 from align.git import Git
 from align.invocation import command
-from align.plan import NO_SUBMODULES, onto_commit, operation_in_progress
+from align.plan import NO_SUBMODULES, onto_commit
 from align.recipe.model import Backup, Rebase, Verify
+from align.refs import save_backup
 from align.steps import backup, conflict, handled, keep, progress, rollback, stale, stash
 
 UPDATE_REFS_VERSION = (2, 38)
@@ -44,7 +45,7 @@ def run(context: Context, step: Rebase) -> StepResult:
         backup.run(context, Backup())
     if step.update_refs:
         _save_stacked(context)
-    stash.save(context, head or "", at_risk)
+    stash.save(git, journal, head or "", at_risk, record=context.save)
     if journal.original_head != journal.ref:
         git.run(*NO_SUBMODULES, "switch", "--quiet", "--no-guess", "--end-of-options", journal.branch)
     if git.commit_of(journal.ref) != journal.original_tip:
@@ -105,7 +106,7 @@ def restartable(context: Context) -> bool:
 def _restart(context: Context, step: Rebase) -> StepResult:
     """Undo the interrupted rebase or merge (the user's work is in align's stash) and start it again."""
     git, journal = context.git, context.journal
-    operation = operation_in_progress(context.git_dir)
+    operation = git.operation_in_progress()
     if operation == "a merge":
         git.run(*NO_SUBMODULES, "merge", "--abort")
     elif operation is not None and operation.startswith("a rebase"):
@@ -215,7 +216,8 @@ def failure_cause(stderr: str) -> tuple[str, str]:
 
 def _in_progress(context: Context, step: Rebase) -> bool:
     """Tell whether git's merge or rebase that align started is still in progress."""
-    return (context.git_dir / ("MERGE_HEAD" if step.strategy == "merge" else "rebase-merge")).exists()
+    now = context.git.progress()
+    return now.merging if step.strategy == "merge" else now.rebasing
 
 
 def _continue(context: Context, step: Rebase, *, by_user: bool = False) -> str | None:
@@ -254,7 +256,7 @@ def _commit_resolution(context: Context, git: Git) -> str | None:
     lines starting with ``#`` ("#123 is fixed"). When nothing is staged, git drops the commit: the
     report says it was emptied by the resolution. Returns git's stderr when the commit failed.
     """
-    if not (context.git_dir / "REBASE_HEAD").exists():
+    if not git.progress().picking:
         return None
     if git.run("diff", "--cached", "--quiet", "HEAD", "--", ok=(0, 1)).code == 0:
         # (or the user committed it by hand: then verify finds the commit, and this reason is not used)
@@ -325,7 +327,7 @@ def _protect_local_files(context: Context, head: str) -> list[str]:
                 hint="move them aside (or commit them), then run align again",
             )
     possible = any(path.rpartition("/")[2] == ".gitattributes" for path in tracked)
-    possible = possible or (context.git_dir / "info" / "attributes").exists()
+    possible = possible or git.git_path("info/attributes").exists()  # in the common git dir, for a worktree
     mine = [path for path in present if path in tracked]
     return keep.convertible(git, mine, possible) + keep.unusual_modes(root, mine)
 
@@ -363,7 +365,7 @@ def _save_stacked(context: Context) -> None:
                 f"{name} not moved: checked out in {shown} (git does not move a branch checked out in another worktree)"
             )
         journal.stacked[ref] = sha
-        backup.save(git, ref.removeprefix("refs/heads/"), sha, f"before align run {journal.run_id} (update_refs)")
+        save_backup(git, ref.removeprefix("refs/heads/"), sha, f"before align run {journal.run_id} (update_refs)")
     context.save()
 
 

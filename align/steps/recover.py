@@ -22,6 +22,7 @@ from pathlib import Path
 from align.context import Context
 from align.errors import GitError
 from align.plan import NO_SUBMODULES
+from align.steps import stash
 
 CUT_SHORT_MAX = 1 << 20  # bytes: a larger blob is not read to tell whether a file is the start of it
 REBASE_STATE = ("head-name", "onto", "orig-head", "git-rebase-todo")  # what `git rebase --continue` reads
@@ -29,7 +30,7 @@ REBASE_STATE = ("head-name", "onto", "orig-head", "git-rebase-todo")  # what `gi
 
 def broken_rebase(context: Context) -> str:
     """Return why git's rebase cannot be continued (its state half-written: a full disk), or "" when it can."""
-    folder = context.git_dir / "rebase-merge"
+    folder = context.git.git_path("rebase-merge")
     if not folder.is_dir():
         return ""
     missing = [name for name in REBASE_STATE if not _readable(folder / name, empty=name == "git-rebase-todo")]
@@ -55,7 +56,7 @@ def quit_rebase(context: Context) -> None:
     """``git rebase --quit``; a state so incomplete that git sees no rebase in it (a kill while git set it
     up) is this run's own (the journal says it started a rebase) and is removed."""
     context.git.run(*NO_SUBMODULES, "rebase", "--quit", ok=(0, 128))
-    folder = context.git_dir / "rebase-merge"
+    folder = context.git.git_path("rebase-merge")
     if folder.is_dir():
         shutil.rmtree(folder)
 
@@ -102,17 +103,7 @@ def _check_out_branch(context: Context) -> None:
     git.run("reset", "--quiet")  # the index as HEAD (no unmerged entries left), the files untouched
     if in_the_way:  # `reset --hard` would overwrite them: keep them aside first
         message = f"align {journal.run_id}: untracked files in the way of the rollback"
-        git.run(
-            "--literal-pathspecs",
-            "stash",
-            "push",
-            "--quiet",
-            "--include-untracked",
-            "--message",
-            message,
-            "--",
-            *in_the_way,
-        )
+        stash.push_aside(git, message, in_the_way)
         context.warnings.append(f"untracked files in the way of the rollback are kept in the stash: {message}")
     git.run("reset", "--quiet", "--hard")
     context.warnings.append(

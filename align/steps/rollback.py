@@ -5,7 +5,8 @@ from __future__ import annotations
 from align.context import Context
 from align.errors import AlignError
 from align.invocation import command
-from align.plan import NO_SUBMODULES, operation_in_progress
+from align.plan import NO_SUBMODULES
+from align.refs import restore_branch, restore_stacked
 from align.steps import recover, stale, stash
 
 
@@ -13,9 +14,11 @@ def restore(context: Context) -> str:
     """Undo the run so far; return a sentence saying what was restored (or why the branch was not)."""
     git, journal = context.git, context.journal
     stale.clear_locks(context)  # left by a git process align stopped (an interruption), if unchanged since
-    stash.take_back(context)  # the user's work, if it was being applied back, goes back into align's stash
+    stash.take_back(
+        git, journal, record=context.save
+    )  # the user's work, if it was being applied back, goes back into align's stash
     if journal.started_rebase or "rebase" in journal.done or journal.conflicts:
-        operation = operation_in_progress(context.git_dir)
+        operation = git.operation_in_progress()
         if operation is None and git.unmerged():
             # The user ended the rebase with `git rebase --quit` during a pause: the conflicted tree is
             # align's half-done work (the user's own is in align's stash). Drop the conflict as
@@ -36,7 +39,7 @@ def restore(context: Context) -> str:
     moved = _restore_branch(context)
     _restore_stacked(context)
     put_head_back(context)
-    restored = stash.restore(context)
+    restored = stash.restore(git, journal, record=context.save)
     journal.started_rebase = False
     context.save()
     return f"{moved}; {restored}" if restored else moved
@@ -45,7 +48,7 @@ def restore(context: Context) -> str:
 def settle(context: Context) -> None:
     """After a successful run: put HEAD back and restore the uncommitted work."""
     put_head_back(context)
-    restored = stash.restore(context)
+    restored = stash.restore(context.git, context.journal, record=context.save)
     if restored:
         context.monitor.note(restored)
 
@@ -120,7 +123,7 @@ def _restore_branch(context: Context) -> str:
         return f"{journal.branch} not restored: it moved to {current[:12]} outside align"
     _keep_leftovers(context)
     message = f"align {journal.run_id}: rollback to the pre-run tip"
-    if not git.move_branch(journal.ref, journal.original_tip, current, message):
+    if not restore_branch(git, journal.ref, journal.original_tip, current, message):
         journal.branch_restored = False
         context.warnings.append(f"{journal.branch} moved while align was restoring it; align left it there")
         return f"{journal.branch} not restored: it moved during the rollback"
@@ -167,25 +170,18 @@ def _keep_leftovers(context: Context) -> None:
     """
     journal = context.journal
     if journal.started_rebase or "rebase" in journal.done:
-        stash.keep_leftovers(context, "what the run changed in the working tree (by validate or a hook)")
+        stash.keep_leftovers(context.git, journal, "what the run changed in the working tree (by validate or a hook)")
 
 
 def _restore_stacked(context: Context) -> None:
     """Put back the other branches ``update_refs`` moved, each only if the rebase is what moved it."""
-    git, journal = context.git, context.journal
-    if not journal.stacked:
-        return
-    current = {name: ref.sha for name, ref in git.refs(*journal.stacked).items()}
-    for ref, original in journal.stacked.items():
-        now = current.get(ref, "")
-        if now == original:
-            continue
-        last = git.last_reflog(ref)
-        ours = now == journal.stacked_new.get(ref) or (last is not None and last == (now, "rewritten during rebase"))
-        if ours and git.update_ref(ref, original, now, f"align {journal.run_id}: rollback (update_refs)"):
-            journal.stacked_new[ref] = original  # where the run leaves it: the report names no move
+    journal = context.journal
+    why = f"align {journal.run_id}: rollback (update_refs)"
+    for item in restore_stacked(context.git, journal.stacked, journal.stacked_new, why, rewritten=True):
+        if item.restored:
+            journal.stacked_new[item.ref] = journal.stacked[item.ref]  # where the run leaves it: no move named
         else:
-            context.warnings.append(f"{ref} moved outside align; left at {now[:12] or 'nothing'}")
+            context.warnings.append(f"{item.ref} moved outside align; left at {(item.now or '')[:12] or 'nothing'}")
 
 
 def keep_guidance(context: Context) -> list[str]:

@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable
 
 from align.context import Context, StepResult, StepStatus
-from align.plan import operation_in_progress
 from align.recipe.model import Rebase, Verify
 from align.steps import patches
 
@@ -66,7 +65,7 @@ def run(context: Context, step: Verify) -> StepResult:
 
 
 def _clean_state(context: Context, step: Verify) -> str | None:
-    operation = operation_in_progress(context.git_dir)
+    operation = context.git.operation_in_progress()
     if operation is not None:
         return f"{operation} is still in progress"
     unmerged = context.git.unmerged()
