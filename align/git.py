@@ -19,6 +19,7 @@ from align.errors import AlignError, GitError
 from align.gitenv import environment
 from align.gitio import SPAWN, Deadline, Tail, capture, feed, read, reaped
 from align.gitstate import GIT_PATHS, Progress
+from align.stopped import note
 
 log = logging.getLogger("align.git")
 
@@ -412,8 +413,6 @@ def _stop(process: Any, *, group: bool) -> None:
             if not reaped(process.pid, grace):
                 continue
         break
-    from align.stopped import note
-
     with contextlib.suppress(Exception):  # noting is a help for later, never a reason to fail now
         note(Path(process.call_args["cwd"]), float(process.process.started))
 
