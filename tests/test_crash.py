@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from align import __version__, steps
+from align import __version__
 from align.cli import main
 from align.commands import recipes
+from align.context import Context, StepResult
+from align.recipe.model import Step
 from align.state import Store
+from align.steps.registry import ACTIONS
 from tests.helpers import Repo, git
 from tests.killing import Wrapper
 from tests.scenarios import BRANCH, REF, moved_upstream, three_commits
@@ -27,7 +30,7 @@ Capture = pytest.CaptureFixture[str]
 HINT = "align: this is a bug in align, please report it (details are in {log})"
 
 
-def broken_step(context: object, step: object) -> None:
+def broken_step(context: Context, step: Step) -> StepResult:
     raise RuntimeError("a bug in a step\nwith a second line")
 
 
@@ -45,7 +48,8 @@ def test_a_bug_during_a_run_is_one_line_a_crash_log_and_exit_70(
     old = three_commits(in_repo)
     moved_upstream(in_repo)
     before = snapshot(in_repo)
-    monkeypatch.setitem(steps.RUNNERS, "verify", broken_step)  # after the rebase moved the branch
+    broken = dataclasses.replace(ACTIONS["verify"], run=broken_step)
+    monkeypatch.setitem(ACTIONS, "verify", broken)  # after the rebase moved the branch
 
     assert main([BRANCH, "--target", "main"]) == 70
 
