@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from align.git import Git
+from align.journal import Journal
 from align.monitor import Monitor
 from align.recipe import model
-from align.state import Journal, Store
+from align.state import Store
 from align.status import RunStatus, StepStatus
 from align.steps.patches import Accounting
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from align.context import Context
 from align.errors import AlignError
 from align.invocation import command
-from align.state import Journal, Unrecorded
+from align.journal import Journal
+from align.state import Unrecorded
 from align.status import RunStatus
 from align.steps import report
 
@@ -61,13 +62,13 @@ def end(context: Context, status: RunStatus, message: str | None = None) -> Outc
     if status is RunStatus.PAUSED:
         journal.paused_at = time.time()
     journal.exit_code = exit_code(journal)
-    journal.duration_s = max(0.0, time.time() - journal.started_ts - journal.paused_s)
+    journal.duration_s = max(0.0, time.time() - journal.run.started_ts - journal.paused_s)
     _record_git(context)
     report.run(context)  # a report that cannot be written is a warning
     if status.final:
         problem = context.store.finish(journal)
         if problem:  # the run is finished all the same: a warning, printed after the summary
-            journal.warnings.append(problem)
+            journal.found.warnings.append(problem)
             context.rendered += f"\n  warning: {problem}" if context.rendered else ""
     elif status is RunStatus.PAUSED:
         context.save()
@@ -118,7 +119,7 @@ def crashed(context: Context, error: Exception) -> Outcome:
 
 def close_conflicts(journal: Journal) -> None:
     """Mark the conflicts still waiting for the user as ended by the rollback."""
-    for conflict in journal.conflicts:
+    for conflict in journal.found.conflicts:
         if conflict.resolution == "pending":
             conflict.resolution = "aborted"
 

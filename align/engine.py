@@ -13,12 +13,13 @@ from align.ending import Outcome
 from align.errors import AlignError, GitError, Interrupted, Refusal
 from align.git import Git
 from align.invocation import command
+from align.journal import Journal, Phase
 from align.monitor import Monitor
 from align.outputs import Reports
 from align.plan import Plan
 from align.recipe import model
 from align.safety import refuse_unsafe
-from align.state import Journal, Phase, Store, Unrecorded
+from align.state import Store, Unrecorded
 from align.status import RunStatus, StepStatus
 from align.steps import conflict, rebase, recover, rollback
 from align.steps.registry import ACTIONS
@@ -35,32 +36,8 @@ def start(git: Git, plan: Plan, *, reports: Reports | None = None) -> Outcome:
     begun = time.time()  # the run's clock includes its safety checks, as the git time does
     with store.lock(f"run {plan.branch}"), signals.handled():
         refuse_unsafe(git, store, plan)  # align.safety: every refusal found before anything moves
-        journal = Journal(
-            run_id=plan.run_id,
-            started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(begun)),
-            started_ts=begun,
-            pid=os.getpid(),
-            recipe={
-                "name": plan.recipe.name,
-                "source": plan.recipe.source,
-                "sha256": plan.recipe.sha256,
-                "found": plan.recipe.found,
-                "steps": [model.step_to_dict(step) for step in plan.recipe.steps],
-            },
-            branch=plan.branch,
-            ref=plan.ref,
-            original_tip=plan.tip,
-            original_head=plan.original_head,
-            target=plan.target,
-            remote=plan.remote,
-            worktree=str(plan.location.root),
-            onto=plan.onto,
-            report_json=reports.json,
-            report_markdown=reports.markdown,
-            report_junit=reports.junit,
-            batch=list(reports.batch),
-            invoked_as=invocation.prefix(),
-        )
+        record = plan.record(started=begun, reports=reports, worktree=str(plan.location.root))
+        journal = Journal(run=record, pid=os.getpid())
         context = _context(git, store, journal, plan.location.git_dir)
         if plan.recipe.why:
             log.info("recipe %s (%s): %s", plan.recipe.name, plan.recipe.source, plan.recipe.why)
@@ -75,17 +52,17 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
     """Finish a paused or interrupted run: ``continue``, ``skip`` or ``abort``."""
     with store.lock(action), signals.handled():
         journal = store.journal()
-        if journal is not None and journal.invoked_as:
-            invocation.use(journal.invoked_as)  # the hints of this run name the command it was started with
+        if journal is not None and journal.run.invoked_as:
+            invocation.use(journal.run.invoked_as)  # the hints of this run name the command it was started with
         if journal is None:
             raise Refusal(
                 f"no align run to {action}: nothing is paused or interrupted",
                 hint=f"`{command('status')}` shows the last run; `{command('undo')}` restores a finished one",
             )
-        if journal.worktree and journal.worktree != str(git.cwd):
+        if journal.run.worktree and journal.run.worktree != str(git.cwd):
             raise Refusal(
-                f"the align run on {journal.branch!r} belongs to the working tree {journal.worktree}",
-                hint=f"cd {journal.worktree} and run `{command(action)}` there",
+                f"the align run on {journal.run.branch!r} belongs to the working tree {journal.run.worktree}",
+                hint=f"cd {journal.run.worktree} and run `{command(action)}` there",
             )
         journal.pid = os.getpid()
         context = _context(git, store, journal, git_dir)
@@ -99,7 +76,9 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
                 detail = rollback.restore(context)
             except (GitError, Unrecorded) as error:
                 return ending.stuck(context, error)
-            journal.phases.append(Phase(name=action, status=StepStatus.OK, duration_s=time.perf_counter() - started))
+            journal.found.phases.append(
+                Phase(name=action, status=StepStatus.OK, duration_s=time.perf_counter() - started)
+            )
             ending.close_conflicts(journal)
             if action == "continue":  # a rollback the run had started (then stopped: a full disk?) is finished
                 return ending.end(context, RunStatus(journal.rolling_back), f"{journal.rolling_message}; {detail}")
@@ -171,7 +150,7 @@ def drive(context: Context) -> Outcome:
         return ending.stuck(context, error)
     if journal.status != RunStatus.RUNNING:  # settled by a rollback: a refusal, a failure
         return ending.end(context, RunStatus(journal.status))
-    aligned = journal.new_tip not in ("", journal.original_tip)
+    aligned = journal.new_tip not in ("", journal.run.original_tip)
     return ending.end(context, RunStatus.ALIGNED if aligned else RunStatus.UP_TO_DATE)
 
 
@@ -179,7 +158,7 @@ def _after_step(context: Context, kind: str, result: StepResult, started: float)
     """Record the step; dispatch a conflict or a failure; return an outcome when the run stops here."""
     journal = context.journal
     elapsed = context.monitor.done(started, result.detail, result.status)
-    journal.phases.append(Phase(name=kind, status=result.status, duration_s=elapsed, detail=result.detail))
+    journal.found.phases.append(Phase(name=kind, status=result.status, duration_s=elapsed, detail=result.detail))
     if result.status is StepStatus.CONFLICT:
         if context.options(model.OnConflict).action == "pause":
             context.guidance.extend(conflict.guidance(context))
@@ -190,7 +169,7 @@ def _after_step(context: Context, kind: str, result: StepResult, started: float)
         _rolling_back(journal, RunStatus.CONFLICT_ABORTED, message)
         detail = rollback.restore(context)
         elapsed = time.perf_counter() - started
-        journal.phases.append(Phase(name="on_conflict", status=StepStatus.ABORTED, duration_s=elapsed))
+        journal.found.phases.append(Phase(name="on_conflict", status=StepStatus.ABORTED, duration_s=elapsed))
         return ending.end(context, RunStatus.CONFLICT_ABORTED, f"{message}; {detail}")
     if result.status is StepStatus.FAILED:
         journal.message = result.detail
@@ -203,7 +182,9 @@ def _after_step(context: Context, kind: str, result: StepResult, started: float)
         else:
             context.guidance.extend(rollback.keep_guidance(context))
             status, message = RunStatus.FAILED_KEPT, result.detail
-        journal.phases.append(Phase(name="on_fail", status=StepStatus.OK, duration_s=time.perf_counter() - started))
+        journal.found.phases.append(
+            Phase(name="on_fail", status=StepStatus.OK, duration_s=time.perf_counter() - started)
+        )
         return ending.end(context, status, message)
     return None
 
@@ -244,7 +225,7 @@ def _warn_leftover_validation(context: Context) -> None:
 
 
 def _context(git: Git, store: Store, journal: Journal, git_dir: Path) -> Context:
-    steps = tuple(model.step_from_dict(item) for item in journal.recipe["steps"])
+    steps = journal.run.recipe.steps
     total = sum(1 for step in steps if step.kind in ACTIONS and step.kind not in journal.done)
     return Context(
         git=git,
@@ -253,5 +234,5 @@ def _context(git: Git, store: Store, journal: Journal, git_dir: Path) -> Context
         recipe_steps=steps,
         monitor=Monitor(total),
         git_dir=git_dir,
-        warnings=journal.warnings,  # the same list: warnings survive a pause
+        warnings=journal.found.warnings,  # the same list: warnings survive a pause
     )

@@ -14,6 +14,8 @@ from align import invocation, shallow
 from align.commands import COMMANDS
 from align.errors import Refusal, UsageError
 from align.git import MIN_VERSION, Git, Location, Ref
+from align.journal import RecipeRecord, RunRecord
+from align.outputs import Reports
 from align.recipe import sources
 from align.recipe.model import Fetch, Rebase, Recipe
 from align.recipe.resolve import parse_override, resolve
@@ -64,6 +66,34 @@ class Plan:
     remote: str
     onto: str
     recipe: Recipe
+
+    def record(self, *, started: float, reports: Reports, worktree: str = "") -> RunRecord:
+        """Return the frozen record of a run of this plan started at ``started`` (the journal's ``run``)."""
+        return RunRecord(
+            run_id=self.run_id,
+            started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+            started_ts=started,
+            recipe=RecipeRecord(
+                name=self.recipe.name,
+                source=self.recipe.source,
+                sha256=self.recipe.sha256,
+                found=self.recipe.found,
+                steps=self.recipe.steps,
+            ),
+            branch=self.branch,
+            ref=self.ref,
+            original_tip=self.tip,
+            original_head=self.original_head,
+            target=self.target,
+            remote=self.remote,
+            worktree=worktree,
+            onto=self.onto,
+            report_json=reports.json,
+            report_markdown=reports.markdown,
+            report_junit=reports.junit,
+            batch=reports.batch,
+            invoked_as=invocation.prefix(),
+        )
 
 
 def new_run_id() -> str:

@@ -18,10 +18,11 @@ def refuse_unsafe(git: Git, store: Store, plan: Plan) -> None:
     """Refuse (exit 4, nothing touched) a run that cannot start safely."""
     journal = store.journal()
     if journal is not None:
-        if journal.invoked_as:
-            invocation.use(journal.invoked_as)
+        if journal.run.invoked_as:
+            invocation.use(journal.run.invoked_as)
         raise Refusal(
-            f"an align run on {journal.branch!r} is {journal.status} (run {journal.run_id}, step {journal.step})",
+            f"an align run on {journal.run.branch!r} is {journal.status} "
+            f"(run {journal.run.run_id}, step {journal.step})",
             hint=f"finish it first: `{command('continue')}`, `{command('skip')}` or `{command('abort')}` "
             f"(`{command('status')}` shows it)",
         )

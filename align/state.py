@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from align.errors import AlignError, Refusal
 from align.invocation import command
+from align.journal import Journal
 from align.lock import Busy, Holder, lock_holder, take_lock
-from align.status import RunStatus, StepStatus
 
 
 class Unrecorded(AlignError):
@@ -53,108 +51,6 @@ def write_atomic(path: Path, text: str) -> None:
             os.fsync(directory)
         finally:
             os.close(directory)
-
-
-@dataclass(kw_only=True)
-class Conflict:
-    """A commit that stopped on conflicts, and its files as ``(path, kind)``."""
-
-    commit: str
-    subject: str
-    files: list[tuple[str, str]]
-    resolution: str = "pending"  # pending | resolved by the user | auto-resolved (rerere) | skipped | aborted
-
-
-@dataclass(kw_only=True)
-class Phase:
-    """One step as it ran."""
-
-    name: str
-    status: StepStatus
-    duration_s: float
-    detail: str = ""
-
-
-@dataclass(kw_only=True)
-class Journal:
-    """Everything needed to finish or undo a run from another process."""
-
-    run_id: str
-    started_at: str
-    started_ts: float  # seconds since the epoch, for the duration
-    pid: int
-    recipe: dict[str, Any]  # name, source, sha256, steps (as resolved)
-    branch: str
-    ref: str
-    original_tip: str
-    original_head: str  # refs/heads/... or a sha when HEAD was detached
-    target: str
-    remote: str
-    worktree: str = ""  # the working tree the run belongs to (continue/skip/abort must come from there)
-    onto: str = ""
-    onto_sha: str = ""
-    base: str = ""
-    backup_ref: str = ""
-    stash: str = ""  # object id of align's own stash commit
-    stash_ref: str = ""
-    started_rebase: bool = False  # align started a rebase or merge that may be in progress
-    new_tip: str = ""
-    step: str = ""
-    done: list[str] = field(default_factory=list)
-    status: RunStatus = RunStatus.RUNNING
-    message: str = ""
-    exit_code: int = 0
-    commits_before: int = 0
-    commits_after: int = 0
-    target_refreshed: bool = False
-    stacked: dict[str, str] = field(default_factory=dict)  # refs update_refs may move -> pre-run tips
-    stacked_new: dict[str, str] = field(default_factory=dict)  # ... -> where the run left them
-    branch_restored: bool = True  # False when a rollback left a branch someone else moved
-    rolling_back: str = ""  # the final status a rollback under way is heading to (``continue`` finishes it)
-    rebase_abandoned: str = ""  # why git's rebase was quit instead of aborted, until the branch is checked out again
-    rolling_message: str = ""  # ... and the run's message then
-    conflicts: list[Conflict] = field(default_factory=list)
-    dropped: list[dict[str, str]] = field(default_factory=list)
-    phases: list[Phase] = field(default_factory=list)
-    paused_s: float = 0.0
-    paused_at: float = 0.0
-    git_calls: int = 0
-    git_seconds: float = 0.0
-    duration_s: float = 0.0
-    # verify: one entry per check: check, ok, status (passed | failed | warning | skipped), detail, duration_s
-    checks: list[dict[str, Any]] = field(default_factory=list)
-    # verify's patches_preserved: preserved/changed [{old, new, subject, reason}], upstream/dropped/lost/added
-    patches: dict[str, Any] = field(default_factory=dict)
-    # validate: one entry per session or command: session, kind (nox | command), ok,
-    # status (passed | failed | error | timeout | skipped), duration_s, exit_code, tail [lines], argv, reason
-    sessions: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # kept across a pause, shown in every report
-    report_json: str = ""  # --report-json PATH: where to write the JSON report as well
-    invoked_as: str = ""  # how the user started align (``align``, ``git align``, ``nox -s align --``)
-    report_markdown: str = ""  # --report-markdown PATH
-    report_junit: str = ""  # --report-junit PATH
-    batch: list[str] = field(default_factory=list)  # several branches: the command's run ids; each file holds all
-    validating_group: int = 0  # process group of the validation command running now (0: none)
-    # steps/keep.py: raw bytes of the user's tree: ref, tree, base, files [[path, kind, oid|target, mode]], dirs
-    keep: dict[str, Any] = field(default_factory=dict)
-    restoring: str = ""  # steps/stash.py: "" | "applying" (align's stash is being applied back) | "applied"
-    restore_clean: bool = True  # the tree had nothing of the run's in it when the stash was applied back
-
-    def to_json(self) -> str:
-        """Return the journal as JSON text."""
-        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True) + "\n"
-
-    @classmethod
-    def from_json(cls, text: str) -> Journal:
-        """Read a journal written by ``to_json``."""
-        data = json.loads(text)
-        data["conflicts"] = [
-            Conflict(**{**item, "files": [tuple(pair) for pair in item["files"]]}) for item in data["conflicts"]
-        ]
-        data["phases"] = [Phase(**{**item, "status": StepStatus(item["status"])}) for item in data["phases"]]
-        data["status"] = RunStatus(data["status"])
-        known = {item.name for item in dataclasses.fields(cls)}
-        return cls(**{key: value for key, value in data.items() if key in known})
 
 
 class Store:
@@ -203,18 +99,18 @@ class Store:
         Unlike ``finish`` this leaves ``journal.json`` alone: a refused run must not touch the journal
         of the run that made it refuse. Returns a warning when something could not be written ("" otherwise).
         """
-        kept = self.run_dir(journal.run_id) / "journal.json"
+        kept = self.run_dir(journal.run.run_id) / "journal.json"
         try:
             write_atomic(kept, journal.to_json())
         except OSError as error:
             _remove_temporary(kept)
             return f"could not keep the run's journal in {kept.parent}: {error.strerror or error}"
         line = {
-            "run_id": journal.run_id,
-            "branch": journal.branch,
+            "run_id": journal.run.run_id,
+            "branch": journal.run.branch,
             "status": journal.status,
             "exit_code": journal.exit_code,
-            "started_at": journal.started_at,
+            "started_at": journal.run.started_at,
             "duration_s": round(journal.duration_s, 3),
         }
         try:

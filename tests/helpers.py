@@ -6,10 +6,12 @@ import subprocess
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from align.errors import RecipeError
+from align.journal import RecipeRecord, RunRecord
 from align.lock import lock_holder
 from align.recipe import sources
 from align.recipe.resolve import resolve
@@ -79,3 +81,21 @@ class Repo:
     def git(self, *args: str) -> str:
         """Run git in the working clone."""
         return git(self.path, *args)
+
+
+def run_record(**overrides: Any) -> RunRecord:
+    """A run's frozen record for tests that build a journal by hand (feature/x onto origin/main)."""
+    fields: dict[str, Any] = {
+        "run_id": "r1",
+        "started_at": "2026-01-01T12:00:00Z",
+        "started_ts": 0.0,
+        "recipe": RecipeRecord(name="default", source="builtin", sha256="0" * 64),
+        "branch": "feature/x",
+        "ref": "refs/heads/feature/x",
+        "original_tip": "a" * 40,
+        "original_head": "refs/heads/feature/x",
+        "target": "main",
+        "remote": "origin",
+        "onto": "origin/main",
+    }
+    return RunRecord(**{**fields, **overrides})

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
+from align.journal import Journal
 from align.recipe import sources
-from align.state import Journal, Store
+from align.state import Store
 from tests.builders import feature
 from tests.helpers import BRANCH, REF, Repo, write
 from tests.snapshots import backups, is_ancestor, out, rev, snapshot, stashes
@@ -79,12 +80,12 @@ def test_a_run_follows_the_targets_recipe_and_its_noxfile(older: Repo, tmp_path:
     assert older.git("status", "--porcelain") == ""
     assert stashes(older) == []
     journal = last_journal(older)
-    assert (journal.recipe["name"], journal.recipe["source"], journal.recipe["found"]) == (
+    assert (journal.run.recipe["name"], journal.run.recipe["source"], journal.run.recipe["found"]) == (
         ".align.yaml",
         "origin/main:.align.yaml",
         "target",
     )
-    assert [(item["session"], item["status"]) for item in journal.sessions] == [("good", "passed")]
+    assert [(item["session"], item["status"]) for item in journal.found.sessions] == [("good", "passed")]
 
 
 def test_recipe_option_validates_against_the_targets_noxfile(older: Repo, tmp_path: Path, capsys: Capture) -> None:

@@ -107,10 +107,10 @@ def test_a_binary_resolved_otherwise_at_a_conflict_is_reported_changed(in_repo: 
 
     journal = last_run(in_repo)
     assert checks(journal)["patches_preserved"]["detail"] == "0 preserved, 1 changed"
-    assert [(item["old"], item["reason"]) for item in journal.patches["changed"]] == [
+    assert [(item["old"], item["reason"]) for item in journal.found.patches["changed"]] == [
         (old, "changed by conflict resolution")
     ]
-    assert journal.patches["preserved"] == journal.patches["lost"] == []
+    assert journal.found.patches["preserved"] == journal.found.patches["lost"] == []
     assert (in_repo.path / "blob.bin").read_bytes() == b"\0resolved\0"
     assert in_repo.git("log", "--format=%s", "-2", REF).splitlines() == [
         "feature: change the binary",
@@ -135,10 +135,10 @@ def test_a_50_mb_binary_change_aligns_fast_and_is_preserved(in_repo: Repo, tmp_p
 
     journal = last_run(in_repo)
     assert checks(journal)["patches_preserved"]["detail"] == "2 preserved"
-    assert [pair["old"] for pair in journal.patches["preserved"]] == old
-    assert journal.patches["lost"] == journal.patches["changed"] == []
+    assert [pair["old"] for pair in journal.found.patches["preserved"]] == old
+    assert journal.found.patches["lost"] == journal.found.patches["changed"] == []
     assert in_repo.git("rev-list", "--reverse", f"origin/main..{REF}").splitlines() == [
-        pair["new"] for pair in journal.patches["preserved"]
+        pair["new"] for pair in journal.found.patches["preserved"]
     ]
     assert in_repo.git("rev-parse", f"{REF}:blob.bin") == in_repo.git("rev-parse", f"{old[-1]}:blob.bin")
     after = snapshot(in_repo)

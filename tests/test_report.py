@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from align.cli import main
+from align.journal import CheckRecord, Conflict, Journal, Phase, RecipeRecord, SessionRecord
 from align.report import build, render
-from align.state import Conflict, Journal, Phase
+from align.status import RunStatus, StepStatus
 from tests.builders import ALIGN_STEPS, RESOLVED, fetched_feature, moved_upstream, steps_recipe, three_commits
-from tests.helpers import BRANCH, Repo, write
+from tests.helpers import BRANCH, Repo, run_record, write
 from tests.snapshots import out, rev
 
 Capture = pytest.CaptureFixture[str]
@@ -119,7 +121,7 @@ def test_a_paused_run_is_reported_then_reported_again_when_it_ends(repo: Repo, c
 
     text = out(capsys)
     journal = json.loads((repo.path / ".git" / "align" / "journal.json").read_text(encoding="utf-8"))
-    report = kept(repo, journal["run_id"])
+    report = kept(repo, journal["run"]["run_id"])
     assert (report["status"], report["exit_code"]) == ("paused", 3)
     [conflict] = report["conflicts"]
     assert conflict == {
@@ -138,7 +140,7 @@ def test_a_paused_run_is_reported_then_reported_again_when_it_ends(repo: Repo, c
     assert main(["continue"]) == 0
 
     text = out(capsys)
-    report = kept(repo, journal["run_id"])
+    report = kept(repo, journal["run"]["run_id"])
     assert (report["status"], report["exit_code"]) == ("aligned", 0)
     assert report["conflicts"][0]["resolution"] == "resolved by the user"
     assert report["paused_s"] > 0
@@ -230,52 +232,53 @@ def test_a_refused_run_is_reported(repo: Repo, tmp_path: Path, capsys: Capture) 
 # -- renderers on a journal with every kind of entry --------------------------------------------------------
 
 
-def session(name: str, kind: str, status: str, seconds: float, code: int | None, *tail: str) -> dict[str, Any]:
+def session(name: str, kind: str, status: str, seconds: float, code: int | None, *tail: str) -> SessionRecord:
     """A validate result as the validate step records it."""
-    return {
-        "session": name, "kind": kind, "ok": status == "passed", "status": status, "duration_s": seconds,
-        "exit_code": code, "tail": list(tail),
-    }  # fmt: skip
+    return SessionRecord(
+        session=name, kind=kind, ok=status == "passed", status=status, duration_s=seconds, exit_code=code, tail=tail
+    )
 
 
 def full_journal() -> Journal:
     """A finished run that failed its checks, with every list filled and text that needs escaping."""
+    record = run_record(
+        run_id="20260101T120000Z-abcdef", recipe=RecipeRecord(name="team | ci", source="/r.yaml", sha256="0" * 64)
+    )
     journal = Journal(
-        run_id="20260101T120000Z-abcdef", started_at="2026-01-01T12:00:00Z", started_ts=0.0, pid=1,
-        recipe={"name": "team | ci", "source": "/r.yaml", "sha256": "0" * 64, "steps": []},
-        branch="feature/x", ref="refs/heads/feature/x", original_tip="a" * 40, original_head="refs/heads/feature/x",
-        target="main", remote="origin", onto="origin/main", onto_sha="b" * 40, base="c" * 40,
-        backup_ref="refs/align/backups/feature/x/20260101T120000Z", new_tip="d" * 40, status="failed_kept",
+        run=record, pid=1, onto_sha="b" * 40, base="c" * 40,
+        backup_ref="refs/align/backups/feature/x/20260101T120000Z", new_tip="d" * 40, status=RunStatus.FAILED_KEPT,
         message="verify failed: patches_preserved: 1 commit lost", exit_code=1, commits_before=4, commits_after=2,
         duration_s=3.5, paused_s=12.25, git_calls=42, git_seconds=0.5,
     )  # fmt: skip
-    journal.phases = [Phase(name="rebase", status="ok", duration_s=0.4, detail="a | b"),
-                      Phase(name="verify", status="failed", duration_s=0.1)]  # fmt: skip
+    journal.found.phases = [Phase(name="rebase", status=StepStatus.OK, duration_s=0.4, detail="a | b"),
+                            Phase(name="verify", status=StepStatus.FAILED, duration_s=0.1)]  # fmt: skip
     conflict = Conflict(commit="1234567", subject="fix `x` | *y*", files=[("a|b.txt", "both modified")])
     conflict.resolution = "resolved by the user"
-    journal.conflicts = [conflict]
-    journal.checks = [
-        {"check": "linear", "ok": True, "status": "passed", "detail": "", "duration_s": 0.01},
-        {"check": "metadata_preserved", "ok": True, "status": "warning", "detail": "dates changed", "duration_s": 0.02},
-        {"check": "patches_preserved", "ok": False, "status": "failed", "detail": "1 commit lost", "duration_s": 0.03},
-        {"check": "tree_matches_merge", "ok": True, "status": "skipped", "detail": "needs git 2.38", "duration_s": 0},
+    journal.found.conflicts = [conflict]
+    journal.found.checks = [
+        CheckRecord(check="linear", ok=True, status="passed", detail="", duration_s=0.01),
+        CheckRecord(check="metadata_preserved", ok=True, status="warning", detail="dates changed", duration_s=0.02),
+        CheckRecord(check="patches_preserved", ok=False, status="failed", detail="1 commit lost", duration_s=0.03),
+        CheckRecord(check="tree_matches_merge", ok=True, status="skipped", detail="needs git 2.38", duration_s=0),
     ]
-    journal.patches = {
+    journal.found.patches = {
         "preserved": [{"old": "1" * 40, "new": "2" * 40, "subject": "kept", "reason": ""}],
         "changed": [{"old": "3" * 40, "new": "4" * 40, "subject": "resolved", "reason": "conflict resolution"}],
         "upstream": [{"sha": "5" * 40, "subject": "same upstream", "upstream": "6" * 40}],
         "dropped": [{"sha": "7" * 40, "subject": "skipped", "reason": "skipped by the user"}],
         "lost": [{"sha": "8" * 40, "subject": "vanished <b>"}],
     }
-    journal.dropped = [{"commit": "7" * 40, "short": "7777777", "subject": "skipped", "reason": "skipped by the user"}]
-    journal.sessions = [
+    journal.found.dropped = [
+        {"commit": "7" * 40, "short": "7777777", "subject": "skipped", "reason": "skipped by the user"}
+    ]
+    journal.found.sessions = [
         session("lint", "nox", "passed", 1.5, 0),
         session("tests", "nox", "failed", 2.0, 1, "\x1b[31mFAILED\x1b[0m test_x", "```", "1 failed\x07"),
         session("slow", "command", "timeout", 9.0, None),
-        {**session("make", "command", "error", 0.0, None), "reason": "could not start: No such file or directory"},
+        replace(session("make", "command", "error", 0.0, None), reason="could not start: No such file or directory"),
         session("docs", "nox", "skipped", 0.0, None),
     ]
-    journal.warnings = ["something to know"]
+    journal.found.warnings = ["something to know"]
     return journal
 
 
@@ -369,10 +372,15 @@ def test_junit_counts_failures_errors_and_skips_and_drops_what_xml_cannot_hold()
 
 def test_a_branch_moved_meanwhile_and_commits_skipped_before_any_patch_check() -> None:
     journal = full_journal()
-    journal.status, journal.branch_restored, journal.patches, journal.new_tip = "failed_rolled_back", False, {}, ""
+    journal.status, journal.branch_restored, journal.found.patches, journal.new_tip = (
+        "failed_rolled_back",
+        False,
+        {},
+        "",
+    )
     journal.stacked, journal.stacked_new = {"refs/heads/part": "e" * 40}, {"refs/heads/part": "f" * 40}
-    journal.conflicts[0].files = [("`odd`.txt", "added by us")]
-    journal.sessions[0]["tail"] = ["2 files checked"]
+    journal.found.conflicts[0].files = [("`odd`.txt", "added by us")]
+    journal.found.sessions[0] = replace(journal.found.sessions[0], tail=("2 files checked",))
     report = build(journal, ["align undo"])
 
     assert report["commits"]["dropped"] == [{"sha": "7" * 40, "subject": "skipped", "reason": "skipped by the user"}]

@@ -66,7 +66,7 @@ def test_a_crash_in_align_keeps_the_journal_and_reports_status_error(
     journal = store.journal()
     assert journal is not None
     assert journal.status == "error"
-    report = json.loads((store.run_dir(journal.run_id) / "report.json").read_text(encoding="utf-8"))
+    report = json.loads((store.run_dir(journal.run.run_id) / "report.json").read_text(encoding="utf-8"))
     assert report["status"] == "error"
     assert "RuntimeError: a bug in a step" in report["message"]
     assert not lock_left(store.lock_path)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from align.git import Git
-from align.state import Journal
+from align.journal import Journal
 from align.steps import stash
-from tests.helpers import Repo, write
+from tests.helpers import Repo, run_record, write
 from tests.scenarios import files, refs, rev, stashes
 
 RUN = "20260101T120000Z-abcdef"
@@ -27,10 +27,11 @@ class Recorded:
 
 def journal_of(repo: Repo) -> Journal:
     tip = rev(repo, "HEAD")
-    return Journal(
-        run_id=RUN, started_at="", started_ts=0.0, pid=0, recipe={}, branch="main", ref="refs/heads/main",
-        original_tip=tip, original_head="refs/heads/main", target="main", remote="origin", worktree=str(repo.path),
+    record = run_record(
+        run_id=RUN, branch="main", ref="refs/heads/main", original_tip=tip, original_head="refs/heads/main",
+        onto="", worktree=str(repo.path),
     )  # fmt: skip
+    return Journal(run=record)
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def test_save_then_restore_round_trips_the_work_and_leaves_the_stash_list_alone(
     record = Recorded(journal)
     mine, before, staged = stashes(work), files(work), index(work)
 
-    assert stash.save(git, journal, journal.original_tip, record=record)
+    assert stash.save(git, journal, journal.run.original_tip, record=record)
 
     assert journal.stash == refs(work, "refs/align/stash/")[f"refs/align/stash/{RUN}"]
     assert journal.stash_ref == f"refs/align/stash/{RUN}"
@@ -77,7 +78,7 @@ def test_save_then_restore_round_trips_the_work_and_leaves_the_stash_list_alone(
 def test_save_with_nothing_to_keep_says_so(repo: Repo) -> None:
     git, journal = Git(repo.path), journal_of(repo)
 
-    assert not stash.save(git, journal, journal.original_tip, record=Recorded(journal))
+    assert not stash.save(git, journal, journal.run.original_tip, record=Recorded(journal))
 
     assert (journal.stash, stashes(repo), refs(repo, "refs/align/")) == ("", [], {})
 
@@ -98,7 +99,7 @@ def test_a_run_killed_right_after_its_push_finds_its_stash_by_message(work: Repo
 
 def test_a_restore_that_conflicts_keeps_the_work_in_the_stash_list(work: Repo) -> None:
     git, journal = Git(work.path), journal_of(work)
-    assert stash.save(git, journal, journal.original_tip, record=Recorded(journal))
+    assert stash.save(git, journal, journal.run.original_tip, record=Recorded(journal))
     oid = journal.stash
     work.commit("README.md", "changed by the alignment\n", "the alignment")
 
@@ -109,7 +110,7 @@ def test_a_restore_that_conflicts_keeps_the_work_in_the_stash_list(work: Repo) -
     assert len(stashes(work)) == 2
     assert refs(work, "refs/align/stash/") == {}
     assert journal.stash == ""
-    assert "your uncommitted changes conflict with the new main" in journal.warnings[0]
+    assert "your uncommitted changes conflict with the new main" in journal.found.warnings[0]
 
 
 def test_keep_leftovers_holds_the_tree_by_a_ref_not_in_the_stash_list(work: Repo) -> None:
@@ -123,7 +124,7 @@ def test_keep_leftovers_holds_the_tree_by_a_ref_not_in_the_stash_list(work: Repo
     assert work.git("status", "--porcelain", "--untracked-files=all") == ""
     assert work.git("show", f"{oid}:README.md") == "staged, then changed"
     assert work.git("show", f"{oid}^3:new/untracked.txt") == "untracked"
-    assert journal.warnings == [
+    assert journal.found.warnings == [
         f"what a hook left is kept as refs/align/leftovers/{RUN} (not in your stash list): "
         f"`git stash apply refs/align/leftovers/{RUN}` brings it back, `git update-ref -d refs/align/leftovers/{RUN}` "
         "drops it"

@@ -11,24 +11,22 @@ from pathlib import Path
 import pytest
 
 from align.errors import Refusal
-from align.state import Conflict, Journal, Phase, Store, write_atomic
+from align.journal import Conflict, Findings, Journal, Phase, RecipeRecord
+from align.recipe.model import Backup
+from align.state import Store, write_atomic
+from align.status import StepStatus
+from tests.helpers import run_record
 
 
 def _journal() -> Journal:
+    recipe = RecipeRecord(name="default", source="builtin", sha256="0" * 64, steps=(Backup(),))
     return Journal(
-        run_id="r1",
-        started_at="2026-01-01T12:00:00Z",
-        started_ts=1.0,
+        run=run_record(started_ts=1.0, recipe=recipe, onto=""),
         pid=1,
-        recipe={"name": "default", "source": "builtin", "sha256": "0" * 64, "steps": [{"backup": {}}]},
-        branch="feature/x",
-        ref="refs/heads/feature/x",
-        original_tip="a" * 40,
-        original_head="refs/heads/feature/x",
-        target="main",
-        remote="origin",
-        conflicts=[Conflict(commit="abc", subject="s", files=[("a.txt", "both modified")])],
-        phases=[Phase(name="backup", status="ok", duration_s=0.5)],
+        found=Findings(
+            conflicts=[Conflict(commit="abc", subject="s", files=[("a.txt", "both modified")])],
+            phases=[Phase(name="backup", status=StepStatus.OK, duration_s=0.5)],
+        ),
     )
 
 

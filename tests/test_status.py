@@ -10,12 +10,14 @@ import pytest
 from align.context import Context
 from align.ending import exit_code
 from align.git import Git
+from align.journal import Journal, Phase
 from align.monitor import Monitor
 from align.recipe import model
 from align.report import console, markdown
-from align.state import Journal, Phase, Store
+from align.state import Store
 from align.status import RunStatus, StepStatus, worst
 from align.steps.registry import ACTIONS
+from tests.helpers import run_record
 
 SCHEMA = json.loads((Path(__file__).resolve().parent.parent / "schemas" / "report.schema.json").read_text())
 
@@ -85,13 +87,13 @@ def test_a_batch_exit_code(codes: list[int], expected: int) -> None:
 
 def test_a_journal_keeps_its_statuses_as_enums_through_json() -> None:
     journal = _journal(RunStatus.PAUSED)
-    journal.phases.append(Phase(name="rebase", status=StepStatus.CONFLICT, duration_s=0.5))
+    journal.found.phases.append(Phase(name="rebase", status=StepStatus.CONFLICT, duration_s=0.5))
     text = journal.to_json()
     assert '"status": "paused"' in text
     assert '"status": "conflict"' in text
     again = Journal.from_json(text)
     assert again.status is RunStatus.PAUSED
-    assert again.phases[0].status is StepStatus.CONFLICT
+    assert again.found.phases[0].status is StepStatus.CONFLICT
 
 
 def test_context_options_gives_the_recipe_step_or_its_defaults(tmp_path: Path) -> None:
@@ -127,18 +129,4 @@ def test_the_registry_has_one_entry_per_action_step_kind() -> None:
 
 
 def _journal(status: RunStatus) -> Journal:
-    return Journal(
-        run_id="r1",
-        started_at="2026-01-01T12:00:00Z",
-        started_ts=0.0,
-        pid=1,
-        recipe={},
-        branch="feature/x",
-        ref="refs/heads/feature/x",
-        original_tip="a" * 40,
-        original_head="refs/heads/main",
-        target="main",
-        remote="origin",
-        onto="origin/main",
-        status=status,
-    )
+    return Journal(run=run_record(original_head="refs/heads/main"), pid=1, status=status)

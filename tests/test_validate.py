@@ -14,8 +14,9 @@ import pytest
 
 from align.cli import main
 from align.errors import UsageError
+from align.journal import Journal
 from align.recipe.model import Validate
-from align.state import Journal, Store
+from align.state import Store
 from align.steps import _process
 from align.steps.validate import preflight
 from tests.builders import ALIGN_STEPS, REPORT, feature, moved_upstream, steps_recipe, track_notes, user_stashes
@@ -92,7 +93,7 @@ def sessions(repo: Repo) -> list[dict[str, Any]]:
     store = Store(repo.path / ".git")
     journal = store.past_journal(store.past_runs()[-1]["run_id"])
     assert isinstance(journal, Journal)
-    return journal.sessions
+    return journal.found.sessions
 
 
 def gone(pid: int) -> bool:

@@ -10,7 +10,8 @@ import pytest
 
 from align.cli import main
 from align.git import Git
-from align.state import Journal, Store
+from align.journal import Journal
+from align.state import Store
 from tests.builders import ALIGN_STEPS, REPORT, RESOLVED, feature, moved_upstream, steps_recipe, three_commits, upstream
 from tests.helpers import BRANCH, REF, Repo, write
 from tests.snapshots import out, rev, snapshot, subjects
@@ -30,7 +31,7 @@ def last_run(repo: Repo) -> Journal:
 
 
 def checks(journal: Journal) -> dict[str, dict[str, Any]]:
-    return {item["check"]: item for item in journal.checks}
+    return {item["check"]: item for item in journal.found.checks}
 
 
 def history_recipe(tmp_path: Path, *, strict: bool = False) -> str:
@@ -61,11 +62,11 @@ def test_every_check_passes_on_a_clean_rebase_and_is_timed(in_repo: Repo, tmp_pa
     assert list(found) == list(HISTORY)
     assert all(item["ok"] and item["status"] == "passed" and item["duration_s"] >= 0 for item in found.values())
     assert found["patches_preserved"]["detail"] == "3 preserved"
-    assert [pair["old"] for pair in journal.patches["preserved"]] == old
+    assert [pair["old"] for pair in journal.found.patches["preserved"]] == old
     new = in_repo.git("rev-list", "--reverse", f"origin/main..{REF}").splitlines()
-    assert [pair["new"] for pair in journal.patches["preserved"]] == new
-    assert journal.patches["lost"] == []
-    assert journal.patches["metadata"] == []
+    assert [pair["new"] for pair in journal.found.patches["preserved"]] == new
+    assert journal.found.patches["lost"] == []
+    assert journal.found.patches["metadata"] == []
     assert "3 check(s) passed: patches_preserved, metadata_preserved, tree_matches_merge" in out(capsys)
 
 
@@ -88,7 +89,7 @@ def test_a_commit_dropped_from_the_todo_list_with_plain_git_is_lost_and_the_run_
     assert rev(in_repo, REF) == old[-1]
     assert snapshot(in_repo).files == before.files
     journal = last_run(in_repo)
-    assert journal.patches["lost"] == [{"sha": old[2], "subject": "feature: add c"}]
+    assert journal.found.patches["lost"] == [{"sha": old[2], "subject": "feature: add c"}]
     assert checks(journal)["patches_preserved"]["ok"] is False
 
 
@@ -99,7 +100,7 @@ def test_a_commit_dropped_with_align_skip_is_accounted_for(in_repo: Repo, tmp_pa
     assert main(["skip"]) == 0
 
     journal = last_run(in_repo)
-    assert journal.patches["dropped"] == [
+    assert journal.found.patches["dropped"] == [
         {"sha": old[1], "subject": "feature: reword the readme", "reason": "skipped by the user"}
     ]
     found = checks(journal)
@@ -141,7 +142,7 @@ def test_a_resolution_that_changes_a_patch_is_listed_old_and_new(in_repo: Repo, 
 
     journal = last_run(in_repo)
     new = in_repo.git("rev-list", "--reverse", f"origin/main..{REF}").splitlines()
-    assert journal.patches["changed"] == [
+    assert journal.found.patches["changed"] == [
         {
             "old": old[1],
             "new": new[1],
@@ -164,7 +165,7 @@ def test_a_resolution_that_empties_a_commit_drops_it_with_that_reason(in_repo: R
 
     assert subjects(in_repo, f"origin/main..{REF}") == ["feature: add a", "feature: add c"]
     journal = last_run(in_repo)
-    assert [(item["sha"], item["reason"]) for item in journal.patches["dropped"]] == [
+    assert [(item["sha"], item["reason"]) for item in journal.found.patches["dropped"]] == [
         (old[1], "emptied by the conflict resolution")
     ]
     assert checks(journal)["patches_preserved"]["ok"] is True
@@ -180,7 +181,7 @@ def test_commits_already_upstream_are_named_with_the_upstream_commit(in_repo: Re
 
     journal = last_run(in_repo)
     assert rev(in_repo, REF) == rev(in_repo, "origin/main")
-    assert journal.patches["upstream"] == [
+    assert journal.found.patches["upstream"] == [
         {"sha": old[0], "subject": "feature: add a", "upstream": twin_a},
         {"sha": old[1], "subject": "feature: add b", "upstream": twin_b},
     ]
@@ -200,7 +201,7 @@ def test_a_commit_that_becomes_empty_is_dropped_with_gits_reason(in_repo: Repo, 
 
     assert subjects(in_repo, f"origin/main..{REF}") == ["feature: h"]
     journal = last_run(in_repo)
-    assert journal.patches["dropped"] == [
+    assert journal.found.patches["dropped"] == [
         {"sha": old[0], "subject": "feature: B and F", "reason": "became empty (already upstream)"}
     ]
     assert checks(journal)["tree_matches_merge"]["status"] == "passed"
@@ -220,8 +221,8 @@ def test_a_reworded_commit_fails_metadata_preserved(in_repo: Repo, tmp_path: Pat
     assert ": message changed" in text
     assert rev(in_repo, REF) == old[-1]
     journal = last_run(in_repo)
-    assert [item["old"] for item in journal.patches["changed"]] == [old[1]]
-    assert journal.patches["dropped"] == []  # committed by hand, not emptied: changed, and not listed as dropped
+    assert [item["old"] for item in journal.found.patches["changed"]] == [old[1]]
+    assert journal.found.patches["dropped"] == []  # committed by hand, not emptied: changed, and not listed as dropped
 
 
 def test_strict_makes_a_tree_difference_a_failure(in_repo: Repo, tmp_path: Path, capsys: Capture) -> None:
@@ -244,8 +245,8 @@ def test_the_merge_strategy_keeps_every_commit_as_it_was(in_repo: Repo, tmp_path
 
     journal = last_run(in_repo)
     assert checks(journal)["patches_preserved"]["detail"] == "3 preserved"
-    assert journal.patches["unchanged"] == 3
-    assert all(item["status"] == "passed" for item in journal.checks)
+    assert journal.found.patches["unchanged"] == 3
+    assert all(item["status"] == "passed" for item in journal.found.checks)
 
 
 def test_the_accounting_uses_a_constant_number_of_git_processes(in_repo: Repo, tmp_path: Path) -> None:
@@ -273,5 +274,5 @@ def test_the_journal_keeps_checks_as_json(in_repo: Repo, tmp_path: Path) -> None
     assert main([BRANCH, "--recipe", history_recipe(tmp_path)]) == 0
     run_id = Store(in_repo.path / ".git").past_runs()[-1]["run_id"]
     kept = json.loads((in_repo.path / ".git" / "align" / "runs" / run_id / "journal.json").read_text())
-    assert [item["check"] for item in kept["checks"]] == list(HISTORY)
-    assert set(kept["patches"]) >= {"preserved", "changed", "upstream", "dropped", "lost", "added"}
+    assert [item["check"] for item in kept["found"]["checks"]] == list(HISTORY)
+    assert set(kept["found"]["patches"]) >= {"preserved", "changed", "upstream", "dropped", "lost", "added"}

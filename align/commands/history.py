@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
         for item in runs
     ]  # fmt: skip
     if current is not None:
-        rows.append((current.run_id, current.started_at, current.branch, current.status, "", "in progress"))
+        rows.append((current.run.run_id, current.run.started_at, current.run.branch, current.status, "", "in progress"))
     widths = [max(len(str(row[column])) for row in rows) for column in range(6)]
     for row in rows:
         cells = [f"{cell:<{width}}" for cell, width in zip(row, widths, strict=True)]

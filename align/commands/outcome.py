@@ -10,7 +10,7 @@ from align import engine
 def show(outcome: engine.Outcome, *, quiet: bool = False) -> int:
     """Print an outcome's report (only when it did not succeed under ``-q``); return its exit code."""
     if quiet and outcome.exit_code == 0:
-        for warning in outcome.journal.warnings:  # -q keeps what went wrong, such as a report file not written
+        for warning in outcome.journal.found.warnings:  # -q keeps what went wrong, such as a report file not written
             print(f"align: warning: {warning}", file=sys.stderr)
         return 0
     if outcome.rendered:

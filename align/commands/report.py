@@ -48,7 +48,7 @@ def load(store: Store, run_id: str) -> dict[str, Any] | None:
     journal = store.past_journal(run_id)
     if journal is None:
         current = store.journal()
-        journal = current if current is not None and current.run_id == run_id else None
+        journal = current if current is not None and current.run.run_id == run_id else None
     return None if journal is None else build(journal)
 
 
@@ -56,7 +56,7 @@ def _default(store: Store) -> str | None:
     """Return the run in progress (paused, interrupted...), else the last one of the history, else None."""
     current = store.journal()
     if current is not None:
-        return current.run_id
+        return current.run.run_id
     runs = store.past_runs()
     return str(runs[-1]["run_id"]) if runs else None
 

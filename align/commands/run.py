@@ -12,11 +12,12 @@ from align.commands.forecast import describe
 from align.commands.outcome import show
 from align.errors import AlignError, Refusal, UsageError
 from align.git import Git
+from align.journal import Journal, RecipeRecord, RunRecord
 from align.monitor import drop_log_file
 from align.outputs import REPORT_OPTIONS, Reports
 from align.plan import Options, Plan, locate, make_plan, new_run_id
 from align.recipe.model import Report
-from align.state import Journal, Store
+from align.state import Store
 from align.status import RunStatus, worst
 from align.steps import report
 
@@ -105,34 +106,27 @@ def _report_refusal(
         store = None
     run_id = plan.run_id if plan else new_run_id()
     reports = _reports(args, batch or ((run_id,) if len(args.branches) > 1 else ()))
-    journal = Journal(
-        run_id=run_id,
-        started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        started_ts=time.time(),
-        pid=0,
-        recipe={
-            "name": plan.recipe.name,
-            "source": plan.recipe.source,
-            "sha256": plan.recipe.sha256,
-            "found": plan.recipe.found,
-        }
-        if plan
-        else {"name": args.recipe or "", "source": "", "sha256": ""},
-        branch=plan.branch if plan else branch,
-        ref=plan.ref if plan else "",
-        original_tip=plan.tip if plan else "",
-        original_head=plan.original_head if plan else "",
-        target=plan.target if plan else (args.target or ""),
-        remote=plan.remote if plan else (args.remote or ""),
-        onto=plan.onto if plan else "",
-        status=RunStatus.REFUSED,
-        exit_code=error.exit_code,
-        message=error.one_line(),
-        report_json=reports.json,
-        report_markdown=reports.markdown,
-        report_junit=reports.junit,
-        batch=list(reports.batch),
-    )
+    now = time.time()
+    if plan is not None:
+        record = plan.record(started=now, reports=reports)
+    else:  # refused while planning: what the command line said
+        record = RunRecord(
+            run_id=run_id,
+            started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+            started_ts=now,
+            recipe=RecipeRecord(name=args.recipe or "", source="", sha256=""),
+            branch=branch,
+            ref="",
+            original_tip="",
+            original_head="",
+            target=args.target or "",
+            remote=args.remote or "",
+            report_json=reports.json,
+            report_markdown=reports.markdown,
+            report_junit=reports.junit,
+            batch=reports.batch,
+        )
+    journal = Journal(run=record, status=RunStatus.REFUSED, exit_code=error.exit_code, message=error.one_line())
     step = plan.recipe.find(Report) if plan else None
     formats = step.formats if step is not None else ("console", "json")
     report.write(store, journal, tuple(name for name in formats if name != "console"))

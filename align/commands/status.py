@@ -8,9 +8,10 @@ from pathlib import Path
 
 from align import invocation
 from align.git import Git, Location
+from align.journal import Journal
 from align.plan import locate
 from align.recipe import model
-from align.state import Journal, Store
+from align.state import Store
 from align.steps import handled
 
 
@@ -20,14 +21,16 @@ def run(args: argparse.Namespace) -> int:
     store = Store(location.common_dir)
     holder = store.lock_holder()
     journal = store.journal()
-    if journal is not None and journal.invoked_as:
-        invocation.use(journal.invoked_as)
+    if journal is not None and journal.run.invoked_as:
+        invocation.use(journal.run.invoked_as)
     say = invocation.command
     if holder is not None:  # only while a process holds it: a killed run leaves no lock
         print(f"lock: pid {holder.pid or '?'} `align {holder.command}` since {holder.started_at}, running")
     if journal is not None:
         journal, finished, ended = _with_git(journal, location, busy=holder is not None)
-        print(f"in progress: run {journal.run_id} on {journal.branch} onto {journal.onto}: {journal.status}")
+        print(
+            f"in progress: run {journal.run.run_id} on {journal.run.branch} onto {journal.run.onto}: {journal.status}"
+        )
         print(f"  step: {journal.step}; done: {', '.join(journal.done) or 'nothing yet'}")
         if journal.status == "error" and journal.message:
             print(f"  why: {journal.message}")
@@ -37,10 +40,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"  backup: {journal.backup_ref}")
         if journal.stash:
             print(f"  your uncommitted changes: {journal.stash_ref} ({journal.stash[:12]})")
-        for conflict in journal.conflicts:
+        for conflict in journal.found.conflicts:
             files = ", ".join(f"{path} ({kind})" for path, kind in conflict.files)
             print(f"  conflict {conflict.commit} {conflict.subject}: {files} [{conflict.resolution}]")
-        for item in journal.dropped:
+        for item in journal.found.dropped:
             print(f"  dropped {item.get('short', '')} {item.get('subject', '')} ({item.get('reason', '')})")
         if ended:
             print(f"  {ended}: `{say('abort')}` puts the rest back")
@@ -72,11 +75,10 @@ def _with_git(journal: Journal, location: Location, *, busy: bool) -> tuple[Jour
     if busy or journal.status != "paused" or not journal.started_rebase or "rebase" in journal.done:
         return journal, False, ""
     git = Git.at(location)
-    steps = [model.step_from_dict(item) for item in journal.recipe.get("steps", [])]
-    merging = any(step.strategy == "merge" for step in steps if isinstance(step, model.Rebase))
+    merging = any(step.strategy == "merge" for step in journal.run.recipe.steps if isinstance(step, model.Rebase))
     seen = copy.deepcopy(journal)
     handled.settle(git, seen, merging=merging)
     now = git.progress()
     ongoing = now.merging if merging else now.rebasing
-    finished = not ongoing and git.commit_of(journal.ref) != journal.original_tip
+    finished = not ongoing and git.commit_of(journal.run.ref) != journal.run.original_tip
     return seen, finished, "" if ongoing else handled.ended_with_git(git, seen, merging=merging)

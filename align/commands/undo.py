@@ -35,23 +35,23 @@ def run(args: argparse.Namespace) -> int:
         if journal is None or not journal.new_tip:
             raise Refusal(f"no alignment of {branch!r} to undo", hint="`align backups list` shows every backup")
         current = git.commit_of(ref) or ""
-        if current == journal.original_tip:
+        if current == journal.run.original_tip:
             print(f"{branch} is already at its pre-run tip {current[:12]}; nothing to undo")
             return 0
         if current != journal.new_tip and not args.force:
             raise Refusal(
-                f"{branch} moved since run {journal.run_id} (it is at {current[:12]}, align left it at "
+                f"{branch} moved since run {journal.run.run_id} (it is at {current[:12]}, align left it at "
                 f"{journal.new_tip[:12]}); undoing would lose those commits",
                 hint=f"`align undo {branch} --force` restores anyway (keeping a backup of {current[:12]})",
             )
         refuse_unmovable(git, location, ref, need_clean=True)
         # Every undo keeps what it replaces: the aligned tip may hold the user's conflict resolutions.
-        why, backup_why = f"align undo of run {journal.run_id}", f"before align undo of run {journal.run_id}"
-        kept = replace_branch(git, ref, journal.original_tip, current, why, backup_why=backup_why)
+        why, backup_why = f"align undo of run {journal.run.run_id}", f"before align undo of run {journal.run.run_id}"
+        kept = replace_branch(git, ref, journal.run.original_tip, current, why, backup_why=backup_why)
         if kept is None:
             raise Refusal(f"{branch} moved while undoing; nothing changed", hint="run `align undo` again")
-        stacked = _undo_stacked(git, journal.stacked, journal.stacked_new, journal.run_id)
-    print(f"{branch} restored to {journal.original_tip[:12]} (from {journal.backup_ref}; was {current[:12]})")
+        stacked = _undo_stacked(git, journal.stacked, journal.stacked_new, journal.run.run_id)
+    print(f"{branch} restored to {journal.run.original_tip[:12]} (from {journal.backup_ref}; was {current[:12]})")
     print(f"what it replaced is kept as {kept}; `align backups restore {branch}` brings it back")
     for line in stacked:
         print(line)

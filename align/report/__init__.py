@@ -30,8 +30,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from align import __version__
+from align.journal import CheckRecord, Journal, SessionRecord
 from align.report import console, junit, markdown
-from align.state import Journal
 
 SCHEMA_VERSION = 1
 FORMATS = ("console", "json", "markdown", "junit")
@@ -41,20 +41,25 @@ FILE_NAMES = {"json": "report.json", "markdown": "report.md", "junit": "junit.xm
 
 def build(journal: Journal, guidance: Sequence[str] = ()) -> dict[str, Any]:
     """Return the report object of ``journal`` (see the module docstring and ``schemas/report.schema.json``)."""
-    moved = bool(journal.new_tip) and journal.new_tip != journal.original_tip
+    moved = bool(journal.new_tip) and journal.new_tip != journal.run.original_tip
     return {
         "schema_version": SCHEMA_VERSION,
-        "run_id": journal.run_id,
+        "run_id": journal.run.run_id,
         "tool_version": __version__,
-        "recipe": {key: str(journal.recipe.get(key, "")) for key in ("name", "source", "sha256", "found")},
-        "branch": journal.branch,
-        "target": journal.target,
-        "remote": journal.remote,
-        "onto": journal.onto,
+        "recipe": {
+            "name": journal.run.recipe.name,
+            "source": journal.run.recipe.source,
+            "sha256": journal.run.recipe.sha256,
+            "found": journal.run.recipe.found,
+        },
+        "branch": journal.run.branch,
+        "target": journal.run.target,
+        "remote": journal.run.remote,
+        "onto": journal.run.onto,
         "status": journal.status,
         "exit_code": journal.exit_code,  # set by the engine at every end, pause and interruption
         "message": journal.message,
-        "started_at": journal.started_at,
+        "started_at": journal.run.started_at,
         "duration_s": _seconds(_duration(journal)),
         "paused_s": _seconds(journal.paused_s),
         "phases": [
@@ -64,7 +69,7 @@ def build(journal: Journal, guidance: Sequence[str] = ()) -> dict[str, Any]:
                 "duration_s": _seconds(phase.duration_s),
                 "detail": phase.detail,
             }
-            for phase in journal.phases
+            for phase in journal.found.phases
         ],
         "commits": _commits(journal, moved=moved),
         "conflicts": [
@@ -74,7 +79,7 @@ def build(journal: Journal, guidance: Sequence[str] = ()) -> dict[str, Any]:
                 "files": [{"path": path, "kind": kind} for path, kind in conflict.files],
                 "resolution": conflict.resolution,
             }
-            for conflict in journal.conflicts
+            for conflict in journal.found.conflicts
         ],
         "backup_ref": journal.backup_ref,
         "stacked": [
@@ -82,10 +87,10 @@ def build(journal: Journal, guidance: Sequence[str] = ()) -> dict[str, Any]:
             for ref, before in sorted(journal.stacked.items())
         ],
         "branch_restored": journal.branch_restored,
-        "verify": [_check(item) for item in journal.checks],
-        "validate": [_session(item) for item in journal.sessions],
+        "verify": [_check(item) for item in journal.found.checks],
+        "validate": [_session(item) for item in journal.found.sessions],
         "git": {"calls": journal.git_calls, "seconds": _seconds(journal.git_seconds)},
-        "warnings": list(journal.warnings),
+        "warnings": list(journal.found.warnings),
         "guidance": list(guidance),
     }
 
@@ -124,30 +129,30 @@ def render_many(reports: Sequence[dict[str, Any]], fmt: str) -> str:
 
 def _duration(journal: Journal) -> float:
     """Return the run's duration; a run stopped at a pause or an interruption is measured up to now."""
-    if journal.duration_s or journal.status not in ("paused", "interrupted", "running") or not journal.started_ts:
+    if journal.duration_s or journal.status not in ("paused", "interrupted", "running") or not journal.run.started_ts:
         return journal.duration_s
     end = journal.paused_at or time.time()
-    return max(0.0, end - journal.started_ts - journal.paused_s)
+    return max(0.0, end - journal.run.started_ts - journal.paused_s)
 
 
 def _commits(journal: Journal, *, moved: bool) -> dict[str, Any]:
-    patches = journal.patches
+    patches = journal.found.patches
     if patches:  # the patch check placed every commit: its list is the truth
         dropped = [_entry(item, "sha", "subject", "reason") for item in patches.get("dropped", [])]
     else:  # what the run recorded (`align skip`, commits git dropped as empty)
         dropped = [
             {"sha": item.get("commit") or item.get("short", ""), "subject": item.get("subject", ""),
              "reason": item.get("reason", "")}
-            for item in journal.dropped
+            for item in journal.found.dropped
         ]  # fmt: skip
     return {
-        "before": journal.original_tip,
-        "after": journal.new_tip if moved else journal.original_tip,
+        "before": journal.run.original_tip,
+        "after": journal.new_tip if moved else journal.run.original_tip,
         "onto": journal.onto_sha,
         "base": journal.base,
         "count_before": journal.commits_before,
         "count_after": journal.commits_after if moved else journal.commits_before,
-        "patches_checked": bool(patches) and any(item.get("check") == "patches_preserved" for item in journal.checks),
+        "patches_checked": bool(patches) and any(item.check == "patches_preserved" for item in journal.found.checks),
         "preserved": len(patches.get("preserved", [])) + int(patches.get("unchanged", 0)),
         "dropped_upstream": [_entry(item, "sha", "subject", "upstream") for item in patches.get("upstream", [])],
         "dropped": dropped,
@@ -161,30 +166,27 @@ def _entry(item: dict[str, Any], *keys: str) -> dict[str, str]:
     return {key: str(item.get(key) or "") for key in keys}
 
 
-def _check(item: dict[str, Any]) -> dict[str, Any]:
-    ok = bool(item.get("ok"))
+def _check(item: CheckRecord) -> dict[str, Any]:
     return {
-        "check": str(item.get("check", "")),
-        "ok": ok,
-        "status": str(item.get("status") or ("passed" if ok else "failed")),
-        "detail": str(item.get("detail") or ""),
-        "duration_s": _seconds(item.get("duration_s") or 0.0),
+        "check": item.check,
+        "ok": item.ok,
+        "status": item.status or ("passed" if item.ok else "failed"),
+        "detail": item.detail,
+        "duration_s": _seconds(item.duration_s),
     }
 
 
-def _session(item: dict[str, Any]) -> dict[str, Any]:
-    ok = bool(item.get("ok"))
-    code = item.get("exit_code")
+def _session(item: SessionRecord) -> dict[str, Any]:
     return {
-        "session": str(item.get("session", "")),
-        "kind": str(item.get("kind") or "command"),
-        "ok": ok,
-        "status": str(item.get("status") or ("passed" if ok else "failed")),
-        "duration_s": _seconds(item.get("duration_s") or 0.0),
-        "exit_code": code if isinstance(code, int) else None,
-        "tail": [str(line) for line in item.get("tail") or []],
-        "argv": [str(word) for word in item.get("argv") or []],
-        "reason": str(item.get("reason") or ""),
+        "session": item.session,
+        "kind": item.kind or "command",
+        "ok": item.ok,
+        "status": item.status or ("passed" if item.ok else "failed"),
+        "duration_s": _seconds(item.duration_s),
+        "exit_code": item.exit_code,
+        "tail": list(item.tail),
+        "argv": list(item.argv),
+        "reason": item.reason,
     }
 
 

@@ -9,7 +9,7 @@ from align.context import Context
 from align.errors import Refusal
 from align.git import Git
 from align.invocation import command
-from align.state import Conflict, Journal
+from align.journal import Conflict, Journal
 from align.steps import guidance as guide
 
 KINDS = {
@@ -63,7 +63,7 @@ def noted(git: Git, journal: Journal, files: list[tuple[str, str]], *, resolutio
         files=[(path, KINDS.get(code, code)) for path, code in files],
         resolution=resolution,
     )
-    journal.conflicts.append(conflict)
+    journal.found.conflicts.append(conflict)
     return conflict
 
 
@@ -87,7 +87,7 @@ def require_resolved(context: Context) -> None:
             hint=f"fix them, then `git add -- {_quote(unmerged[0][0])}` (or `git rm -- {_quote(unmerged[0][0])}` "
             f"for a file to delete) and run `{command('continue')}` again",
         )
-    pending = context.journal.conflicts[-1] if context.journal.conflicts else None
+    pending = context.journal.found.conflicts[-1] if context.journal.found.conflicts else None
     marked = [path for path, _ in pending.files if _has_markers(context, path)] if pending else []
     if marked:
         raise Refusal(

@@ -23,20 +23,22 @@ def run(context: Context, step: Fetch) -> StepResult:
     """Fetch ``refs/heads/<target>`` into ``refs/remotes/<remote>/<target>``; a failure changes nothing."""
     journal = context.journal
     if step.offline:
-        context.warnings.append(f"offline: {journal.remote}/{journal.target} was not refreshed")
-        return StepResult(status=StepStatus.SKIPPED, detail=f"offline: {journal.remote}/{journal.target} not refreshed")
+        context.warnings.append(f"offline: {journal.run.remote}/{journal.run.target} was not refreshed")
+        return StepResult(
+            status=StepStatus.SKIPPED, detail=f"offline: {journal.run.remote}/{journal.run.target} not refreshed"
+        )
     git = context.git
-    check_remote(git, journal.remote)  # checked before the run too; again here, right before the fetch
-    refspec = f"+refs/heads/{journal.target}:refs/remotes/{journal.remote}/{journal.target}"
+    check_remote(git, journal.run.remote)  # checked before the run too; again here, right before the fetch
+    refspec = f"+refs/heads/{journal.run.target}:refs/remotes/{journal.run.remote}/{journal.run.target}"
     args = ["-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never", "fetch", "--quiet", "--no-tags"]
     if step.prune:
         args.append("--prune")
-    tracking = f"refs/remotes/{journal.remote}/{journal.target}"
+    tracking = f"refs/remotes/{journal.run.remote}/{journal.run.target}"
     before = _sha(git, tracking)
     result = None
     for attempt in range(1, step.attempts + 1):
         result = git.run(
-            *args, "--end-of-options", journal.remote, refspec, ok=(0, 1, 128), terminal=True, timeout=step.timeout
+            *args, "--end-of-options", journal.run.remote, refspec, ok=(0, 1, 128), terminal=True, timeout=step.timeout
         )
         if result.code == 0 and not result.timed_out:
             journal.target_refreshed = True
@@ -54,33 +56,35 @@ def run(context: Context, step: Fetch) -> StepResult:
         context.monitor.note(f"fetch {what} (attempt {attempt}/{step.attempts}); retrying in {step.backoff:g} s")
         time.sleep(step.backoff * 2 ** (attempt - 1))
     assert result is not None
-    why = _reason(git, journal.remote, result, step)
-    return StepResult(status=StepStatus.FAILED, detail=f"fetch of {journal.target} from {journal.remote} failed: {why}")
+    why = _reason(git, journal.run.remote, result, step)
+    return StepResult(
+        status=StepStatus.FAILED, detail=f"fetch of {journal.run.target} from {journal.run.remote} failed: {why}"
+    )
 
 
 def _reach_merge_base(context: Context, step: Fetch, args: list[str], detail: str) -> StepResult:
     """In a shallow clone, make sure the branch and the fetched target share a commit: deepen, or refuse."""
     git, journal = context.git, context.journal
-    tracking = f"refs/remotes/{journal.remote}/{journal.target}"
-    if shallow.merge_base(git, journal.original_tip, tracking) is not None:
+    tracking = f"refs/remotes/{journal.run.remote}/{journal.run.target}"
+    if shallow.merge_base(git, journal.run.original_tip, tracking) is not None:
         return StepResult(status=StepStatus.OK, detail=detail)
-    onto = f"{journal.remote}/{journal.target}"
+    onto = f"{journal.run.remote}/{journal.run.target}"
     if not step.deepen:
-        raise shallow.no_merge_base(journal.branch, onto, journal.remote)
-    wants = [f"+refs/heads/{journal.target}:{tracking}", journal.original_tip]
+        raise shallow.no_merge_base(journal.run.branch, onto, journal.run.remote)
+    wants = [f"+refs/heads/{journal.run.target}:{tracking}", journal.run.original_tip]
     found, done = shallow.deepen(
-        git, args, journal.remote, wants, tip=journal.original_tip, tracking=tracking,
+        git, args, journal.run.remote, wants, tip=journal.run.original_tip, tracking=tracking,
         note=context.monitor.note, timeout=step.timeout,
     )  # fmt: skip
     if not found:
-        raise shallow.no_merge_base(journal.branch, onto, journal.remote)
+        raise shallow.no_merge_base(journal.run.branch, onto, journal.run.remote)
     return StepResult(status=StepStatus.OK, detail=f"{detail}; {done}")
 
 
 def moved(context: Context, before: str | None, after: str | None) -> str:
     """Return what the fetch did to the remote-tracking target; warn when it moved other than forward."""
     journal = context.journal
-    name = f"{journal.remote}/{journal.target}"
+    name = f"{journal.run.remote}/{journal.run.target}"
     if before == after:
         return f"{name} unchanged"
     if after is None:  # a failed fetch changes nothing; --prune cannot remove the ref it fetches
@@ -95,9 +99,9 @@ def moved(context: Context, before: str | None, after: str | None) -> str:
         return f"{name} {before[:7]}..{after[:7]} ({new} new commit{'s' if new != 1 else ''})"
     said = f"{name} + {before[:7]}...{after[:7]} (forced)"
     context.warnings.append(
-        f"{said}: {journal.target} on {journal.remote} was moved, not fast-forwarded: {gone} commit(s) that were "
-        f"on it are gone from it, {new} new; if your branch was built on them, check that it still holds only "
-        "your own commits"
+        f"{said}: {journal.run.target} on {journal.run.remote} was moved, not fast-forwarded: {gone} commit(s) "
+        f"that were on it are gone from it, {new} new; if your branch was built on them, check that it still "
+        "holds only your own commits"
     )
     return said
 
@@ -108,9 +112,9 @@ def _shallow_moved(context: Context, name: str, before: str, after: str) -> str:
     ``before..after`` there also holds the older history the fetch brought (e.g. what merges on the target
     reach below the clone's cut): the commits new on the target are those that descend from the old tip.
     """
-    git, remote = context.git, f"refs/remotes/{context.journal.remote}"
+    git, remote = context.git, f"refs/remotes/{context.journal.run.remote}"
     descend = int(git.run("rev-list", "--count", "--ancestry-path", f"{before}..{after}", "--").stdout.strip())
-    others = (f"--exclude={remote}/{context.journal.target}", f"--exclude={remote}/HEAD", "--all")
+    others = (f"--exclude={remote}/{context.journal.run.target}", f"--exclude={remote}/HEAD", "--all")
     grown = git.run(  # what the fetch brought: reachable from the new tip, from no other ref, nor the old tip
         "rev-list", "--count", after, "--not", before, *others, "--"
     ).stdout.strip()  # fmt: skip
@@ -130,14 +134,14 @@ def recipe_changed(context: Context, before: str | None, after: str | None) -> N
     built-in default for want of one) follows the one as last fetched, not the one just fetched.
     """
     journal = context.journal
-    if before is None or after is None or before == after or journal.recipe.get("found") not in ("target", "default"):
+    if before is None or after is None or before == after or journal.run.recipe.found not in ("target", "default"):
         return
     changed = context.git.run(
         "diff-tree", "-r", "--name-only", "--no-commit-id", before, after, "--", *REPOSITORY_FILES
     ).stdout.split()
     if changed:
-        name = f"{journal.remote}/{journal.target}"
-        follows = "the one as last fetched" if journal.recipe["found"] == "target" else "the built-in default"
+        name = f"{journal.run.remote}/{journal.run.target}"
+        follows = "the one as last fetched" if journal.run.recipe.found == "target" else "the built-in default"
         context.warnings.append(
             f"{name}'s {' and '.join(changed)} changed with this fetch: this run follows {follows}, read before "
             "the fetch; run align again to follow the new one"

@@ -28,25 +28,25 @@ def notes(said: str) -> dict[str, str]:
 def render(context: Context) -> list[str]:
     """Return the guidance for the conflict the run is paused at."""
     journal = context.journal
-    conflict = journal.conflicts[-1]
+    conflict = journal.found.conflicts[-1]
     paths = [path for path, _ in conflict.files]
     merging = context.git.progress().merging
     found = causes(context.git, context.git_dir, journal.base, journal.onto_sha, paths, merging=merging)
     said = context.conflict_notes
     if merging:
-        lines = [f"conflict while merging {journal.onto} ({conflict.commit}) into {journal.branch}"]
+        lines = [f"conflict while merging {journal.run.onto} ({conflict.commit}) into {journal.run.branch}"]
     else:
-        lines = [f"conflict while applying {conflict.commit} {conflict.subject!r} onto {journal.onto}"]
+        lines = [f"conflict while applying {conflict.commit} {conflict.subject!r} onto {journal.run.onto}"]
     lines += _progress(context)
     for path, kind in conflict.files:
-        explained = _sides(kind, merging, journal.branch)
+        explained = _sides(kind, merging, journal.run.branch)
         extra = "; ".join(item for item in (said.get(path, ""), explained) if item)
         lines.append(f"  {kind:<15} {path}" + (f"  ({extra})" if extra else ""))
         lines += _cause_lines(found.get(path))
     if not merging:
         lines.append(
-            f"note: HEAD is detached while the rebase is paused (git applies {journal.branch}'s commits one by "
-            f"one on top of {journal.onto}); {journal.branch} moves only when the run finishes"
+            f"note: HEAD is detached while the rebase is paused (git applies {journal.run.branch}'s commits one by "
+            f"one on top of {journal.run.onto}); {journal.run.branch} moves only when the run finishes"
         )
     lines += ["next:", "  resolve each file, then mark it resolved (git add, or git rm for a file to delete):"]
     for path, kind in conflict.files[:MAX_FILES]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from align.context import Context
 from align.git import Git
+from align.journal import Conflict, Journal
 from align.recipe.model import Rebase
-from align.state import Conflict, Journal
 from align.steps import conflict
 
 # The fields that tell which original commit a rebased one was made from: git keeps them on a pick.
@@ -36,7 +36,11 @@ def settle(git: Git, journal: Journal, *, merging: bool) -> bool:
     ``git rebase --continue`` is a conflict resolved by the user; the others were picked cleanly.
     ``align status`` calls it on a copy of the journal: it only reads.
     """
-    pending = journal.conflicts[-1] if journal.conflicts and journal.conflicts[-1].resolution == "pending" else None
+    pending = (
+        journal.found.conflicts[-1]
+        if journal.found.conflicts and journal.found.conflicts[-1].resolution == "pending"
+        else None
+    )
     if pending is None:
         return False
     now = git.progress()
@@ -47,10 +51,10 @@ def settle(git: Git, journal: Journal, *, merging: bool) -> bool:
     if merging:
         if now.merging:
             return False
-        moved = git.commit_of(journal.ref) != journal.original_tip
+        moved = git.commit_of(journal.run.ref) != journal.run.original_tip
         pending.resolution = RESOLVED if moved else ENDED
         return True
-    if not rebasing and git.commit_of(journal.ref) == journal.original_tip:
+    if not rebasing and git.commit_of(journal.run.ref) == journal.run.original_tip:
         pending.resolution = ENDED  # `git rebase --abort` or `--quit`
         return True
     originals = _originals(git, journal)
@@ -59,10 +63,10 @@ def settle(git: Git, journal: Journal, *, merging: bool) -> bool:
         return False
     processed = now.done - {here} if rebasing else None  # None: git finished, every commit went by
     passed = [item for item in originals[first:] if processed is None or item[0] in processed]
-    new = _identities(git, journal.onto_sha, "HEAD" if rebasing else journal.ref)
-    continued = _continued(git, journal.run_id)
+    new = _identities(git, journal.onto_sha, "HEAD" if rebasing else journal.run.ref)
+    continued = _continued(git, journal.run.run_id)
     upstream = _upstream_equivalent(git, journal)
-    known = {item.get("commit") for item in journal.dropped}
+    known = {item.get("commit") for item in journal.found.dropped}
     seen: list[tuple[Conflict, str]] = []
     for item in passed:
         sha, subject, mine = item[0], item[4], item[0] == originals[first][0]
@@ -72,12 +76,12 @@ def settle(git: Git, journal: Journal, *, merging: bool) -> bool:
             resolution = ""  # git dropped it (already upstream), or align knows it already
         else:
             resolution = SKIPPED
-            journal.dropped.append({"commit": sha, "short": sha[:12], "subject": subject, "reason": SKIPPED})
+            journal.found.dropped.append({"commit": sha, "short": sha[:12], "subject": subject, "reason": SKIPPED})
         if mine:
             pending.resolution = resolution or RESOLVED
         elif resolution:
             found = Conflict(commit=sha[: len(pending.commit)], subject=subject, files=[], resolution=resolution)
-            journal.conflicts.append(found)
+            journal.found.conflicts.append(found)
             seen.append((found, sha))
     _fill_files(git, journal, seen)
     if rebasing:
@@ -101,18 +105,20 @@ def ended_with_git(git: Git, journal: Journal, *, merging: bool) -> str:
 
     ``git rebase --abort`` puts HEAD back on the branch; ``--quit`` leaves it detached where it was.
     """
-    if not any(item.resolution == ENDED for item in journal.conflicts):
+    if not any(item.resolution == ENDED for item in journal.found.conflicts):
         return ""
     what = "merge" if merging else "rebase"
     head = git.run("symbolic-ref", "-q", "HEAD", ok=(0, 1)).stdout.strip()
-    if merging or (head == journal.ref and git.commit_of(journal.ref) == journal.original_tip):
+    if merging or (head == journal.run.ref and git.commit_of(journal.run.ref) == journal.run.original_tip):
         return f"the {what} was aborted with git (`git {what} --abort`)"
     return f"the {what} was ended with git (`git {what} --quit`?)"
 
 
 def _originals(git: Git, journal: Journal) -> list[tuple[str, ...]]:
     """Return the identity fields of the branch's original commits, oldest first."""
-    listed = git.run("log", "--reverse", f"--format={_IDENTITY}", f"{journal.onto_sha}..{journal.original_tip}", "--")
+    listed = git.run(
+        "log", "--reverse", f"--format={_IDENTITY}", f"{journal.onto_sha}..{journal.run.original_tip}", "--"
+    )
     return [tuple(line.split("\0")) for line in listed.stdout.splitlines()]
 
 
@@ -136,7 +142,7 @@ def _continued(git: Git, run_id: str) -> set[str]:
 
 def _upstream_equivalent(git: Git, journal: Journal) -> set[str]:
     """Return the branch's commits whose change is already upstream (git drops them: not the user's doing)."""
-    listed = git.run("cherry", journal.onto_sha, journal.original_tip, ok=(0, 128))
+    listed = git.run("cherry", journal.onto_sha, journal.run.original_tip, ok=(0, 128))
     return {line[2:].strip() for line in listed.stdout.splitlines() if line.startswith("- ")}
 
 

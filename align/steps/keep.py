@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from align.git import Git
-from align.state import Journal
+from align.journal import Journal
 
 # Attributes that make the bytes on disk differ from the bytes git stores.
 CONVERSIONS = ("filter", "text", "eol", "ident", "working-tree-encoding")
@@ -38,7 +38,7 @@ def save(
     as they are with HEAD at commit ``head``; ``record`` writes the journal."""
     if journal.keep or not (paths or empty_dirs):
         return  # kept already (a resumed run: the tree may have been stashed since)
-    root = Path(journal.worktree)
+    root = Path(journal.run.worktree)
     files: list[list[Any]] = []
     hashed: list[str] = []
     for path in sorted(set(paths)):
@@ -61,12 +61,12 @@ def save(
     folders = _empty_untracked_dirs(git, root) if empty_dirs else []
     if not (files or folders):
         return
-    ref = f"refs/align/keep/{journal.run_id}"
+    ref = f"refs/align/keep/{journal.run.run_id}"
     blobs = "".join(f"100644 blob {entry[2]}\t{index}\n" for index, entry in enumerate(files) if entry[1] == "file")
     tree = git.run("mktree", stdin=blobs).stdout.strip()
     journal.keep = {"ref": ref, "tree": tree, "base": head, "files": files, "dirs": folders}
     record()  # before the ref: a run killed in between drops the ref with the rest of the keep
-    git.run("update-ref", "-m", f"align {journal.run_id}: raw bytes of the working tree", ref, tree)
+    git.run("update-ref", "-m", f"align {journal.run.run_id}: raw bytes of the working tree", ref, tree)
 
 
 def restore(git: Git, journal: Journal) -> int:
@@ -78,7 +78,7 @@ def restore(git: Git, journal: Journal) -> int:
     keep = journal.keep
     if not keep:
         return 0
-    root = Path(journal.worktree)
+    root = Path(journal.run.worktree)
     head = git.commit_of("HEAD") or ""
     changed: set[str] = set()
     if keep["base"] and head != keep["base"]:

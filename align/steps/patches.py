@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from align.git import Git
-from align.state import Journal
+from align.journal import Journal
 
 # NUL NUL starts a record; the fields are NUL-separated (no commit field or text diff holds a NUL).
 _FORMAT = "%x00%x00%m%H%x00%an <%ae>%x00%ad%x00%B%x00"
@@ -97,7 +97,7 @@ class Accounting:
 
 def account(git: Git, journal: Journal) -> Accounting:
     """Return where every commit of the old branch (``base..original_tip``) went in the new branch."""
-    commits = _log(git, f"{journal.original_tip}...{journal.new_tip}", f"^{journal.onto_sha}")
+    commits = _log(git, f"{journal.run.original_tip}...{journal.new_tip}", f"^{journal.onto_sha}")
     old = [commit for commit in reversed(commits) if commit.side == "<"]  # oldest first
     new = [commit for commit in reversed(commits) if commit.side == ">"]
     result = Accounting(unchanged=max(0, journal.commits_before - len(old)))
@@ -140,7 +140,7 @@ def _by_identity(
     by_identity: dict[tuple[str, ...], list[Commit]] = defaultdict(list)
     for commit in new:
         by_identity[key(commit)].append(commit)
-    resolved = {conflict.commit for conflict in journal.conflicts if conflict.resolution != "skipped"}
+    resolved = {conflict.commit for conflict in journal.found.conflicts if conflict.resolution != "skipped"}
     rest = []
     for commit in old:
         twins = by_identity.get(key(commit))
@@ -158,7 +158,9 @@ def _by_identity(
 
 def _dropped(journal: Journal, result: Accounting, old: list[Commit]) -> list[Commit]:
     """Take out the commits the run dropped on purpose (``align skip``, git dropping an emptied commit)."""
-    reasons = {item.get("commit", ""): item.get("reason", "dropped") for item in journal.dropped if item.get("commit")}
+    reasons = {
+        item.get("commit", ""): item.get("reason", "dropped") for item in journal.found.dropped if item.get("commit")
+    }
     rest = []
     for commit in old:
         if commit.sha in reasons:

@@ -32,7 +32,7 @@ def todo(context: Context) -> tuple[bool, ...]:
     git, journal = context.git, context.journal
     picks = git.run(
         "rev-list", "--reverse", "--topo-order", "--cherry-pick", "--right-only", "--no-merges",
-        f"{journal.onto_sha}...{journal.original_tip}", "--",
+        f"{journal.onto_sha}...{journal.run.original_tip}", "--",
     ).stdout.split()  # fmt: skip
     listed = git.run("for-each-ref", "--format=%(refname)%00%(worktreepath)", *sorted(journal.stacked)).stdout
     moving = {ref for ref, _, where in (line.partition("\0") for line in listed.splitlines()) if not where}

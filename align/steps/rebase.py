@@ -27,35 +27,41 @@ def run(context: Context, step: Rebase) -> StepResult:
     git, journal = context.git, context.journal
     if journal.started_rebase:  # resumed after an interruption
         return resume(context, step, "continue")
-    onto = resolve_onto(context, journal.onto)
-    behind, ahead, merges, base = git.counts(onto, journal.original_tip)
+    onto = resolve_onto(context, journal.run.onto)
+    behind, ahead, merges, base = git.counts(onto, journal.run.original_tip)
     if base is None and shallow.is_shallow(context.store.root.parent):  # not "both added" everywhere: say why
-        raise shallow.no_merge_base(journal.branch, journal.onto, journal.remote)
+        raise shallow.no_merge_base(journal.run.branch, journal.run.onto, journal.run.remote)
     journal.onto_sha, journal.base = onto, base or ""
     journal.commits_before = journal.commits_after = ahead
     if behind == 0:
-        return StepResult(status=StepStatus.UP_TO_DATE, detail=f"{journal.branch} already contains {journal.onto}")
+        return StepResult(
+            status=StepStatus.UP_TO_DATE, detail=f"{journal.run.branch} already contains {journal.run.onto}"
+        )
     if step.strategy == "rebase" and not step.rebase_merges:
-        refuse_flattening(journal.branch, merges, journal.onto)
+        refuse_flattening(journal.run.branch, merges, journal.run.onto)
     if step.update_refs and git.version()[:2] < UPDATE_REFS_VERSION:
         raise Refusal("`update_refs: true` needs git 2.38 or newer", hint="upgrade git or set `update_refs: false`")
-    head = journal.original_tip if journal.original_head == journal.ref else git.commit_of(journal.original_head)
+    head = (
+        journal.run.original_tip
+        if journal.run.original_head == journal.run.ref
+        else git.commit_of(journal.run.original_head)
+    )
     at_risk = _protect_local_files(context, head or "")
     if not journal.backup_ref:  # promise 1: a backup before any ref moves, even without a backup step
         backup.run(context, Backup())
     if step.update_refs:
         _save_stacked(context)
     stash.save(git, journal, head or "", at_risk, record=context.save)
-    if journal.original_head != journal.ref:
-        git.run(*NO_SUBMODULES, "switch", "--quiet", "--no-guess", "--end-of-options", journal.branch)
-    if git.commit_of(journal.ref) != journal.original_tip:
+    if journal.run.original_head != journal.run.ref:
+        git.run(*NO_SUBMODULES, "switch", "--quiet", "--no-guess", "--end-of-options", journal.run.branch)
+    if git.commit_of(journal.run.ref) != journal.run.original_tip:
         raise Refusal(
-            f"{journal.branch} moved since align read it (a commit made during the run?); align leaves it alone",
+            f"{journal.run.branch} moved since align read it (a commit made during the run?); align leaves it alone",
             hint="run align again; the new commit will be aligned with the others",
         )
     journal.started_rebase = True
     context.save()
-    context.monitor.note(f"{ahead} commit(s) onto {behind} new commit(s) of {journal.onto}")
+    context.monitor.note(f"{ahead} commit(s) onto {behind} new commit(s) of {journal.run.onto}")
     return _outcome(context, step, _start(context, step))
 
 
@@ -65,7 +71,7 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
     merging = step.strategy == "merge"
     stale.clear_locks(context)  # left by a git process align stopped (an interruption), if unchanged since
     if journal.status != "paused" and _in_progress(context, step):
-        stale.clear_rewritten(context, journal.original_tip)  # written by a stopped git before its index
+        stale.clear_rewritten(context, journal.run.original_tip)  # written by a stopped git before its index
     if action == "continue" and restartable(context):
         return _restart(context, step)
     handled.settle_pending(context, merging=merging)  # the user may have gone on with git during the pause
@@ -80,14 +86,14 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
         current = conflict.current_commit(context)
         result = git.run(*NO_SUBMODULES, "rebase", "--skip", ok=(0, 1, 128), on_stderr=progress.callback(context, step))
         conflict.heard(context, result.stdout)
-        journal.dropped.append({**current, "reason": "skipped by the user"})
+        journal.found.dropped.append({**current, "reason": "skipped by the user"})
         _record_emptied(context, result.stderr)
-        if journal.conflicts and journal.conflicts[-1].resolution == "pending":
-            journal.conflicts[-1].resolution = "skipped"
+        if journal.found.conflicts and journal.found.conflicts[-1].resolution == "pending":
+            journal.found.conflicts[-1].resolution = "skipped"
         return _outcome(context, step, result.stderr if result.code else None)
     conflict.require_resolved(context)
-    if journal.conflicts and journal.conflicts[-1].resolution == "pending":
-        journal.conflicts[-1].resolution = "resolved by the user"
+    if journal.found.conflicts and journal.found.conflicts[-1].resolution == "pending":
+        journal.found.conflicts[-1].resolution = "resolved by the user"
     return _outcome(context, step, _continue(context, step, by_user=True))
 
 
@@ -98,9 +104,9 @@ def restartable(context: Context) -> bool:
     lost, a message missing); without a resolution of the user's inside, starting again is exact.
     """
     journal = context.journal
-    if journal.status == "paused" or context.git.commit_of(journal.ref) != journal.original_tip:
+    if journal.status == "paused" or context.git.commit_of(journal.run.ref) != journal.run.original_tip:
         return False
-    return not any(item.resolution.startswith("resolved by the user") for item in journal.conflicts)
+    return not any(item.resolution.startswith("resolved by the user") for item in journal.found.conflicts)
 
 
 def _restart(context: Context, step: Rebase) -> StepResult:
@@ -112,9 +118,9 @@ def _restart(context: Context, step: Rebase) -> StepResult:
     elif operation is not None and operation.startswith("a rebase"):
         rollback.abort_rebase(context)
     stale.clear_half_done(context)
-    if _head(context) != journal.ref:
-        stale.clear_rewritten(context, journal.original_tip)
-        git.run(*NO_SUBMODULES, "switch", "--quiet", "--no-guess", "--end-of-options", journal.branch)
+    if _head(context) != journal.run.ref:
+        stale.clear_rewritten(context, journal.run.original_tip)
+        git.run(*NO_SUBMODULES, "switch", "--quiet", "--no-guess", "--end-of-options", journal.run.branch)
     stale.forget(context)
     context.monitor.note("the interrupted rebase starts over (nothing of yours was in it)")
     return _outcome(context, step, _start(context, step))
@@ -139,7 +145,7 @@ def resolve_onto(context: Context, onto: str) -> str:
     if sha is None:
         raise Refusal(
             f"nothing to align onto: {onto!r} does not exist",
-            hint=f"fetch it (`git fetch {context.journal.remote} {context.journal.target}`) or set --target",
+            hint=f"fetch it (`git fetch {context.journal.run.remote} {context.journal.run.target}`) or set --target",
         )
     return sha
 
@@ -154,7 +160,7 @@ def _start(context: Context, step: Rebase) -> str | None:
     if step.strategy == "merge" and not journal.commits_before:  # nothing of its own to merge: fast-forward
         args = [*config, "merge", "--ff-only", "--no-autostash"]
     elif step.strategy == "merge":
-        message = f"Merge {journal.onto} into {journal.branch}"
+        message = f"Merge {journal.run.onto} into {journal.run.branch}"
         args = [*config, "merge", "--no-ff", "--no-edit", "--no-verify", "--no-autostash", "-m", message]
     else:
         args = [*config, "rebase", "--merge", "--no-autostash", "--no-autosquash", "--no-fork-point"]
@@ -261,7 +267,7 @@ def _commit_resolution(context: Context, git: Git) -> str | None:
     if git.run("diff", "--cached", "--quiet", "HEAD", "--", ok=(0, 1)).code == 0:
         # (or the user committed it by hand: then verify finds the commit, and this reason is not used)
         emptied = {**conflict.current_commit(context), "reason": "emptied by the conflict resolution"}
-        context.journal.dropped.append(emptied)
+        context.journal.found.dropped.append(emptied)
         return None
     committed = git.run(
         "commit", "--quiet", "--no-verify", "--cleanup=verbatim", "--allow-empty-message", "-C", "REBASE_HEAD",
@@ -272,11 +278,11 @@ def _commit_resolution(context: Context, git: Git) -> str | None:
 
 def _record_emptied(context: Context, stderr: str) -> None:
     """Note each commit git dropped because it had nothing left to apply (its changes are upstream)."""
-    known = {item.get("commit") for item in context.journal.dropped}
+    known = {item.get("commit") for item in context.journal.found.dropped}
     for sha, subject in _EMPTIED.findall(stderr):
         if sha not in known:
             item = {"commit": sha, "short": sha[:12], "subject": subject, "reason": "became empty (already upstream)"}
-            context.journal.dropped.append(item)
+            context.journal.found.dropped.append(item)
 
 
 def _rebasing(context: Context) -> bool:
@@ -286,7 +292,7 @@ def _rebasing(context: Context) -> bool:
 
 def _acting(context: Context) -> Git:
     """Return git whose rebase and merge name this run in the reflog (``align RUN_ID (finish): ...``)."""
-    return context.git.with_env(GIT_REFLOG_ACTION=f"align {context.journal.run_id}")
+    return context.git.with_env(GIT_REFLOG_ACTION=f"align {context.journal.run.run_id}")
 
 
 def _protect_local_files(context: Context, head: str) -> list[str]:
@@ -302,8 +308,8 @@ def _protect_local_files(context: Context, head: str) -> list[str]:
       not what a checkout would give it, is kept raw.
     """
     git, journal = context.git, context.journal
-    paths = keep.at_risk(git, head, journal.original_tip, journal.base, journal.onto_sha)
-    root = Path(journal.worktree)
+    paths = keep.at_risk(git, head, journal.run.original_tip, journal.base, journal.onto_sha)
+    root = Path(journal.run.worktree)
     present = [path for path in sorted(paths.everything) if _occupied(root, path)]
     if not present:
         return []
@@ -316,13 +322,13 @@ def _protect_local_files(context: Context, head: str) -> list[str]:
         if ignored:
             raise Refusal(
                 f"{len(ignored)} ignored file(s) here would be overwritten or deleted by the checkouts of this run "
-                f"(a branch or {journal.onto} tracks them): {_some(ignored)}",
+                f"(a branch or {journal.run.onto} tracks them): {_some(ignored)}",
                 hint="move them aside (they are yours: git would not keep them), then run align again",
             )
         clash = [path for path in untracked if path in paths.target]
         if clash:
             raise Refusal(
-                f"{journal.onto} adds {len(clash)} file(s) that exist here untracked, which the rebase would "
+                f"{journal.run.onto} adds {len(clash)} file(s) that exist here untracked, which the rebase would "
                 f"overwrite or could not put back: {_some(clash)}",
                 hint="move them aside (or commit them), then run align again",
             )
@@ -352,12 +358,12 @@ def _save_stacked(context: Context) -> None:
     """Back up the other branches in the rebased range, which ``--update-refs`` moves (warn of those it cannot)."""
     git, journal = context.git, context.journal
     fields = "--format=%(refname)%00%(objectname)%00%(worktreepath)"
-    inside = ("--merged", journal.original_tip, "--no-merged", journal.base or journal.onto_sha)
+    inside = ("--merged", journal.run.original_tip, "--no-merged", journal.base or journal.onto_sha)
     listed = git.run("for-each-ref", fields, *inside, "refs/heads/")
-    here = Path(journal.worktree)  # the working tree align runs in (asked of git once, when planning)
+    here = Path(journal.run.worktree)  # the working tree align runs in (asked of git once, when planning)
     for line in listed.stdout.splitlines():
         ref, sha, where = line.split("\0")
-        if not ref.startswith("refs/heads/") or ref == journal.ref:
+        if not ref.startswith("refs/heads/") or ref == journal.run.ref:
             continue
         if where and Path(where).resolve() != here.resolve():  # here, align switches away
             name, shown = ref.removeprefix("refs/heads/"), os.path.relpath(where, here)
@@ -365,34 +371,34 @@ def _save_stacked(context: Context) -> None:
                 f"{name} not moved: checked out in {shown} (git does not move a branch checked out in another worktree)"
             )
         journal.stacked[ref] = sha
-        save_backup(git, ref.removeprefix("refs/heads/"), sha, f"before align run {journal.run_id} (update_refs)")
+        save_backup(git, ref.removeprefix("refs/heads/"), sha, f"before align run {journal.run.run_id} (update_refs)")
     context.save()
 
 
 def _finish(context: Context) -> StepResult:
     """Record the new tip, put HEAD back where it was and restore the uncommitted work."""
     git, journal = context.git, context.journal
-    journal.new_tip = git.commit_of(journal.ref) or ""
+    journal.new_tip = git.commit_of(journal.run.ref) or ""
     journal.started_rebase = False
     if journal.stacked:
         journal.stacked_new = {name: ref.sha for name, ref in git.refs(*journal.stacked).items()}
-    if journal.new_tip == journal.original_tip:
+    if journal.new_tip == journal.run.original_tip:
         context.save()
         return StepResult(status=StepStatus.FAILED, detail=handled.unchanged_detail(context))
     after = git.run("rev-list", "--count", f"{journal.onto_sha}..{journal.new_tip}", "--").stdout.strip()
     journal.commits_after = int(after or 0)
     checked = any(isinstance(item, Verify) and "patches_preserved" in item.checks for item in context.recipe_steps)
     if _rebasing(context) and not checked:
-        unexplained = journal.commits_before - len(journal.dropped) - journal.commits_after
+        unexplained = journal.commits_before - len(journal.found.dropped) - journal.commits_after
         if unexplained > 0:
             context.warnings.append(
-                f"{unexplained} commit(s) of {journal.branch} are not in the new branch "
+                f"{unexplained} commit(s) of {journal.run.branch} are not in the new branch "
                 f"and were not dropped with `{command('skip')}`: "
                 "already upstream, emptied by a resolution, or skipped with plain git (compare with "
-                f"`git range-diff {journal.onto_sha[:12]} {journal.original_tip[:12]} {journal.new_tip[:12]}`)"
+                f"`git range-diff {journal.onto_sha[:12]} {journal.run.original_tip[:12]} {journal.new_tip[:12]}`)"
             )
     context.save()
-    detail = f"{journal.original_tip[:12]} -> {journal.new_tip[:12]}, {journal.commits_after} commit(s) on top"
+    detail = f"{journal.run.original_tip[:12]} -> {journal.new_tip[:12]}, {journal.commits_after} commit(s) on top"
     if not journal.commits_before and journal.new_tip == journal.onto_sha:
-        detail = f"fast-forward: {journal.original_tip[:12]} -> {journal.new_tip[:12]}, no commit of its own"
+        detail = f"fast-forward: {journal.run.original_tip[:12]} -> {journal.new_tip[:12]}, no commit of its own"
     return StepResult(status=StepStatus.OK, detail=detail)

@@ -93,7 +93,9 @@ def _check_out_branch(context: Context) -> None:
     """After ``git rebase --quit``: the branch checked out at its pre-run tip, with its index and files
     (what ``git rebase --abort`` does); untracked files in the way are kept in the stash. Can be run again."""
     git, journal = context.git, context.journal
-    git.run("symbolic-ref", "-m", f"align {journal.run_id}: rollback (rebase --abort failed)", "HEAD", journal.ref)
+    git.run(
+        "symbolic-ref", "-m", f"align {journal.run.run_id}: rollback (rebase --abort failed)", "HEAD", journal.run.ref
+    )
     _put_back_leftovers(context)
     _, _, untracked = _changes(context)
     tracked = _paths(context, "HEAD", untracked)  # under the untracked paths too: a file where a folder goes
@@ -102,12 +104,12 @@ def _check_out_branch(context: Context) -> None:
     )
     git.run("reset", "--quiet")  # the index as HEAD (no unmerged entries left), the files untouched
     if in_the_way:  # `reset --hard` would overwrite them: keep them aside first
-        message = f"align {journal.run_id}: untracked files in the way of the rollback"
+        message = f"align {journal.run.run_id}: untracked files in the way of the rollback"
         stash.push_aside(git, message, in_the_way)
         context.warnings.append(f"untracked files in the way of the rollback are kept in the stash: {message}")
     git.run("reset", "--quiet", "--hard")
     context.warnings.append(
-        f"git could not abort its rebase ({journal.rebase_abandoned}); align put {journal.branch} back from its "
+        f"git could not abort its rebase ({journal.rebase_abandoned}); align put {journal.run.branch} back from its "
         "journal (`git rebase --quit`, then the branch checked out at its pre-run tip)"
     )
     journal.rebase_abandoned = ""
@@ -134,7 +136,7 @@ def _run_commits(context: Context) -> list[str]:
     """Return the commits whose files a checkout of the run may have written (a stash apply too: the
     user's work, index and untracked files, which align applies again afterwards)."""
     journal = context.journal
-    names = [journal.original_tip, journal.new_tip, journal.onto_sha, "HEAD", journal.original_head]
+    names = [journal.run.original_tip, journal.new_tip, journal.onto_sha, "HEAD", journal.run.original_head]
     if journal.stash:
         names += [journal.stash, f"{journal.stash}^2", f"{journal.stash}^3"]
     commits = [context.git.commit_of(name) or "" for name in names if name]

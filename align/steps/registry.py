@@ -15,9 +15,9 @@ from typing import TypeVar
 from align.context import Context, Runner, StepResult
 from align.errors import Refusal
 from align.git import Git
+from align.journal import Journal
 from align.plan import Plan, onto_commit
 from align.recipe import model
-from align.state import Journal
 from align.steps import backup, fetch, rebase, validate, verify
 
 S = TypeVar("S", bound=model.Step)
@@ -84,17 +84,17 @@ def _validate_preflight(git: Git, plan: Plan, step: model.Validate) -> None:
 ACTIONS: dict[str, Action] = {
     entry.kind: entry
     for entry in (
-        _entry(model.Backup, backup.run, lambda step, journal: f"backup {journal.branch}"),
+        _entry(model.Backup, backup.run, lambda step, journal: f"backup {journal.run.branch}"),
         _entry(
             model.Fetch,
             fetch.run,
-            lambda step, journal: f"fetch {journal.target} from {journal.remote}",
+            lambda step, journal: f"fetch {journal.run.target} from {journal.run.remote}",
             _fetch_preflight,
         ),
         _entry(
             model.Rebase,
             rebase.run,
-            lambda step, journal: f"{step.strategy} {journal.branch} onto {journal.onto}",
+            lambda step, journal: f"{step.strategy} {journal.run.branch} onto {journal.run.onto}",
             _rebase_preflight,
         ),
         _entry(model.Verify, verify.run, lambda step, journal: "verify"),

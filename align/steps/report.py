@@ -4,9 +4,9 @@ Where the reports go:
 
 - ``<git dir>/align/runs/<run_id>/report.json``, always (``align report`` and ``align history`` read it),
   plus ``report.md`` and ``junit.xml`` when the recipe asks for markdown or junit;
-- ``--report-json PATH``, ``--report-markdown PATH``, ``--report-junit PATH`` (``journal.report_json``...),
+- ``--report-json PATH``, ``--report-markdown PATH``, ``--report-junit PATH`` (``journal.run.report_json``...),
   written atomically; a failure becomes a warning. When the command was given several branches
-  (``journal.batch``), each file holds the reports of all its runs so far: a JSON array, one Markdown
+  (``journal.run.batch``), each file holds the reports of all its runs so far: a JSON array, one Markdown
   section or one JUnit ``<testsuite>`` per branch, rewritten whole by each run (and by a resumed one);
 - ``$GITHUB_STEP_SUMMARY``: when that variable names a file and the recipe asks for ``markdown``, the
   Markdown report is appended to it (GitHub's job summary; every run of the job adds its own section);
@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from align.context import Context
+from align.journal import Journal
 from align.recipe.model import Report
 from align.report import FILE_NAMES, build, render, render_many
-from align.state import Journal, Store, write_atomic
+from align.state import Store, write_atomic
 
 SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
 
@@ -42,7 +43,7 @@ def write(store: Store | None, journal: Journal, formats: Sequence[str], guidanc
 
     Args:
         store: where the run's reports are kept (``runs/<run_id>/``); None keeps nothing there.
-        journal: the run; a failure to write a file is added to ``journal.warnings`` (and so to the report).
+        journal: the run; a failure to write a file is added to ``journal.found.warnings`` (and so to the report).
         formats: the recipe's report formats (console, json, markdown, junit); json is kept whatever they are.
         guidance: what to tell the user next, kept in the report.
     """
@@ -50,7 +51,7 @@ def write(store: Store | None, journal: Journal, formats: Sequence[str], guidanc
 
     def current() -> dict[str, Any]:
         """The report, built again only when a failed write has added a warning since."""
-        if built.get("warnings") != journal.warnings:
+        if built.get("warnings") != journal.found.warnings:
             built.clear()
             built.update(build(journal, guidance))
         return built
@@ -59,10 +60,10 @@ def write(store: Store | None, journal: Journal, formats: Sequence[str], guidanc
         summary = Path(os.environ[SUMMARY_VARIABLE])
         _attempt(journal, f"${SUMMARY_VARIABLE} ({summary})", _append, summary, render(current(), "markdown"))
     for fmt, asked in requested(journal).items():
-        text = _batch(store, journal, current(), fmt) if journal.batch else render(current(), fmt)
+        text = _batch(store, journal, current(), fmt) if journal.run.batch else render(current(), fmt)
         _attempt(journal, asked, write_atomic, Path(asked), text + "\n")
     if store is not None:
-        folder = store.run_dir(journal.run_id)
+        folder = store.run_dir(journal.run.run_id)
         for fmt in ("json", *(name for name in formats if name in FILE_NAMES and name != "json")):
             path = folder / FILE_NAMES[fmt]
             _attempt(journal, str(path), write_atomic, path, render(current(), fmt) + "\n")
@@ -71,15 +72,19 @@ def write(store: Store | None, journal: Journal, formats: Sequence[str], guidanc
 
 def requested(journal: Journal) -> dict[str, str]:
     """Return the report files the command line asked for (``--report-json PATH``...), by format."""
-    paths = {"json": journal.report_json, "markdown": journal.report_markdown, "junit": journal.report_junit}
+    paths = {
+        "json": journal.run.report_json,
+        "markdown": journal.run.report_markdown,
+        "junit": journal.run.report_junit,
+    }
     return {fmt: path for fmt, path in paths.items() if path}
 
 
 def _batch(store: Store | None, journal: Journal, report: dict[str, Any], fmt: str) -> str:
     """Return the reports of every run of the command so far (this one's as it is now) as one document."""
     reports = []
-    for run_id in journal.batch:
-        if run_id == journal.run_id:
+    for run_id in journal.run.batch:
+        if run_id == journal.run.run_id:
             reports.append(report)
         elif store is not None:  # an earlier branch's run: its report as kept under the git dir
             try:
@@ -102,5 +107,5 @@ def _attempt(journal: Journal, where: str, action: Callable[[Path, str], None], 
         action(path, text)
     except OSError as error:
         warning = f"report: could not write {where}: {error.strerror or error}"
-        if warning not in journal.warnings:  # the same file again after a pause: say it once
-            journal.warnings.append(warning)
+        if warning not in journal.found.warnings:  # the same file again after a pause: say it once
+            journal.found.warnings.append(warning)

@@ -17,7 +17,7 @@ def restore(context: Context) -> str:
     stash.take_back(
         git, journal, record=context.save
     )  # the user's work, if it was being applied back, goes back into align's stash
-    if journal.started_rebase or "rebase" in journal.done or journal.conflicts:
+    if journal.started_rebase or "rebase" in journal.done or journal.found.conflicts:
         operation = git.operation_in_progress()
         if operation is None and git.unmerged():
             # The user ended the rebase with `git rebase --quit` during a pause: the conflicted tree is
@@ -27,7 +27,7 @@ def restore(context: Context) -> str:
         if operation == "a merge":
             git.run(*NO_SUBMODULES, "merge", "--abort")
         elif operation is not None and operation.startswith("a rebase"):
-            if git.commit_of(journal.ref) == journal.original_tip:
+            if git.commit_of(journal.run.ref) == journal.run.original_tip:
                 abort_rebase(context)
             else:
                 # Someone moved the branch meanwhile: `rebase --abort` would reset it. Quit instead and
@@ -71,10 +71,10 @@ def abort_rebase(context: Context) -> None:
         return
     if git.run(*NO_SUBMODULES, "rebase", "--abort", ok=(0, 1, 128)).code == 0:
         return
-    stale.clear_rewritten(context, journal.original_tip)
+    stale.clear_rewritten(context, journal.run.original_tip)
     retried = git.run(*NO_SUBMODULES, "rebase", "--abort", ok=(0, 1, 128))
     if retried.code != 0:
-        blocking = stale.in_the_way(context, journal.original_tip)
+        blocking = stale.in_the_way(context, journal.run.original_tip)
         if not any(name.endswith(".lock") for name in blocking) and not recover.foreign(context, blocking):
             recover.abort_rebase(context)  # only the run's own bytes are in the way (a checkout cut short)
             return
@@ -92,55 +92,55 @@ def put_head_back(context: Context) -> None:
     git, journal = context.git, context.journal
     stale.clear_locks(context)
     head = git.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1)).stdout.strip()
-    if journal.original_head.startswith("refs/heads/"):
-        if head != journal.original_head:
-            branch = journal.original_head.removeprefix("refs/heads/")
+    if journal.run.original_head.startswith("refs/heads/"):
+        if head != journal.run.original_head:
+            branch = journal.run.original_head.removeprefix("refs/heads/")
             git.run(*NO_SUBMODULES, "switch", "--quiet", "--no-guess", "--end-of-options", branch)
-    elif head or git.commit_of("HEAD") != journal.original_head:
-        git.run(*NO_SUBMODULES, "switch", "--quiet", "--detach", "--end-of-options", journal.original_head)
+    elif head or git.commit_of("HEAD") != journal.run.original_head:
+        git.run(*NO_SUBMODULES, "switch", "--quiet", "--detach", "--end-of-options", journal.run.original_head)
 
 
 def _restore_branch(context: Context) -> str:
     """Move the branch back to its pre-run tip, only if align is the one who moved it."""
     git, journal = context.git, context.journal
-    current = git.commit_of(journal.ref) or ""
-    if current == journal.original_tip:
+    current = git.commit_of(journal.run.ref) or ""
+    if current == journal.run.original_tip:
         _keep_leftovers(context)
-        return f"{journal.branch} is at {journal.original_tip[:12]} as before the run"
+        return f"{journal.run.branch} is at {journal.run.original_tip[:12]} as before the run"
     ours = current == journal.new_tip or _moved_by_this_run(context, current)
     if not ours:
         head = git.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1)).stdout.strip()
-        if head == journal.ref and journal.new_tip:
+        if head == journal.run.ref and journal.new_tip:
             # The index and tree hold align's result: detach there (files untouched) before HEAD moves on.
-            git.run("update-ref", "--no-deref", "-m", f"align {journal.run_id}: detach", "HEAD", journal.new_tip)
+            git.run("update-ref", "--no-deref", "-m", f"align {journal.run.run_id}: detach", "HEAD", journal.new_tip)
         _keep_leftovers(context)
         journal.branch_restored = False
         context.warnings.append(
-            f"{journal.branch} was moved by someone else during the run (now {current[:12]}); align left it there. "
-            f"The pre-run tip is kept at {journal.backup_ref or journal.original_tip}; "
-            f"compare with `git log {journal.original_tip[:12]}..{current[:12]}`"
+            f"{journal.run.branch} was moved by someone else during the run (now {current[:12]}); align left it there. "
+            f"The pre-run tip is kept at {journal.backup_ref or journal.run.original_tip}; "
+            f"compare with `git log {journal.run.original_tip[:12]}..{current[:12]}`"
         )
-        return f"{journal.branch} not restored: it moved to {current[:12]} outside align"
+        return f"{journal.run.branch} not restored: it moved to {current[:12]} outside align"
     _keep_leftovers(context)
-    message = f"align {journal.run_id}: rollback to the pre-run tip"
-    if not restore_branch(git, journal.ref, journal.original_tip, current, message):
+    message = f"align {journal.run.run_id}: rollback to the pre-run tip"
+    if not restore_branch(git, journal.run.ref, journal.run.original_tip, current, message):
         journal.branch_restored = False
-        context.warnings.append(f"{journal.branch} moved while align was restoring it; align left it there")
-        return f"{journal.branch} not restored: it moved during the rollback"
+        context.warnings.append(f"{journal.run.branch} moved while align was restoring it; align left it there")
+        return f"{journal.run.branch} not restored: it moved during the rollback"
     journal.new_tip = ""
-    return f"{journal.branch} restored to {journal.original_tip[:12]}"
+    return f"{journal.run.branch} restored to {journal.run.original_tip[:12]}"
 
 
 def _moved_by_this_run(context: Context, current: str) -> bool:
     """Tell whether this run's rebase or merge made ``current`` (after a kill before the journal said so)."""
     git, journal = context.git, context.journal
-    last = git.last_reflog(journal.ref)
-    if last is not None and last[0] == current and last[1].startswith(f"align {journal.run_id} (finish)"):
+    last = git.last_reflog(journal.run.ref)
+    if last is not None and last[0] == current and last[1].startswith(f"align {journal.run.run_id} (finish)"):
         return True  # git rebase's last ref update, named by GIT_REFLOG_ACTION
     if _finished_by_hand(context, current):
         return True
     parents = git.run("log", "-n1", "--format=%P", current, "--").stdout.split()
-    return bool(journal.onto_sha) and parents == [journal.original_tip, journal.onto_sha]  # align's merge
+    return bool(journal.onto_sha) and parents == [journal.run.original_tip, journal.onto_sha]  # align's merge
 
 
 def _finished_by_hand(context: Context, current: str) -> bool:
@@ -150,14 +150,14 @@ def _finished_by_hand(context: Context, current: str) -> bool:
     git, journal = context.git, context.journal
     if not journal.onto_sha:
         return False
-    listed = git.run("log", "-g", "-n2", "--format=%H%x00%gs", journal.ref, "--", ok=(0, 128)).stdout.splitlines()
+    listed = git.run("log", "-g", "-n2", "--format=%H%x00%gs", journal.run.ref, "--", ok=(0, 128)).stdout.splitlines()
     entries = [tuple(line.split("\0", 1)) for line in listed if "\0" in line]
-    finish = f"rebase (finish): {journal.ref} onto {journal.onto_sha}"
+    finish = f"rebase (finish): {journal.run.ref} onto {journal.onto_sha}"
     return (
         len(entries) == 2
         and entries[0] == (current, finish)
-        and entries[1][0] == journal.original_tip
-        and bool(journal.conflicts)
+        and entries[1][0] == journal.run.original_tip
+        and bool(journal.found.conflicts)
     )
 
 
@@ -176,7 +176,7 @@ def _keep_leftovers(context: Context) -> None:
 def _restore_stacked(context: Context) -> None:
     """Put back the other branches ``update_refs`` moved, each only if the rebase is what moved it."""
     journal = context.journal
-    why = f"align {journal.run_id}: rollback (update_refs)"
+    why = f"align {journal.run.run_id}: rollback (update_refs)"
     for item in restore_stacked(context.git, journal.stacked, journal.stacked_new, why, rewritten=True):
         if item.restored:
             journal.stacked_new[item.ref] = journal.stacked[item.ref]  # where the run leaves it: no move named
@@ -187,10 +187,11 @@ def _restore_stacked(context: Context) -> None:
 def keep_guidance(context: Context) -> list[str]:
     """Return what to tell the user when ``on_fail: keep`` leaves the state as it is."""
     journal = context.journal
-    lines = [f"on_fail: keep: align left {journal.branch} as the failure found it"]
+    lines = [f"on_fail: keep: align left {journal.run.branch} as the failure found it"]
     if journal.backup_ref:
         lines.append(
-            f"  the pre-run tip is saved as {journal.backup_ref} (`{command('undo ' + journal.branch)}` restores it)"
+            f"  the pre-run tip is saved as {journal.backup_ref} "
+            f"(`{command('undo ' + journal.run.branch)}` restores it)"
         )
     if journal.stash:
         lines.append(f"  your uncommitted changes are in {journal.stash_ref} ({journal.stash[:12]})")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from align.errors import AlignError
 from align.git import ZERO, Git
-from align.state import Journal
+from align.journal import Journal
 from align.steps import keep
 
 Record = Callable[[], None]  # writes the journal (the engine's ``Context.save``)
@@ -37,11 +37,11 @@ def save(git: Git, journal: Journal, head: str, at_risk: Sequence[str] = (), *, 
             keep.save(git, journal, paths, head=head, empty_dirs=bool(changes), record=record)
             if not changes:
                 return False
-            message = f"{_marker(journal)} on {journal.original_head}"
+            message = f"{_marker(journal)} on {journal.run.original_head}"
             git.run("stash", "push", "--quiet", "--include-untracked", "--message", message)
             entries = _stash_list(git)
             oid = _find_unrecorded(journal, entries)
-        journal.stash, journal.stash_ref = oid, f"refs/align/stash/{journal.run_id}"
+        journal.stash, journal.stash_ref = oid, f"refs/align/stash/{journal.run.run_id}"
         record()
     _hold(git, journal, journal.stash, entries or _stash_list(git))
     return True
@@ -51,7 +51,7 @@ def restore(git: Git, journal: Journal, *, record: Record) -> str:
     """Apply align's stash back exactly (index and working tree, raw bytes); return what happened."""
     if not journal.stash:
         journal.stash = _find_unrecorded(journal, _stash_list(git))  # killed right after the push
-        journal.stash_ref = f"refs/align/stash/{journal.run_id}" if journal.stash else ""
+        journal.stash_ref = f"refs/align/stash/{journal.run.run_id}" if journal.stash else ""
     oid = journal.stash
     if not oid:
         rewritten = keep.restore(git, journal)
@@ -102,7 +102,7 @@ def keep_leftovers(git: Git, journal: Journal, why: str, *, quiet: bool = False)
     ``refs/align/leftovers/<run_id>``, never into the user's stash list; return its object id."""
     if not git.changes():
         return ""
-    message = f"align-leftovers {journal.run_id}: {why}"
+    message = f"align-leftovers {journal.run.run_id}: {why}"
     git.run("stash", "push", "--quiet", "--include-untracked", "--message", message)
     entries = _stash_list(git)
     oid = next((sha for sha, text in entries if message in text), "")
@@ -124,27 +124,27 @@ def push_aside(git: Git, message: str, paths: Sequence[str]) -> None:
 
 def _warn_leftovers(journal: Journal, why: str) -> None:
     ref = _leftovers_ref(journal)
-    journal.warnings.append(
+    journal.found.warnings.append(
         f"{why} is kept as {ref} (not in your stash list): `git stash apply {ref}` brings it back, "
         f"`git update-ref -d {ref}` drops it"
     )
 
 
 def _leftovers_ref(journal: Journal) -> str:
-    return f"refs/align/leftovers/{journal.run_id}"
+    return f"refs/align/leftovers/{journal.run.run_id}"
 
 
 def _conflicted(git: Git, journal: Journal, oid: str, *, record: Record) -> str:
     """The work does not apply cleanly to the new branch: keep it in the stash list, say how to redo it."""
-    git.run("stash", "store", "--quiet", "--message", f"align {journal.run_id}: your uncommitted changes", oid)
+    git.run("stash", "store", "--quiet", "--message", f"align {journal.run.run_id}: your uncommitted changes", oid)
     keep_note = ""
     if journal.keep:
         keep_note = f"; their raw bytes are also kept as {journal.keep['ref']}"
         journal.keep = {}  # the ref stays for the user
     if journal.stash_ref:
         _delete_ref(git, journal.stash_ref, oid)
-    journal.warnings.append(
-        f"your uncommitted changes conflict with the new {journal.branch}: `git status` shows the conflicts left "
+    journal.found.warnings.append(
+        f"your uncommitted changes conflict with the new {journal.run.branch}: `git status` shows the conflicts left "
         f"in the working tree; your changes are also safe in the stash as {oid[:12]} (stash@{{0}}), "
         f"so `git reset --hard && git stash pop --index` starts over{keep_note}"
     )
@@ -190,7 +190,7 @@ def _paths_of(git: Git, oid: str) -> set[str]:
 
 
 def _marker(journal: Journal) -> str:
-    return f"align {journal.run_id}: uncommitted changes"
+    return f"align {journal.run.run_id}: uncommitted changes"
 
 
 def _stash_list(git: Git) -> list[tuple[str, str]]:

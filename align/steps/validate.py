@@ -18,7 +18,7 @@ report does not explain, is an ``error``.
 
 ``run:`` commands are argv lists, run without a shell, after the sessions. Output of both is
 streamed live (``nox:NAME | line`` or ``PROGRAM | line``) and its last ``TAIL`` lines are kept in
-``journal.sessions``. The first session or command that fails, errs or times out ends the step
+``journal.found.sessions``. The first session or command that fails, errs or times out ends the step
 (the rest do not run and are not recorded; the detail names them) and the run goes to ``on_fail``.
 
 ``preflight`` runs at planning, before anything is touched: the noxfile must exist and name
@@ -45,6 +45,7 @@ from typing import Any
 from align import git
 from align.context import Context, StepResult, StepStatus
 from align.errors import UsageError
+from align.journal import SessionRecord
 from align.recipe.model import Validate
 from align.steps import _process
 
@@ -54,18 +55,18 @@ LIST_TIMEOUT = 120  # seconds `nox --list` may take at planning
 _RUNNING = re.compile(r"^nox > Running session (.+)$")
 NO_NOX = "nox is not installed (align's Python cannot import it, and it is not on PATH)"
 _STATUS = {"success": "passed", "skipped": "skipped", "failed": "failed", "aborted": "failed"}
-Entry = dict[str, Any]
+Entry = SessionRecord
 
 
 def run(context: Context, step: Validate) -> StepResult:
     """Run each nox session, then each command; stop at the first one that fails, errs or times out."""
     journal = context.journal
-    if not journal.new_tip or journal.new_tip == journal.original_tip:
+    if not journal.new_tip or journal.new_tip == journal.run.original_tip:
         return StepResult(status=StepStatus.SKIPPED, detail="nothing was rewritten")
     labels = [*(f"nox:{name}" for name in step.nox), *(" ".join(argv) for argv in step.run)]
     if not labels:
         return StepResult(status=StepStatus.SKIPPED, detail="no sessions or commands")
-    journal.sessions.clear()  # a resumed run validates again, from the start
+    journal.found.sessions.clear()  # a resumed run validates again, from the start
     root, env = context.git.cwd, environment()
     for index, label in enumerate(labels):
         context.monitor.note(f"running {label}")
@@ -73,14 +74,14 @@ def run(context: Context, step: Validate) -> StepResult:
             entries = _nox_session(context, step, step.nox[index], root, env)
         else:
             entries = [_command(context, step.run[index - len(step.nox)], step.timeout, root, env)]
-        journal.sessions.extend(entries)
+        journal.found.sessions.extend(entries)
         journal.validating_group = 0
         context.save()
-        failed = next((entry for entry in entries if not entry["ok"]), None)
+        failed = next((entry for entry in entries if not entry.ok), None)
         if failed is not None:
             rest = labels[index + 1 :]
             return StepResult(status=StepStatus.FAILED, detail=_why(failed, step.timeout) + _not_run(rest))
-    return StepResult(status=StepStatus.OK, detail=_summary(journal.sessions))
+    return StepResult(status=StepStatus.OK, detail=_summary(journal.found.sessions))
 
 
 def preflight(root: Path, step: Validate, *, target: tuple[str, str] | None = None) -> None:
@@ -181,7 +182,7 @@ def _nox_session(context: Context, step: Validate, name: str, root: Path, env: d
         entries.append(
             _entry(full, "nox", status, done, tail=tails.get(full, ()), argv=argv, reason=reason, duration_s=duration)
         )
-    if done.exit_code != 0 and all(entry["ok"] for entry in entries):
+    if done.exit_code != 0 and all(entry.ok for entry in entries):
         why = f"ended in an error (exit {done.exit_code}, {'no failure in the' if entries else 'no'} report)"
         entries.append(_entry(current, "nox", "error", done, tail=tails.get(current, ()), argv=argv, reason=why))
     return entries
@@ -225,18 +226,18 @@ def _entry(
     reason: str = "",
     duration_s: float | None = None,
 ) -> Entry:
-    """Return one ``journal.sessions`` entry."""
-    return {
-        "session": session,
-        "kind": kind,
-        "ok": status in ("passed", "skipped"),
-        "status": status,
-        "duration_s": round(done.duration_s if duration_s is None else duration_s, 3),
-        "exit_code": done.exit_code,
-        "tail": [line if len(line) <= TAIL_WIDTH else line[: TAIL_WIDTH - 1] + "…" for line in tail],
-        "argv": list(argv),
-        "reason": reason,
-    }
+    """Return one ``journal.found.sessions`` entry."""
+    return SessionRecord(
+        session=session,
+        kind=kind,
+        ok=status in ("passed", "skipped"),
+        status=status,
+        duration_s=round(done.duration_s if duration_s is None else duration_s, 3),
+        exit_code=done.exit_code,
+        tail=tuple(line if len(line) <= TAIL_WIDTH else line[: TAIL_WIDTH - 1] + "…" for line in tail),
+        argv=tuple(argv),
+        reason=reason,
+    )
 
 
 def _results(report: Path) -> list[dict[str, Any]]:
@@ -250,13 +251,13 @@ def _results(report: Path) -> list[dict[str, Any]]:
 
 def _why(entry: Entry, timeout: int) -> str:
     """Return the step's detail for a session or command that did not pass."""
-    label = f"nox:{entry['session']}" if entry["kind"] == "nox" else entry["session"]
-    if entry["status"] == "timeout":
+    label = f"nox:{entry.session}" if entry.kind == "nox" else entry.session
+    if entry.status == "timeout":
         return f"validate: {label} timed out after {timeout} s"
-    last = entry["tail"][-1] if entry["tail"] else "no output"
-    if entry["status"] == "error":
-        return f"validate: {label} {entry['reason']}" + ("" if entry["reason"].startswith("could not") else f": {last}")
-    return f"validate: {label} failed (exit {entry['exit_code']}): {last}"
+    last = entry.tail[-1] if entry.tail else "no output"
+    if entry.status == "error":
+        return f"validate: {label} {entry.reason}" + ("" if entry.reason.startswith("could not") else f": {last}")
+    return f"validate: {label} failed (exit {entry.exit_code}): {last}"
 
 
 def _not_run(rest: Sequence[str]) -> str:
@@ -265,8 +266,8 @@ def _not_run(rest: Sequence[str]) -> str:
 
 def _summary(entries: Sequence[Entry]) -> str:
     """Return ``2 passed, 1 skipped: nox:lint, nox:tests, make test``."""
-    labels = [f"nox:{entry['session']}" if entry["kind"] == "nox" else entry["session"] for entry in entries]
-    skipped = sum(entry["status"] == "skipped" for entry in entries)
+    labels = [f"nox:{entry.session}" if entry.kind == "nox" else entry.session for entry in entries]
+    skipped = sum(entry.status == "skipped" for entry in entries)
     counts = f"{len(entries) - skipped} passed" + (f", {skipped} skipped" if skipped else "")
     return f"{counts}: {', '.join(labels)}"
 

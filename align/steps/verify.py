@@ -1,6 +1,6 @@
 """``verify``: prove the aligned branch is what it should be; a failed check goes to ``on_fail``.
 
-Each check is named, timed and kept in the journal (``journal.checks``) for the report:
+Each check is named, timed and kept in the journal (``journal.found.checks``) for the report:
 
 - ``no_conflict_markers``: no ``<<<<<<<``/``>>>>>>>`` line in the files the alignment changed;
 - ``clean_state``: no unmerged path, no rebase or merge in progress;
@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 
 from align.context import Context, StepResult, StepStatus
+from align.journal import CheckRecord
 from align.recipe.model import Rebase, Verify
 from align.steps import patches
 
@@ -32,23 +33,17 @@ Check = Callable[[Context, Verify], Verdict | str | None]  # None: passed; text:
 def run(context: Context, step: Verify) -> StepResult:
     """Run each check the recipe names, timing each; fail with every failed check's reason."""
     journal = context.journal
-    if not journal.new_tip or journal.new_tip == journal.original_tip:
+    if not journal.new_tip or journal.new_tip == journal.run.original_tip:
         return StepResult(status=StepStatus.SKIPPED, detail="nothing was rewritten")
-    journal.checks = []
+    journal.found.checks = []
     failed, passed = [], []
     for name in step.checks:
         started = time.perf_counter()
         verdict = CHECKS[name](context, step)
         status, detail = verdict if isinstance(verdict, tuple) else ("failed", verdict) if verdict else ("passed", "")
-        journal.checks.append(
-            {
-                "check": name,
-                "ok": status != "failed",
-                "status": status,
-                "detail": detail,
-                "duration_s": round(time.perf_counter() - started, 4),
-            }
-        )
+        elapsed = round(time.perf_counter() - started, 4)
+        check = CheckRecord(check=name, ok=status != "failed", status=status, detail=detail, duration_s=elapsed)
+        journal.found.checks.append(check)
         if status == "failed":
             failed.append(f"{name}: {detail}")
         else:
@@ -59,7 +54,7 @@ def run(context: Context, step: Verify) -> StepResult:
     context.save()
     if failed:
         return StepResult(status=StepStatus.FAILED, detail="verify failed: " + "; ".join(failed))
-    others = [f"{item['check']} {item['status']}" for item in journal.checks if item["status"] != "passed"]
+    others = [f"{item.check} {item.status}" for item in journal.found.checks if item.status != "passed"]
     detail = f"{len(passed) - len(others)} check(s) passed: {', '.join(passed)}"
     return StepResult(status=StepStatus.OK, detail=detail + (f" ({', '.join(others)})" if others else ""))
 
@@ -75,7 +70,7 @@ def _clean_state(context: Context, step: Verify) -> str | None:
 def _contains_target(context: Context, step: Verify) -> str | None:
     journal = context.journal
     result = context.git.run("merge-base", "--is-ancestor", journal.onto_sha, journal.new_tip, ok=(0, 1))
-    return None if result.code == 0 else f"{journal.onto} ({journal.onto_sha[:12]}) is not in the new branch"
+    return None if result.code == 0 else f"{journal.run.onto} ({journal.onto_sha[:12]}) is not in the new branch"
 
 
 def _linear(context: Context, step: Verify) -> str | None:
@@ -85,7 +80,7 @@ def _linear(context: Context, step: Verify) -> str | None:
         return None
     merges = context.git.run("rev-list", "--count", "--min-parents=2", f"{journal.onto_sha}..{journal.new_tip}", "--")
     count = int(merges.stdout.strip() or 0)
-    return f"{count} merge commit(s) between {journal.onto} and the new tip" if count else None
+    return f"{count} merge commit(s) between {journal.run.onto} and the new tip" if count else None
 
 
 def _backup_reachable(context: Context, step: Verify) -> str | None:
@@ -93,7 +88,7 @@ def _backup_reachable(context: Context, step: Verify) -> str | None:
     if not journal.backup_ref:
         return "no backup was made"
     sha = context.git.commit_of(journal.backup_ref)
-    return None if sha == journal.original_tip else f"{journal.backup_ref} does not point at the pre-run tip"
+    return None if sha == journal.run.original_tip else f"{journal.backup_ref} does not point at the pre-run tip"
 
 
 def _no_conflict_markers(context: Context, step: Verify) -> str | None:
@@ -143,7 +138,9 @@ def _tree_matches_merge(context: Context, step: Verify) -> Verdict:
     journal, git = context.journal, context.git
     if git.version()[:2] < MERGE_TREE_VERSION:
         return "skipped", "needs git 2.38 or newer (git merge-tree --write-tree)"
-    merged = git.run("merge-tree", "--write-tree", "--no-messages", journal.onto_sha, journal.original_tip, ok=(0, 1))
+    merged = git.run(
+        "merge-tree", "--write-tree", "--no-messages", journal.onto_sha, journal.run.original_tip, ok=(0, 1)
+    )
     if merged.code == 1:
         return "skipped", "merging the target and the backup conflicts: the trees are not comparable"
     tree = merged.stdout.split("\n", 1)[0].strip()
@@ -162,7 +159,7 @@ def _accounting(context: Context) -> patches.Accounting:
     if found is None:
         found = patches.account(context.git, context.journal)
         context.accounting = found
-        context.journal.patches = found.as_dict()
+        context.journal.found.patches = found.as_dict()
     return found
 
 
