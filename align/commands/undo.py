@@ -10,8 +10,9 @@ from align.git import Git
 from align.plan import check_branch_name, locate, refuse_unmovable
 from align.refs import replace_branch, restore_stacked
 from align.state import Store
+from align.status import RunStatus
 
-UNDOABLE = ("aligned", "failed_kept")
+UNDOABLE_STATUSES = {status.value for status in RunStatus if status.undoable}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         if store.journal() is not None:
             raise Refusal("an align run is in progress", hint="finish it first: `align continue` or `align abort`")
         runs = reversed(store.past_runs())  # the last run that changed the branch (not an up-to-date one)
-        last = next((run for run in runs if run["branch"] == branch and run["status"] in UNDOABLE), None)
+        last = next((run for run in runs if run["branch"] == branch and run["status"] in UNDOABLE_STATUSES), None)
         journal = store.past_journal(last["run_id"]) if last else None
         if journal is None or not journal.new_tip:
             raise Refusal(f"no alignment of {branch!r} to undo", hint="`align backups list` shows every backup")
