@@ -11,28 +11,18 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo
-from tests.scenarios import (
+from tests.builders import (
     ALIGN_STEPS,
-    BRANCH,
-    OTHER,
-    REF,
     REPORT,
-    backups,
-    head,
-    in_progress,
-    is_ancestor,
     merged_feature,
     moved_upstream,
-    out,
-    rev,
-    snapshot,
     steps_recipe,
-    subjects,
     three_commits,
     trunk_only,
     two_features,
 )
+from tests.helpers import BRANCH, OTHER, REF, Repo
+from tests.snapshots import backups, head, in_progress, is_ancestor, out, rev, snapshot, subjects
 
 Capture = pytest.CaptureFixture[str]
 

@@ -9,32 +9,32 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, write
-from tests.scenarios import (
+from tests.builders import (
     ALIGN_STEPS,
-    BACKUPS,
-    BRANCH,
-    REF,
     REPORT,
     RESOLVED,
     aligned,
+    make_dirty,
+    moved_upstream,
+    steps_recipe,
+    three_commits,
+    track_notes,
+    user_stashes,
+)
+from tests.fakes import interrupting
+from tests.helpers import BRANCH, REF, Repo, write
+from tests.snapshots import (
+    BACKUPS,
     backups,
     head,
     in_progress,
-    interrupting,
     is_ancestor,
-    make_dirty,
-    moved_upstream,
     out,
     refs,
     rev,
     snapshot,
     stashes,
-    steps_recipe,
     subjects,
-    three_commits,
-    track_notes,
-    user_stashes,
 )
 
 Capture = pytest.CaptureFixture[str]

@@ -20,9 +20,9 @@ from align.context import Context, StepResult
 from align.recipe.model import Step
 from align.state import Store
 from align.steps.registry import ACTIONS
-from tests.helpers import Repo, git
+from tests.builders import moved_upstream, three_commits
+from tests.helpers import BRANCH, REF, Repo, git
 from tests.killing import Wrapper
-from tests.scenarios import BRANCH, REF, moved_upstream, three_commits
 from tests.snapshots import rev, snapshot
 
 Capture = pytest.CaptureFixture[str]

@@ -11,8 +11,7 @@ import pytest
 from align.cli import main
 from align.git import Git
 from align.gitstate import GIT_PATHS, Progress
-from tests.helpers import Repo, git, write
-from tests.scenarios import BRANCH
+from tests.helpers import BRANCH, Repo, git, write
 
 NOTHING = Progress(rebasing=False, merging=False, picking=False, number=None, total=None, done=frozenset())
 

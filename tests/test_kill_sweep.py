@@ -40,14 +40,14 @@ from pathlib import Path
 
 import pytest
 
-from tests import scenarios
+from tests import builders, helpers, snapshots
 from tests.helpers import Repo, write
 from tests.killing import Finished, Wrapper, environment, hermetic_env, run_align, subcommand
 from tests.snapshots import Snapshot, difference, snapshot
 
 pytestmark = pytest.mark.slow
 
-BRANCH = scenarios.BRANCH
+BRANCH = helpers.BRANCH
 SUBJECTS = ["feature: add a", "feature: add b", "feature: add c"]
 HEADS = {"onbranch": BRANCH, "onmain": "main"}
 # (mode, action) pairs swept at every git call of each scenario.
@@ -81,13 +81,13 @@ class Case:
 def build(base: Path, checked_out: str) -> Repo:
     """The scenario, in ``base`` (run with the hermetic environment in place)."""
     repo = Repo.create(base / "repos")
-    scenarios.track_notes(repo)
-    scenarios.three_commits(repo)
-    scenarios.moved_upstream(repo)
+    builders.track_notes(repo)
+    builders.three_commits(repo)
+    builders.moved_upstream(repo)
     repo.git("fetch", "--quiet", "origin")
     repo.git("switch", "--quiet", checked_out)
-    scenarios.user_stashes(repo)
-    scenarios.make_dirty(repo)
+    builders.user_stashes(repo)
+    builders.make_dirty(repo)
     (repo.path / ".git" / "info").mkdir(exist_ok=True)
     (repo.path / ".git" / "info" / "exclude").write_text("*.log\n", encoding="utf-8")
     write(repo.path / "local.log", "ignored, the user's own\n")  # no checkout touches it; nothing may lose it
@@ -220,10 +220,10 @@ def continued(repo: Repo, env: dict[str, str], expected: Snapshot, outputs: list
     if resumed.code != 0:
         problems.append(f"align continue exited {resumed.code}, not 0")
     after = snapshot(repo)
-    if not scenarios.is_ancestor(repo, "origin/main", BRANCH):
+    if not snapshots.is_ancestor(repo, "origin/main", BRANCH):
         problems.append("origin/main is not in feature/x")
-    if scenarios.subjects(repo, f"origin/main..{BRANCH}") != SUBJECTS:
-        problems.append(f"feature/x's own commits: {scenarios.subjects(repo, f'origin/main..{BRANCH}')}")
+    if snapshots.subjects(repo, f"origin/main..{BRANCH}") != SUBJECTS:
+        problems.append(f"feature/x's own commits: {snapshots.subjects(repo, f'origin/main..{BRANCH}')}")
     if after.align:  # what `align status` reads to say a run is in progress
         problems.append(f"align status still shows a run in progress: {after.align} in .git/align")
     problems += state_problems("after align continue, the state differs from an uninterrupted run's", expected, after)

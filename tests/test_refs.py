@@ -10,22 +10,9 @@ import pytest
 from align import refs as door
 from align.cli import main
 from align.git import Git
-from tests.helpers import Repo
-from tests.scenarios import (
-    ALIGN_STEPS,
-    BACKUPS,
-    BRANCH,
-    REF,
-    backups,
-    fetched_feature,
-    files,
-    head,
-    refs,
-    rev,
-    snapshot,
-    stashes,
-    steps_recipe,
-)
+from tests.builders import ALIGN_STEPS, fetched_feature, steps_recipe
+from tests.helpers import BRANCH, REF, Repo
+from tests.snapshots import BACKUPS, backups, files, head, refs, rev, snapshot, stashes
 
 Capture = pytest.CaptureFixture[str]
 

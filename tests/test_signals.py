@@ -17,21 +17,21 @@ import pytest
 from align import signals, state
 from align.cli import main
 from align.errors import Interrupted
-from tests import scenarios
+from tests import builders, helpers, snapshots
 from tests.helpers import Repo, write
 from tests.snapshots import Snapshot, difference, rev, snapshot
 
-BRANCH = scenarios.BRANCH
+BRANCH = helpers.BRANCH
 
 
 def prepared(repo: Repo) -> Snapshot:
     """feature/x (3 commits, checked out) behind a fetched origin/main, two stashes of the user's, a dirty tree."""
-    scenarios.track_notes(repo)
-    scenarios.three_commits(repo)
-    scenarios.moved_upstream(repo)
+    builders.track_notes(repo)
+    builders.three_commits(repo)
+    builders.moved_upstream(repo)
     repo.git("fetch", "--quiet", "origin")
-    scenarios.user_stashes(repo)
-    scenarios.make_dirty(repo)
+    builders.user_stashes(repo)
+    builders.make_dirty(repo)
     return snapshot(repo)
 
 
@@ -215,8 +215,8 @@ def test_a_signal_while_a_finished_run_is_archived_lets_it_finish(repo: Repo, mo
     assert main([BRANCH]) == 0
 
     assert archived == ["aligned"]
-    assert scenarios.is_ancestor(repo, "origin/main", BRANCH)
-    assert scenarios.subjects(repo, f"origin/main..{BRANCH}") == ["feature: add a", "feature: add b", "feature: add c"]
+    assert snapshots.is_ancestor(repo, "origin/main", BRANCH)
+    assert snapshots.subjects(repo, f"origin/main..{BRANCH}") == ["feature: add a", "feature: add b", "feature: add c"]
     assert snapshot(repo).align == []  # no journal, no lock: the run is archived whole
     assert len((repo.path / ".git" / "align" / "runs.jsonl").read_text(encoding="utf-8").splitlines()) == 1
     assert temporaries(repo) == []
@@ -255,14 +255,14 @@ def test_a_signal_during_validation_stops_the_commands_group_and_abort_restores_
     before = prepared(repo)
     marker = tmp_path / "validating.pid"
     command = ["sh", "-c", 'trap "" TERM; sleep 60 & echo $! > "$0"; wait $!; sleep 60', str(marker)]
-    recipe = scenarios.steps_recipe(
+    recipe = builders.steps_recipe(
         tmp_path,
         "backup: {}",
         "fetch: {}",
         'rebase: {onto: "${remote}/${target}", dirty: stash}',
         "on_fail: {action: rollback}",
         f"validate: {{run: [{json.dumps(command)}], timeout: 120}}",
-        scenarios.REPORT,
+        builders.REPORT,
     )
     process = align(repo, tmp_path, BRANCH, "--recipe", recipe)
     sleeping = wait_for(marker, process)

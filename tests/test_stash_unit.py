@@ -9,7 +9,7 @@ from align.git import Git
 from align.journal import Journal
 from align.steps import stash
 from tests.helpers import Repo, run_record, write
-from tests.scenarios import files, refs, rev, stashes
+from tests.snapshots import files, refs, rev, stashes
 
 RUN = "20260101T120000Z-abcdef"
 
