@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import logging
 import os
@@ -17,28 +16,11 @@ from typing import Any
 from align import gitstate, signals
 from align.errors import AlignError, GitError
 from align.gitenv import environment
-from align.gitio import SPAWN, Deadline, Tail, capture, feed, read, reaped
+from align.gitio import FS_CODEC, SPAWN, Deadline, Tail, capture, feed, read, reaped
 from align.gitstate import GIT_PATHS, Progress
 from align.stopped import note
 
 log = logging.getLogger("align.git")
-
-# Variables that a git hook or a parent git process may leak into our environment and that would
-# point a command at another repository. git itself gets only what ``environment`` lets through; this
-# deny-list is for the commands that are not git (a recipe's validate commands keep the user's environment).
-LEAKED = (
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_COMMON_DIR",
-    "GIT_CONFIG_COUNT",
-    "GIT_CONFIG_PARAMETERS",
-    "GIT_DIR",
-    "GIT_INDEX_FILE",
-    "GIT_NAMESPACE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_PREFIX",
-    "GIT_QUARANTINE_PATH",
-    "GIT_WORK_TREE",
-)
 
 # Transports a recipe fetched from git may use (``ext::`` and ``fd::`` run commands).
 # Only recipe fetches are limited: a user's own remotes keep their configured helpers.
@@ -85,7 +67,7 @@ class Git:
             _cwd=str(cwd),
             _env=environment(env),
             _tty_out=False,
-            _encoding=_FS_CODEC,
+            _encoding=FS_CODEC,
             _truncate_exc=False,
         )
 
@@ -370,28 +352,6 @@ _ANY_CODE = list(range(-64, 256))
 def _asking(names: Sequence[str]) -> list[str]:
     """Return the ``rev-parse`` arguments that ask where each of ``names`` is in the git dir."""
     return [arg for name in names for arg in ("--git-path", name)]
-
-
-# Arguments are encoded like file names: a path git printed in bytes that are not UTF-8 (decoded
-# with surrogateescape) goes back to git as the same bytes.
-_FS_CODEC = "align-fs"
-
-
-def _find_codec(name: str) -> codecs.CodecInfo | None:
-    if name != _FS_CODEC.replace("-", "_"):
-        return None
-    utf8 = codecs.lookup("utf-8")
-
-    def encode(text: str, errors: str = "strict") -> tuple[bytes, int]:
-        return utf8.encode(text, "surrogateescape")
-
-    def decode(data: Any, errors: str = "strict") -> tuple[str, int]:
-        return utf8.decode(data, "surrogateescape")
-
-    return codecs.CodecInfo(encode, decode, name=_FS_CODEC)
-
-
-codecs.register(_find_codec)
 
 
 def _stop(process: Any, *, group: bool) -> None:

@@ -44,3 +44,21 @@ def environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     )
     env.update(extra or {})
     return env
+
+
+# Variables that a git hook or a parent git process may leak into our environment and that would
+# point a command at another repository. git itself gets only what ``environment`` lets through; this
+# deny-list is for the commands that are not git (a recipe's validate commands keep the user's environment).
+LEAKED = (
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_CONFIG_COUNT",
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_DIR",
+    "GIT_INDEX_FILE",
+    "GIT_NAMESPACE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_PREFIX",
+    "GIT_QUARANTINE_PATH",
+    "GIT_WORK_TREE",
+)

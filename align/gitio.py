@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 
 class Deadline:
@@ -127,3 +127,25 @@ def reaped(pid: int, grace: float | None) -> bool:
         if time.monotonic() > deadline:
             return False
         time.sleep(0.01)
+
+
+# Arguments are encoded like file names: a path git printed in bytes that are not UTF-8 (decoded
+# with surrogateescape) goes back to git as the same bytes.
+FS_CODEC = "align-fs"
+
+
+def _find_codec(name: str) -> codecs.CodecInfo | None:
+    if name != FS_CODEC.replace("-", "_"):
+        return None
+    utf8 = codecs.lookup("utf-8")
+
+    def encode(text: str, errors: str = "strict") -> tuple[bytes, int]:
+        return utf8.encode(text, "surrogateescape")
+
+    def decode(data: Any, errors: str = "strict") -> tuple[str, int]:
+        return utf8.decode(data, "surrogateescape")
+
+    return codecs.CodecInfo(encode, decode, name=FS_CODEC)
+
+
+codecs.register(_find_codec)

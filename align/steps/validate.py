@@ -45,6 +45,7 @@ from typing import Any
 from align import git
 from align.context import Context, StepResult, StepStatus
 from align.errors import UsageError
+from align.gitenv import LEAKED
 from align.journal import SessionRecord
 from align.recipe.model import Validate
 from align.steps import _process
@@ -142,7 +143,7 @@ def nox_command() -> list[str]:
 
 def environment() -> dict[str, str]:
     """Return the environment for sessions and commands: align's, without git variables leaked by a hook."""
-    return {name: value for name, value in os.environ.items() if name not in git.LEAKED}
+    return {name: value for name, value in os.environ.items() if name not in LEAKED}
 
 
 def _nox_session(context: Context, step: Validate, name: str, root: Path, env: dict[str, str]) -> list[Entry]:
