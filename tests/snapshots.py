@@ -17,7 +17,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import Repo, lock_left
+from align.lock import lock_holder
+from tests.helpers import Repo
 
 BACKUPS = "refs/align/backups/"
 # What git leaves in its dir while an operation is under way (or half-finished).
@@ -178,7 +179,7 @@ def snapshot(repo: Repo) -> Snapshot:
         operations=sorted(name for name in OPERATIONS if (where / name).exists()),
         align=[
             *(["journal.json"] if (where / "align" / "journal.json").exists() else []),
-            *(["lock"] if lock_left(where / "align" / "lock") else []),  # a released lock stays, empty and free
+            *(["lock"] if lock_holder(where / "align" / "lock") else []),  # held: the file itself stays
         ],
     )
 
