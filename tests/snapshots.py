@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import REF, Repo, lock_left
+from align.lock import lock_holder
+from tests.helpers import REF, Repo
 
 BACKUPS = "refs/align/backups/"
 # What git leaves in its dir while an operation is under way (or half-finished).
@@ -203,7 +204,7 @@ def snapshot(repo: Repo) -> Snapshot:
         operations=sorted(name for name in OPERATIONS if (where / name).exists()),
         align=[
             *(["journal.json"] if (where / "align" / "journal.json").exists() else []),
-            *(["lock"] if lock_left(where / "align" / "lock") else []),  # a released lock stays, empty and free
+            *(["lock"] if lock_holder(where / "align" / "lock") else []),  # held: the file itself stays
         ],
     )
 
