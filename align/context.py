@@ -1,7 +1,7 @@
 """The step contract: what a step runner gets (``Context``) and returns (``StepResult``).
 
 Steps import this module, never the engine; the engine imports the steps (their registry,
-``align.steps.KINDS``) at the top. Data flows one way: plan -> engine -> steps -> journal -> report.
+``align.steps.registry.ACTIONS``) at the top. Data flows one way: plan -> engine -> steps -> journal -> report.
 """
 
 from __future__ import annotations
