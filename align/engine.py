@@ -34,7 +34,7 @@ def start(git: Git, plan: Plan, *, reports: Reports | None = None) -> Outcome:
     reports = reports or Reports()
     store = Store(plan.location.common_dir)
     begun = time.time()  # the run's clock includes its safety checks, as the git time does
-    with store.lock(f"run {plan.branch}"), signals.handled():
+    with signals.handled(), store.lock(f"run {plan.branch}"):
         refuse_unsafe(git, store, plan)  # align.safety: every refusal found before anything moves
         record = plan.record(started=begun, reports=reports, worktree=str(plan.location.root))
         journal = Journal(run=record, pid=os.getpid())
@@ -50,7 +50,7 @@ def start(git: Git, plan: Plan, *, reports: Reports | None = None) -> Outcome:
 
 def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
     """Finish a paused or interrupted run: ``continue``, ``skip`` or ``abort``."""
-    with store.lock(action), signals.handled():
+    with signals.handled(), store.lock(action):
         journal = store.journal()
         if journal is not None and journal.run.invoked_as:
             invocation.use(journal.run.invoked_as)  # the hints of this run name the command it was started with

@@ -143,7 +143,7 @@ def align_journal(copy: Path) -> dict[str, Any]:
     if len(journals) != 1:
         sys.exit(f"bench: expected one align run journal in {copy}, found {len(journals)}")
     data: dict[str, Any] = json.loads(journals[0].read_text(encoding="utf-8"))
-    return data
+    return {**data, **data.get("found", {})}  # journal format 2 keeps the phases and checks under "found"
 
 
 def checks_run(journal: dict[str, Any]) -> list[str]:

@@ -80,19 +80,19 @@ def test_a_run_follows_the_targets_recipe_and_its_noxfile(older: Repo, tmp_path:
     assert older.git("status", "--porcelain") == ""
     assert stashes(older) == []
     journal = last_journal(older)
-    assert (journal.run.recipe["name"], journal.run.recipe["source"], journal.run.recipe["found"]) == (
+    assert (journal.run.recipe.name, journal.run.recipe.source, journal.run.recipe.found) == (
         ".align.yaml",
         "origin/main:.align.yaml",
         "target",
     )
-    assert [(item["session"], item["status"]) for item in journal.found.sessions] == [("good", "passed")]
+    assert [(item.session, item.status) for item in journal.found.sessions] == [("good", "passed")]
 
 
 def test_recipe_option_validates_against_the_targets_noxfile(older: Repo, tmp_path: Path, capsys: Capture) -> None:
     assert main([BRANCH, "--recipe", "ci", "--set", "sessions=[good]"]) == 0
     assert (tmp_path / "ran.txt").exists()
     assert is_ancestor(older, "origin/main", REF)
-    assert last_journal(older).recipe["found"] == "option"
+    assert last_journal(older).run.recipe.found == "option"
 
 
 def test_an_unknown_session_of_the_targets_noxfile_is_refused_before_anything_moves(
@@ -131,7 +131,7 @@ def test_without_any_recipe_the_builtin_default_says_where_it_looked(in_repo: Re
     assert out(capsys) == f"ok: {sources.builtin('default').display} ({why})\n"
     assert main([BRANCH]) == 0
     assert f"recipe default ({sources.builtin('default').display}): {why}" in out(capsys)
-    assert last_journal(in_repo).recipe["found"] == "default"
+    assert last_journal(in_repo).run.recipe.found == "default"
 
 
 def test_target_option_chooses_the_ref_discovery_reads(in_repo: Repo, capsys: Capture) -> None:

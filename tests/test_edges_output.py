@@ -106,7 +106,7 @@ def test_a_binary_resolved_otherwise_at_a_conflict_is_reported_changed(in_repo: 
     assert main(["continue"]) == 0
 
     journal = last_run(in_repo)
-    assert checks(journal)["patches_preserved"]["detail"] == "0 preserved, 1 changed"
+    assert checks(journal)["patches_preserved"].detail == "0 preserved, 1 changed"
     assert [(item["old"], item["reason"]) for item in journal.found.patches["changed"]] == [
         (old, "changed by conflict resolution")
     ]
@@ -134,7 +134,7 @@ def test_a_50_mb_binary_change_aligns_fast_and_is_preserved(in_repo: Repo, tmp_p
     elapsed = time.perf_counter() - started
 
     journal = last_run(in_repo)
-    assert checks(journal)["patches_preserved"]["detail"] == "2 preserved"
+    assert checks(journal)["patches_preserved"].detail == "2 preserved"
     assert [pair["old"] for pair in journal.found.patches["preserved"]] == old
     assert journal.found.patches["lost"] == journal.found.patches["changed"] == []
     assert in_repo.git("rev-list", "--reverse", f"origin/main..{REF}").splitlines() == [

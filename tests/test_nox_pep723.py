@@ -98,4 +98,4 @@ def test_a_pep723_noxfile_validates_through_script_mode(
     store = Store(repo.path / ".git")
     journal = store.past_journal(store.past_runs()[-1]["run_id"])
     assert journal is not None
-    assert [(item["session"], item["status"]) for item in journal.found.sessions] == [("good", "passed")]
+    assert [(item.session, item.status) for item in journal.found.sessions] == [("good", "passed")]

@@ -3,14 +3,17 @@ step line of a resumed rebase."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
 import pytest
 
-from align import steps
 from align.cli import main
+from align.context import Context, StepResult
+from align.recipe.model import Step
 from align.state import Store
+from align.steps.registry import ACTIONS
 from tests.builders import RESOLVED, moved_upstream, three_commits
 from tests.helpers import BRANCH, REF, Repo, lock_left, write
 from tests.snapshots import out, rev, snapshot
@@ -56,10 +59,11 @@ def test_a_crash_in_align_keeps_the_journal_and_reports_status_error(
     moved_upstream(in_repo)
     before = snapshot(in_repo)
 
-    def broken(context: object, step: object) -> None:
+    def broken(context: Context, step: Step) -> StepResult:
         raise RuntimeError("a bug in a step")
 
-    monkeypatch.setitem(steps.RUNNERS, "verify", broken)  # a fault no real input provokes any more
+    # a fault no real input provokes any more
+    monkeypatch.setitem(ACTIONS, "verify", dataclasses.replace(ACTIONS["verify"], run=broken))
     assert main([BRANCH]) == 70  # cli.main: a bug is one line, a crash log and exit 70 (tests/test_crash.py)
 
     store = Store(in_repo.path / ".git")

@@ -18,7 +18,7 @@ from align import signals, state
 from align.cli import main
 from align.errors import Interrupted
 from tests import builders, helpers, snapshots
-from tests.helpers import Repo, write
+from tests.helpers import Repo, lock_left, write
 from tests.snapshots import Snapshot, difference, rev, snapshot
 
 BRANCH = helpers.BRANCH
@@ -193,7 +193,7 @@ def test_a_signal_while_the_journal_is_saved_lets_the_save_finish_and_ends_at_th
     assert temporaries(repo) == []
     assert rev(repo, BRANCH) == tip  # ended at the rebase step's first check: nothing moved
     assert snapshot(repo).files == before.files
-    assert not (repo.path / ".git" / "align" / "lock").exists()
+    assert not lock_left(repo.path / ".git" / "align" / "lock")
     monkeypatch.undo()
     aborted(repo, before, monkeypatch)
 
@@ -245,7 +245,7 @@ def test_a_signal_while_git_runs_stops_git_at_once_and_abort_restores_everything
     assert time.monotonic() - started < 10.0  # not the slow git's 60 s
     assert gone(sleeping, 5.0)
     assert (journal(repo)["status"], journal(repo)["step"]) == ("interrupted", "rebase")
-    assert not (repo.path / ".git" / "align" / "lock").exists()
+    assert not lock_left(repo.path / ".git" / "align" / "lock")
     aborted(repo, before, monkeypatch)
 
 

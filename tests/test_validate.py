@@ -105,7 +105,7 @@ def gone(pid: int) -> bool:
 
 
 def summary(entries: list[dict[str, Any]]) -> list[tuple[str, str, str, int | None]]:
-    return [(entry["session"], entry["kind"], entry["status"], entry["exit_code"]) for entry in entries]
+    return [(entry.session, entry.kind, entry.status, entry.exit_code) for entry in entries]
 
 
 # -- nox sessions, end to end ----------------------------------------------------------------------------
@@ -133,16 +133,16 @@ def test_passing_sessions_align_and_are_recorded(team: tuple[Repo, str], tmp_pat
         ("crisps(flavour='plain')", "nox", "passed", 0),
         ("crisps(flavour='salted')", "nox", "passed", 0),
     ]
-    assert all(entry["ok"] for entry in entries)
-    tail = entries[0]["tail"]  # nox may say more in between (uv not found, ...)
+    assert all(entry.ok for entry in entries)
+    tail = entries[0].tail  # nox may say more in between (uv not found, ...)
     assert [tail[0], *tail[-2:]] == [
         "nox > Running session good",
         "good says hello",
         "nox > Session good was successful.",
     ]
-    assert entries[1]["reason"] == "not today"
-    assert entries[0]["argv"][-3:] == ["--", "--fast", "-k x"]
-    assert entries[3]["tail"][:2] == ["nox > Running session crisps(flavour='salted')", "crisps salted"]
+    assert entries[1].reason == "not today"
+    assert entries[0].argv[-3:] == ("--", "--fast", "-k x")
+    assert entries[3].tail[:2] == ("nox > Running session crisps(flavour='salted')", "crisps salted")
 
 
 def test_a_failing_session_rolls_back_and_names_itself(
@@ -174,8 +174,8 @@ def test_a_failing_session_rolls_back_and_names_itself(
     assert not (tmp_path / "ran.txt").exists()  # the session after the failure did not run
     [entry] = sessions(repo)
     assert summary([entry]) == [("bad", "nox", "failed", 1)]
-    assert len(entry["tail"]) == 30
-    assert entry["tail"][-3:] == ["problem 39", "problem 40", "nox > Session bad aborted: lint found 2 problems."]
+    assert len(entry.tail) == 30
+    assert entry.tail[-3:] == ("problem 39", "problem 40", "nox > Session bad aborted: lint found 2 problems.")
 
 
 def test_a_session_that_times_out_is_killed_and_rolled_back(
@@ -195,7 +195,7 @@ def test_a_session_that_times_out_is_killed_and_rolled_back(
     assert gone(pid)  # nox's child, in the same process group, was killed too
     [entry] = sessions(repo)
     assert summary([entry]) == [("slow", "nox", "timeout", None)]
-    assert entry["tail"][0] == "nox > Running session slow"
+    assert entry.tail[0] == "nox > Running session slow"
 
 
 def test_an_unknown_session_is_refused_before_anything_is_touched(
@@ -292,15 +292,15 @@ def test_commands_stream_their_output_and_keep_its_tail(
     assert (f"validate: {' '.join(argv)} {says}" if status != "passed" else says + " ".join(argv)) in text
     [entry, *rest] = sessions(repo)
     assert summary([entry]) == [(" ".join(argv), "command", status, code)]
-    assert entry["argv"] == argv
+    assert list(entry.argv) == argv
     if case == "not-found":
-        assert entry["tail"] == []
-        assert entry["reason"] == "could not start: No such file or directory"
+        assert entry.tail == ()
+        assert entry.reason == "could not start: No such file or directory"
         assert rev(repo, REF) == old
         return
     prefix = Path(sys.executable).name
     assert f"      {prefix} | out 1\n      {prefix} | err 2\n      {prefix} | red 3\n" in text
-    assert entry["tail"] == ["out 1", "err 2", "red 3"]  # stdout and stderr in order; colours removed
+    assert entry.tail == ("out 1", "err 2", "red 3")  # stdout and stderr in order; colours removed
     assert len(rest) == (1 if code == 0 else 0)
 
 

@@ -31,7 +31,7 @@ def last_run(repo: Repo) -> Journal:
 
 
 def checks(journal: Journal) -> dict[str, dict[str, Any]]:
-    return {item["check"]: item for item in journal.found.checks}
+    return {item.check: item for item in journal.found.checks}
 
 
 def history_recipe(tmp_path: Path, *, strict: bool = False) -> str:
@@ -60,8 +60,8 @@ def test_every_check_passes_on_a_clean_rebase_and_is_timed(in_repo: Repo, tmp_pa
     journal = last_run(in_repo)
     found = checks(journal)
     assert list(found) == list(HISTORY)
-    assert all(item["ok"] and item["status"] == "passed" and item["duration_s"] >= 0 for item in found.values())
-    assert found["patches_preserved"]["detail"] == "3 preserved"
+    assert all(item.ok and item.status == "passed" and item.duration_s >= 0 for item in found.values())
+    assert found["patches_preserved"].detail == "3 preserved"
     assert [pair["old"] for pair in journal.found.patches["preserved"]] == old
     new = in_repo.git("rev-list", "--reverse", f"origin/main..{REF}").splitlines()
     assert [pair["new"] for pair in journal.found.patches["preserved"]] == new
@@ -90,7 +90,7 @@ def test_a_commit_dropped_from_the_todo_list_with_plain_git_is_lost_and_the_run_
     assert snapshot(in_repo).files == before.files
     journal = last_run(in_repo)
     assert journal.found.patches["lost"] == [{"sha": old[2], "subject": "feature: add c"}]
-    assert checks(journal)["patches_preserved"]["ok"] is False
+    assert checks(journal)["patches_preserved"].ok is False
 
 
 def test_a_commit_dropped_with_align_skip_is_accounted_for(in_repo: Repo, tmp_path: Path, capsys: Capture) -> None:
@@ -104,9 +104,9 @@ def test_a_commit_dropped_with_align_skip_is_accounted_for(in_repo: Repo, tmp_pa
         {"sha": old[1], "subject": "feature: reword the readme", "reason": "skipped by the user"}
     ]
     found = checks(journal)
-    assert found["patches_preserved"]["detail"] == "2 preserved, 1 dropped"
-    assert found["tree_matches_merge"]["status"] == "skipped"  # the merge conflicts: nothing to compare
-    assert "the trees are not comparable" in found["tree_matches_merge"]["detail"]
+    assert found["patches_preserved"].detail == "2 preserved, 1 dropped"
+    assert found["tree_matches_merge"].status == "skipped"  # the merge conflicts: nothing to compare
+    assert "the trees are not comparable" in found["tree_matches_merge"].detail
 
 
 def added_then_removed(repo: Repo) -> list[str]:
@@ -125,11 +125,11 @@ def test_a_tree_that_differs_from_the_merge_is_a_warning(in_repo: Repo, tmp_path
     assert main([BRANCH, "--recipe", history_recipe(tmp_path)]) == 0
 
     found = checks(last_run(in_repo))
-    assert found["tree_matches_merge"]["status"] == "warning"
-    assert found["tree_matches_merge"]["ok"] is True
+    assert found["tree_matches_merge"].status == "warning"
+    assert found["tree_matches_merge"].ok is True
     assert "differs from the merge of the target and the backup in 1 path(s): x.txt" in out(capsys)
     assert not (in_repo.path / "x.txt").exists()
-    assert last_run(in_repo).patches["upstream"][0]["sha"] == old[0]
+    assert last_run(in_repo).found.patches["upstream"][0]["sha"] == old[0]
 
 
 def test_a_resolution_that_changes_a_patch_is_listed_old_and_new(in_repo: Repo, tmp_path: Path) -> None:
@@ -151,9 +151,9 @@ def test_a_resolution_that_changes_a_patch_is_listed_old_and_new(in_repo: Repo, 
         }
     ]
     found = checks(journal)
-    assert found["patches_preserved"]["detail"] == "2 preserved, 1 changed"
-    assert found["metadata_preserved"]["status"] == "passed"
-    assert found["tree_matches_merge"]["status"] == "skipped"  # the merge conflicts: nothing to compare
+    assert found["patches_preserved"].detail == "2 preserved, 1 changed"
+    assert found["metadata_preserved"].status == "passed"
+    assert found["tree_matches_merge"].status == "skipped"  # the merge conflicts: nothing to compare
 
 
 def test_a_resolution_that_empties_a_commit_drops_it_with_that_reason(in_repo: Repo, tmp_path: Path) -> None:
@@ -168,7 +168,7 @@ def test_a_resolution_that_empties_a_commit_drops_it_with_that_reason(in_repo: R
     assert [(item["sha"], item["reason"]) for item in journal.found.patches["dropped"]] == [
         (old[1], "emptied by the conflict resolution")
     ]
-    assert checks(journal)["patches_preserved"]["ok"] is True
+    assert checks(journal)["patches_preserved"].ok is True
 
 
 def test_commits_already_upstream_are_named_with_the_upstream_commit(in_repo: Repo, tmp_path: Path) -> None:
@@ -185,7 +185,7 @@ def test_commits_already_upstream_are_named_with_the_upstream_commit(in_repo: Re
         {"sha": old[0], "subject": "feature: add a", "upstream": twin_a},
         {"sha": old[1], "subject": "feature: add b", "upstream": twin_b},
     ]
-    assert checks(journal)["patches_preserved"]["detail"] == "0 preserved, 2 already upstream"
+    assert checks(journal)["patches_preserved"].detail == "0 preserved, 2 already upstream"
 
 
 def test_a_commit_that_becomes_empty_is_dropped_with_gits_reason(in_repo: Repo, tmp_path: Path) -> None:
@@ -204,7 +204,7 @@ def test_a_commit_that_becomes_empty_is_dropped_with_gits_reason(in_repo: Repo, 
     assert journal.found.patches["dropped"] == [
         {"sha": old[0], "subject": "feature: B and F", "reason": "became empty (already upstream)"}
     ]
-    assert checks(journal)["tree_matches_merge"]["status"] == "passed"
+    assert checks(journal)["tree_matches_merge"].status == "passed"
 
 
 def test_a_reworded_commit_fails_metadata_preserved(in_repo: Repo, tmp_path: Path, capsys: Capture) -> None:
@@ -244,9 +244,9 @@ def test_the_merge_strategy_keeps_every_commit_as_it_was(in_repo: Repo, tmp_path
     assert main([BRANCH, "--recipe", steps_recipe(tmp_path, *steps, verify, REPORT)]) == 0
 
     journal = last_run(in_repo)
-    assert checks(journal)["patches_preserved"]["detail"] == "3 preserved"
+    assert checks(journal)["patches_preserved"].detail == "3 preserved"
     assert journal.found.patches["unchanged"] == 3
-    assert all(item["status"] == "passed" for item in journal.found.checks)
+    assert all(item.status == "passed" for item in journal.found.checks)
 
 
 def test_the_accounting_uses_a_constant_number_of_git_processes(in_repo: Repo, tmp_path: Path) -> None:

@@ -47,7 +47,7 @@ def test_a_diff_with_nul_bytes_is_read_whole(in_repo: Repo, tmp_path: Path) -> N
 
     assert main([BRANCH, "--recipe", history_recipe(tmp_path)]) == 0
 
-    assert checks(last_run(in_repo))["patches_preserved"]["detail"] == "1 preserved"
+    assert checks(last_run(in_repo))["patches_preserved"].detail == "1 preserved"
 
 
 def test_an_upstream_commit_on_a_name_with_a_space_is_found(in_repo: Repo, tmp_path: Path) -> None:
@@ -56,7 +56,9 @@ def test_an_upstream_commit_on_a_name_with_a_space_is_found(in_repo: Repo, tmp_p
 
     assert main([BRANCH, "--recipe", history_recipe(tmp_path)]) == 0
 
-    assert last_run(in_repo).patches["upstream"] == [{"sha": old[0], "subject": "feature: notes", "upstream": twin}]
+    assert last_run(in_repo).found.patches["upstream"] == [
+        {"sha": old[0], "subject": "feature: notes", "upstream": twin}
+    ]
 
 
 def test_a_message_with_hash_lines_survives_a_conflict(in_repo: Repo, tmp_path: Path) -> None:
@@ -75,4 +77,4 @@ def test_a_message_with_hash_lines_survives_a_conflict(in_repo: Repo, tmp_path: 
 
     assert in_repo.git("log", "-1", "--format=%B", REF).strip() == message.strip()
     assert in_repo.git("log", "-1", "--format=%an %ad", REF) == in_repo.git("log", "-1", "--format=%an %ad", old)
-    assert checks(last_run(in_repo))["metadata_preserved"]["ok"] is True
+    assert checks(last_run(in_repo))["metadata_preserved"].ok is True
