@@ -159,6 +159,15 @@ def test_a_bug_in_git_itself_still_writes_the_log(
     assert "\njournal: none (no run left unfinished)\n" in text
 
 
+# `python -m align ARGS` with SIGINT as a shell on a terminal gives it: default, not blocked (a pytest-xdist
+# worker may pass on another disposition after earlier tests); exec keeps the pid.
+AS_FROM_A_TERMINAL = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT}); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'align', *sys.argv[1:]])"
+)
+
+
 def wait_blocked_on_fifo(pid: int, timeout: float = 30.0) -> None:
     """Wait until process ``pid`` sleeps in open() of a FIFO nobody reads."""
     deadline = time.monotonic() + timeout
@@ -175,7 +184,7 @@ def test_ctrl_c_before_the_command_starts_is_one_line_and_130(in_repo: Repo, tmp
     os.mkfifo(fifo)
     before = snapshot(in_repo)
     process = subprocess.Popen(
-        [sys.executable, "-m", "align", "--log-file", str(fifo), "status"],
+        [sys.executable, "-c", AS_FROM_A_TERMINAL, "--log-file", str(fifo), "status"],
         cwd=in_repo.path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
