@@ -14,7 +14,7 @@ from align.invocation import command
 from align.plan import NO_SUBMODULES, onto_commit
 from align.recipe.model import Backup, Rebase, Verify
 from align.refs import save_backup
-from align.steps import backup, conflict, handled, keep, progress, rollback, stale, stash
+from align.steps import backup, conflict, handled, local_files, progress, rollback, stale, stash
 
 UPDATE_REFS_VERSION = (2, 38)
 MAX_AUTO_CONTINUE = 1000  # rerere resolutions continued in one go, at most
@@ -46,7 +46,7 @@ def run(context: Context, step: Rebase) -> StepResult:
         if journal.run.original_head == journal.run.ref
         else git.commit_of(journal.run.original_head)
     )
-    at_risk = _protect_local_files(context, head or "")
+    at_risk = local_files.protect(context, head or "")
     if not journal.backup_ref:  # promise 1: a backup before any ref moves, even without a backup step
         backup.run(context, Backup())
     if step.update_refs:
@@ -293,65 +293,6 @@ def _rebasing(context: Context) -> bool:
 def _acting(context: Context) -> Git:
     """Return git whose rebase and merge name this run in the reflog (``align RUN_ID (finish): ...``)."""
     return context.git.with_env(GIT_REFLOG_ACTION=f"align {context.journal.run.run_id}")
-
-
-def _protect_local_files(context: Context, head: str) -> list[str]:
-    """Refuse what a checkout of the run would destroy; return the tracked files whose raw bytes to keep.
-
-    Every path a checkout of the run may write (``keep.at_risk``: the switch to the branch, the
-    rebase's checkout of the target and its picks, the way back) is looked at on disk, and the index
-    is read only when one of them is there: no walk of the whole working tree.
-
-    - An untracked file that git ignores there would be overwritten or deleted without a word: refused.
-    - An untracked file the target adds could not be put back after the run: refused.
-    - A tracked file whose bytes a conversion (filter, eol, autocrlf...) may change, or whose mode is
-      not what a checkout would give it, is kept raw.
-    """
-    git, journal = context.git, context.journal
-    paths = keep.at_risk(git, head, journal.run.original_tip, journal.base, journal.onto_sha)
-    root = Path(journal.run.worktree)
-    present = [path for path in sorted(paths.everything) if _occupied(root, path)]
-    if not present:
-        return []
-    listed = git.run("ls-files", "-z", "--cached").stdout.split("\0")
-    tracked = set(listed)
-    untracked = [path for path in present if path not in tracked]
-    if untracked:
-        found = git.run("check-ignore", "-z", "--stdin", stdin="".join(f"{path}\0" for path in untracked), ok=(0, 1))
-        ignored = sorted(path for path in found.stdout.split("\0") if path)
-        if ignored:
-            raise Refusal(
-                f"{len(ignored)} ignored file(s) here would be overwritten or deleted by the checkouts of this run "
-                f"(a branch or {journal.run.onto} tracks them): {_some(ignored)}",
-                hint="move them aside (they are yours: git would not keep them), then run align again",
-            )
-        clash = [path for path in untracked if path in paths.target]
-        if clash:
-            raise Refusal(
-                f"{journal.run.onto} adds {len(clash)} file(s) that exist here untracked, which the rebase would "
-                f"overwrite or could not put back: {_some(clash)}",
-                hint="move them aside (or commit them), then run align again",
-            )
-    possible = any(path.rpartition("/")[2] == ".gitattributes" for path in tracked)
-    possible = possible or git.git_path("info/attributes").exists()  # in the common git dir, for a worktree
-    mine = [path for path in present if path in tracked]
-    return keep.convertible(git, mine, possible) + keep.unusual_modes(root, mine)
-
-
-def _some(paths: list[str]) -> str:
-    return ", ".join(paths[:5]) + (" ..." if len(paths) > 5 else "")
-
-
-def _occupied(root: Path, path: str) -> bool:
-    """Tell whether ``path`` exists under ``root``, or one of its folders is a file or a link there."""
-    parts = path.split("/")
-    for depth in range(1, len(parts)):
-        folder = root.joinpath(*parts[:depth])
-        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-            return True
-        if not folder.exists():
-            return False
-    return os.path.lexists(root / path)
 
 
 def _save_stacked(context: Context) -> None:
