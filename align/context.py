@@ -61,7 +61,8 @@ class Context:
         if found is not None:
             return found
         default = model.default_step(kind.kind)
-        assert isinstance(default, kind)  # STEP_TYPES maps each kind to its own class
+        if not isinstance(default, kind):  # STEP_TYPES maps each kind to its own class
+            raise TypeError(f"the defaults of {kind.kind} are not a {kind.__name__}")
         return default
 
 

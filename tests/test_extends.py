@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from align.errors import RecipeError
-from align.recipe import sources
+from align.recipe import model, sources
 from align.recipe.model import Backup, Fetch, OnConflict, OnFail, Rebase, Recipe, Report, Verify
 from align.recipe.resolve import resolve
 from align.resources import data_dir
@@ -71,7 +71,7 @@ def child(extends: str) -> str:
 def test_extends_builtin_name_inherits_its_steps() -> None:
     recipe = resolved(child("ci"))
     assert recipe.chain == ("child.yaml", CI)
-    assert recipe.step("on_conflict") == OnConflict(action="abort")
+    assert recipe.find(model.OnConflict) == OnConflict(action="abort")
     assert recipe.variables == {"remote": "origin", "sessions": ("tests",)}
 
 

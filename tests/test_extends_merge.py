@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from align.errors import RecipeError
-from align.recipe import sources
+from align.recipe import model, sources
 from align.recipe.model import Fetch, Rebase, Report, Validate
 from align.recipe.resolve import resolve
 from tests.helpers import write
@@ -23,7 +23,7 @@ def test_chain_of_depth_four_takes_a_value_from_each_level() -> None:
     recipe = resolved("a.yaml")
     assert recipe.chain == ("a.yaml", "b.yaml", "c.yaml", DEFAULT)
     assert (recipe.target, recipe.remote, recipe.variables["from_c"]) == ("from-a", "from-b", "c")
-    assert recipe.step("rebase").onto == "from-b/from-a"  # type: ignore[union-attr]
+    assert recipe.find(model.Rebase).onto == "from-b/from-a"  # type: ignore[union-attr]
 
 
 def test_cycle_is_reported_with_the_whole_chain() -> None:
@@ -67,7 +67,7 @@ def test_child_remote_overrides_parent_remote() -> None:
     write(Path("base.yaml"), "version: 1\nextends: default\nremote: upstream\n")
     write(Path("child.yaml"), "version: 1\nextends: ./base.yaml\nremote: fork\n")
     recipe = resolved("child.yaml")
-    assert (recipe.remote, recipe.step("rebase").onto) == ("fork", "fork/${target}")  # type: ignore[union-attr]
+    assert (recipe.remote, recipe.find(model.Rebase).onto) == ("fork", "fork/${target}")  # type: ignore[union-attr]
 
 
 def test_parent_scalars_are_inherited_when_the_child_is_silent() -> None:
@@ -90,7 +90,7 @@ def test_vars_merge_by_key_child_wins_parent_keys_kept() -> None:
 def test_child_list_variable_replaces_the_parent_list() -> None:
     write(Path("base.yaml"), "version: 1\nextends: validated\nvars: {sessions: [lint, tests, docs]}\n")
     write(Path("child.yaml"), "version: 1\nextends: ./base.yaml\nvars: {sessions: [tests]}\n")
-    assert resolved("child.yaml").step("validate").nox == ("tests",)  # type: ignore[union-attr]
+    assert resolved("child.yaml").find(model.Validate).nox == ("tests",)  # type: ignore[union-attr]
 
 
 def test_child_steps_replace_the_parent_list_wholesale() -> None:
@@ -110,7 +110,7 @@ def test_child_steps_replace_the_parent_list_wholesale() -> None:
 def test_patch_changes_only_the_named_options_of_one_kind() -> None:
     write(Path("child.yaml"), "version: 1\nextends: default\npatch:\n  rebase: {update_refs: true}\n")
     recipe = resolved("child.yaml")
-    assert recipe.step("rebase") == Rebase(
+    assert recipe.find(model.Rebase) == Rebase(
         strategy="rebase",
         onto="origin/${target}",
         dirty="stash",
@@ -125,23 +125,23 @@ def test_patch_keeps_the_inherited_order_of_steps() -> None:
     write(Path("child.yaml"), "version: 1\nextends: default\npatch:\n  report: {formats: [junit]}\n")
     recipe = resolved("child.yaml")
     assert [step.kind for step in recipe.steps] == [step.kind for step in DEFAULT_STEPS]
-    assert recipe.step("report") == Report(formats=("junit",))
+    assert recipe.find(model.Report) == Report(formats=("junit",))
 
 
 def test_patch_autostash_false_overrides_inherited_dirty_stash() -> None:
     write(Path("child.yaml"), "version: 1\nextends: default\npatch:\n  rebase: {autostash: false}\n")
-    assert resolved("child.yaml").step("rebase").dirty == "refuse"  # type: ignore[union-attr]
+    assert resolved("child.yaml").find(model.Rebase).dirty == "refuse"  # type: ignore[union-attr]
 
 
 def test_patch_autostash_true_overrides_inherited_dirty_refuse() -> None:
     write(Path("child.yaml"), "version: 1\nextends: ci\npatch:\n  rebase: {autostash: true}\n")
-    assert resolved("child.yaml").step("rebase").dirty == "stash"  # type: ignore[union-attr]
+    assert resolved("child.yaml").find(model.Rebase).dirty == "stash"  # type: ignore[union-attr]
 
 
 def test_patches_accumulate_along_the_chain() -> None:
     write(Path("base.yaml"), "version: 1\nextends: default\npatch:\n  fetch: {attempts: 5}\n")
     write(Path("child.yaml"), "version: 1\nextends: ./base.yaml\npatch:\n  fetch: {prune: false}\n")
-    assert resolved("child.yaml").step("fetch") == Fetch(
+    assert resolved("child.yaml").find(model.Fetch) == Fetch(
         prune=False, offline=False, attempts=5, backoff=1.0, timeout=300
     )
 

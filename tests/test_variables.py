@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from align.errors import RecipeError
-from align.recipe import sources
+from align.recipe import model, sources
 from align.recipe.model import Origin, Recipe
 from align.recipe.resolve import resolve
 from align.resources import data_dir
@@ -44,7 +44,7 @@ def validate(options: str, variables: str = "{}") -> str:
 
 
 def args(recipe: Recipe) -> tuple[str, ...]:
-    return recipe.step("validate").args  # type: ignore[union-attr]
+    return recipe.find(model.Validate).args  # type: ignore[union-attr]
 
 
 # -- substitution -----------------------------------------------------------------------------------------------------
@@ -66,12 +66,12 @@ def test_each_argument_is_substituted_on_its_own() -> None:
 
 def test_value_with_spaces_and_shell_characters_stays_one_argument_of_a_command() -> None:
     recipe = resolved(validate('{run: [[echo, "${msg}"]]}', "{msg: 'a b; c | d && e'}"))
-    assert recipe.step("validate").run == (("echo", "a b; c | d && e"),)  # type: ignore[union-attr]
+    assert recipe.find(model.Validate).run == (("echo", "a b; c | d && e"),)  # type: ignore[union-attr]
 
 
 def test_whole_value_reference_keeps_a_list() -> None:
     recipe = resolved(validate('{nox: "${sessions}"}', "{sessions: [lint, tests]}"))
-    assert recipe.step("validate").nox == ("lint", "tests")  # type: ignore[union-attr]
+    assert recipe.find(model.Validate).nox == ("lint", "tests")  # type: ignore[union-attr]
 
 
 def test_number_and_boolean_variables_become_text_inside_text() -> None:
@@ -112,7 +112,7 @@ def test_variable_may_refer_to_another_variable() -> None:
 
 def test_variable_may_take_another_list_variable_whole() -> None:
     recipe = resolved(validate('{nox: "${chosen}"}', "{all: [lint, tests], chosen: '${all}'}"))
-    assert recipe.step("validate").nox == ("lint", "tests")  # type: ignore[union-attr]
+    assert recipe.find(model.Validate).nox == ("lint", "tests")  # type: ignore[union-attr]
 
 
 def test_variable_cycle_is_a_located_error() -> None:
@@ -151,7 +151,7 @@ def test_invalid_variable_name_is_a_located_error() -> None:
 
 def test_substituted_value_fills_a_text_option() -> None:
     text = "version: 1\nvars: {how: sideways}\nsteps:\n  - rebase: {strategy: merge, onto: '${how}'}\n"
-    assert resolved(text).step("rebase").onto == "sideways"  # type: ignore[union-attr]
+    assert resolved(text).find(model.Rebase).onto == "sideways"  # type: ignore[union-attr]
 
 
 def test_substituted_value_is_checked_against_the_schema_and_names_the_variable() -> None:
@@ -166,7 +166,7 @@ def test_substituted_value_is_checked_against_the_schema_and_names_the_variable(
 
 def test_remote_defaults_to_origin_in_the_inherited_onto() -> None:
     recipe = resolved("version: 1\nextends: default\ntarget: main\n")
-    assert recipe.step("rebase").onto == "origin/main"  # type: ignore[union-attr]
+    assert recipe.find(model.Rebase).onto == "origin/main"  # type: ignore[union-attr]
 
 
 def test_remote_and_target_are_variables_of_every_recipe() -> None:
@@ -214,12 +214,12 @@ def test_run_time_variables_cannot_be_set_in_vars(name: str) -> None:
 def test_hostile_set_value_is_substituted_literally_and_runs_nothing() -> None:
     hostile = "$(touch pwned); rm -rf / `touch pwned2` > pwned3"
     recipe = resolved(validate('{run: [[echo, "${x}"]], args: ["--x=${x}"]}', "{x: safe}"), overrides={"x": hostile})
-    assert recipe.step("validate").run == (("echo", hostile),)  # type: ignore[union-attr]
+    assert recipe.find(model.Validate).run == (("echo", hostile),)  # type: ignore[union-attr]
     assert args(recipe) == (f"--x={hostile}",)
     assert sorted(path.name for path in Path.cwd().iterdir()) == ["r.yaml"]
 
 
 def test_hostile_recipe_value_is_substituted_literally_and_runs_nothing() -> None:
     recipe = resolved(validate('{run: [["${x}"]]}', "{x: '$(touch pwned)'}"))
-    assert recipe.step("validate").run == (("$(touch pwned)",),)  # type: ignore[union-attr]
+    assert recipe.find(model.Validate).run == (("$(touch pwned)",),)  # type: ignore[union-attr]
     assert not Path("pwned").exists()

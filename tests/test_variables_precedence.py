@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from align.errors import UsageError
+from align.recipe import model
 from align.recipe.model import Origin
 from align.recipe.resolve import parse_override
 from tests.helpers import write
@@ -87,7 +88,7 @@ def test_set_beats_extended_recipe_scalar() -> None:
 def test_substituted_option_records_where_it_was_written_and_which_variables_fed_it() -> None:
     recipe = resolved(CHILD, name="child.yaml", overrides={"level": "cli"})
     path = "$.steps[2].rebase.onto"
-    assert (recipe.step("rebase").onto, recipe.origins[path], recipe.via[path]) == (  # type: ignore[union-attr]
+    assert (recipe.find(model.Rebase).onto, recipe.origins[path], recipe.via[path]) == (  # type: ignore[union-attr]
         "upstream/cli",
         Origin(file="child.yaml", line=6, col=18, path="$.patch.rebase.onto"),
         ("${remote} from parent.yaml:3:9", "${level} from --set"),
@@ -105,7 +106,7 @@ def test_inherited_option_records_the_extended_file() -> None:
 @pytest.mark.usefixtures("chain")
 def test_option_no_recipe_sets_records_the_schema_default() -> None:
     recipe = resolved(CHILD, name="child.yaml")
-    assert (recipe.step("fetch").attempts, recipe.origins["$.steps[1].fetch.attempts"]) == (  # type: ignore[union-attr]
+    assert (recipe.find(model.Fetch).attempts, recipe.origins["$.steps[1].fetch.attempts"]) == (  # type: ignore[union-attr]
         3,
         SCHEMA_DEFAULT,
     )
@@ -118,7 +119,7 @@ def test_run_time_reference_is_recorded_as_set_at_run_time() -> None:
 
 def test_set_target_when_no_recipe_sets_it() -> None:
     recipe = resolved("version: 1\nextends: default\n", overrides={"target": "release"})
-    assert (recipe.target, recipe.step("rebase").onto, recipe.origins["$.vars.target"]) == (  # type: ignore[union-attr]
+    assert (recipe.target, recipe.find(model.Rebase).onto, recipe.origins["$.vars.target"]) == (  # type: ignore[union-attr]
         "release",
         "origin/release",
         set_origin("$.target"),
@@ -127,7 +128,7 @@ def test_set_target_when_no_recipe_sets_it() -> None:
 
 def test_set_list_replaces_a_list_variable() -> None:
     recipe = resolved(validate('{nox: "${sessions}"}', "{sessions: [lint, tests]}"), overrides={"sessions": ["docs"]})
-    assert recipe.step("validate").nox == ("docs",)  # type: ignore[union-attr]
+    assert recipe.find(model.Validate).nox == ("docs",)  # type: ignore[union-attr]
 
 
 def test_set_of_an_unknown_variable_is_a_usage_error_with_did_you_mean() -> None:

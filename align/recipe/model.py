@@ -137,10 +137,6 @@ class Recipe:
     found: str = ""  # how discovery chose the recipe: option | working_tree | target | default
     why: str = ""  # the same, in words
 
-    def step(self, kind: str) -> Step | None:
-        """Return the step of ``kind`` (its name in the recipe), or None when the recipe has none."""
-        return next((step for step in self.steps if step.kind == kind), None)
-
     def find(self, kind: type[S]) -> S | None:
         """Return the recipe's step of type ``kind`` (``Rebase``...), or None when the recipe has none."""
         return next((step for step in self.steps if isinstance(step, kind)), None)
