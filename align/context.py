@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from align.git import Git
-from align.journal import Journal
+from align.journal import Accounting, Journal
 from align.monitor import Monitor
 from align.recipe import model
 from align.state import Store
 from align.status import RunStatus, StepStatus
-from align.steps.patches import Accounting
 
 __all__ = ["Context", "RunStatus", "Runner", "StepResult", "StepStatus"]
 

@@ -108,16 +108,50 @@ class SessionRecord:
     reason: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class Dropped:
+    """A commit the run left out on purpose: skipped by the user, emptied by git or by a resolution."""
+
+    commit: str  # full sha ("" when git did not say)
+    subject: str
+    reason: str
+    short: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Placed:
+    """One commit of the old branch and where verify found it (see ``align.steps.patches``)."""
+
+    sha: str  # the old commit
+    subject: str
+    new: str = ""  # preserved, changed: its rewrite in the new branch
+    upstream: str = ""  # upstream: the target's commit with the same patch
+    reason: str = ""  # changed, dropped: why
+
+
+@dataclass(kw_only=True)
+class Accounting:
+    """Where each commit of the old branch went: ``patches_preserved``'s findings."""
+
+    preserved: list[Placed] = field(default_factory=list)
+    changed: list[Placed] = field(default_factory=list)
+    upstream: list[Placed] = field(default_factory=list)
+    dropped: list[Placed] = field(default_factory=list)
+    lost: list[Placed] = field(default_factory=list)
+    added: list[Placed] = field(default_factory=list)  # new commits with no old counterpart (made by hand)
+    unchanged: int = 0  # old commits that are in the new branch as they were (not rewritten)
+    metadata: list[str] = field(default_factory=list)  # differences in author, date or message
+
+
 @dataclass(kw_only=True)
 class Findings:
     """What the run found on its way; reported, never needed to finish or undo the run."""
 
     phases: list[Phase] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
-    dropped: list[dict[str, str]] = field(default_factory=list)  # commits skipped or dropped as empty
+    dropped: list[Dropped] = field(default_factory=list)  # commits skipped or dropped as empty
     checks: list[CheckRecord] = field(default_factory=list)
-    # verify's patches_preserved: preserved/changed [{old, new, subject, reason}], upstream/dropped/lost/added
-    patches: dict[str, Any] = field(default_factory=dict)
+    patches: Accounting | None = None  # verify's patches_preserved, when it ran
     sessions: list[SessionRecord] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # kept across a pause, shown in every report
 
@@ -204,9 +238,12 @@ def _findings(data: Mapping[str, Any]) -> Findings:
         conflicts=[
             Conflict(**{**item, "files": [tuple(pair) for pair in item["files"]]}) for item in data.get("conflicts", [])
         ],
-        dropped=list(data.get("dropped", [])),
+        dropped=[
+            Dropped(**_known(Dropped, {"commit": "", "subject": "", "reason": "", **item}))
+            for item in data.get("dropped", [])
+        ],
         checks=[CheckRecord(**_known(CheckRecord, item)) for item in data.get("checks", [])],
-        patches=dict(data.get("patches", {})),
+        patches=_accounting(data["patches"]) if data.get("patches") else None,
         sessions=[
             SessionRecord(
                 **{
@@ -219,6 +256,22 @@ def _findings(data: Mapping[str, Any]) -> Findings:
         ],
         warnings=list(data.get("warnings", [])),
     )
+
+
+def _accounting(data: Mapping[str, Any]) -> Accounting:
+    lists = {
+        name: [_placed(item) for item in data.get(name, [])]
+        for name in ("preserved", "changed", "upstream", "dropped", "lost", "added")
+    }
+    return Accounting(**lists, unchanged=int(data.get("unchanged", 0)), metadata=list(data.get("metadata", [])))
+
+
+def _placed(item: Mapping[str, Any]) -> Placed:
+    """Read one placed commit; before format 2, a rewritten one named the old commit ``old``."""
+    known = _known(Placed, item)
+    known.setdefault("sha", item.get("old", ""))
+    known.setdefault("subject", "")
+    return Placed(**known)
 
 
 def _names(kind: type[Any]) -> set[str]:

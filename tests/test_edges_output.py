@@ -16,8 +16,8 @@ from align.git import Git
 from align.steps import patches
 from tests.builders import feature, upstream
 from tests.helpers import BRANCH, REF, Repo, git
+from tests.journals import accounting, checks, history_recipe, last_run
 from tests.snapshots import rev, snapshot
-from tests.test_verify import checks, history_recipe, last_run
 
 # sh keeps the last 3 * 1024**2 chunks it reads (one chunk a line): more lines than that were cut.
 SH_CHUNKS = 3 * 1024**2
@@ -107,10 +107,10 @@ def test_a_binary_resolved_otherwise_at_a_conflict_is_reported_changed(in_repo: 
 
     journal = last_run(in_repo)
     assert checks(journal)["patches_preserved"].detail == "0 preserved, 1 changed"
-    assert [(item["old"], item["reason"]) for item in journal.found.patches["changed"]] == [
+    assert [(item.sha, item.reason) for item in accounting(journal).changed] == [
         (old, "changed by conflict resolution")
     ]
-    assert journal.found.patches["preserved"] == journal.found.patches["lost"] == []
+    assert accounting(journal).preserved == accounting(journal).lost == []
     assert (in_repo.path / "blob.bin").read_bytes() == b"\0resolved\0"
     assert in_repo.git("log", "--format=%s", "-2", REF).splitlines() == [
         "feature: change the binary",
@@ -135,10 +135,10 @@ def test_a_50_mb_binary_change_aligns_fast_and_is_preserved(in_repo: Repo, tmp_p
 
     journal = last_run(in_repo)
     assert checks(journal)["patches_preserved"].detail == "2 preserved"
-    assert [pair["old"] for pair in journal.found.patches["preserved"]] == old
-    assert journal.found.patches["lost"] == journal.found.patches["changed"] == []
+    assert [pair.sha for pair in accounting(journal).preserved] == old
+    assert accounting(journal).lost == accounting(journal).changed == []
     assert in_repo.git("rev-list", "--reverse", f"origin/main..{REF}").splitlines() == [
-        pair["new"] for pair in journal.found.patches["preserved"]
+        pair.new for pair in accounting(journal).preserved
     ]
     assert in_repo.git("rev-parse", f"{REF}:blob.bin") == in_repo.git("rev-parse", f"{old[-1]}:blob.bin")
     after = snapshot(in_repo)

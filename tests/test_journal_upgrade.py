@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from align.cli import main
-from align.journal import FORMAT, Journal, RunRecord
+from align.journal import FORMAT, Accounting, Dropped, Journal, Placed, RunRecord
 from align.recipe import model
 from align.status import RunStatus, StepStatus
 from tests.builders import RESOLVED, conflicting
@@ -52,6 +52,33 @@ def test_the_new_layout_is_written_and_read_back_unchanged() -> None:
     assert data["run"]["branch"] == "feature/x"
     assert data["found"]["conflicts"][0]["files"] == [["README.md", "both modified"]]
     assert "branch" not in data  # the record is not repeated among the progress fields
+    assert Journal.from_json(journal.to_json()) == journal
+
+
+def test_the_previous_versions_patch_accounting_and_dropped_commits_are_read_as_records() -> None:
+    flat = json.loads(OLD.read_text(encoding="utf-8"))
+    skipped = {"commit": "7" * 40, "short": "7777777", "subject": "skipped", "reason": "skipped by the user"}
+    flat["dropped"] = [skipped]
+    flat["patches"] = {  # as align 371dd2d's patches_preserved kept it: dicts, a rewrite named ``old``
+        "preserved": [{"old": "1" * 40, "new": "2" * 40, "subject": "kept"}],
+        "changed": [{"old": "3" * 40, "new": "4" * 40, "subject": "resolved", "reason": "by resolution"}],
+        "upstream": [{"sha": "5" * 40, "subject": "same", "upstream": "6" * 40}],
+        "dropped": [{"sha": "7" * 40, "subject": "skipped", "reason": "skipped by the user"}],
+        "lost": [], "added": [{"sha": "8" * 40, "subject": "by hand"}], "unchanged": 2, "metadata": ["x"],
+    }  # fmt: skip
+
+    journal = Journal.from_json(json.dumps(flat))
+
+    assert journal.found.dropped == [Dropped(**skipped)]
+    assert journal.found.patches == Accounting(
+        preserved=[Placed(sha="1" * 40, new="2" * 40, subject="kept")],
+        changed=[Placed(sha="3" * 40, new="4" * 40, subject="resolved", reason="by resolution")],
+        upstream=[Placed(sha="5" * 40, subject="same", upstream="6" * 40)],
+        dropped=[Placed(sha="7" * 40, subject="skipped", reason="skipped by the user")],
+        added=[Placed(sha="8" * 40, subject="by hand")],
+        unchanged=2,
+        metadata=["x"],
+    )
     assert Journal.from_json(journal.to_json()) == journal
 
 

@@ -12,7 +12,17 @@ from typing import Any
 import pytest
 
 from align.cli import main
-from align.journal import CheckRecord, Conflict, Journal, Phase, RecipeRecord, SessionRecord
+from align.journal import (
+    Accounting,
+    CheckRecord,
+    Conflict,
+    Dropped,
+    Journal,
+    Phase,
+    Placed,
+    RecipeRecord,
+    SessionRecord,
+)
 from align.report import build, render
 from align.status import RunStatus, StepStatus
 from tests.builders import ALIGN_STEPS, RESOLVED, fetched_feature, moved_upstream, steps_recipe, three_commits
@@ -261,16 +271,14 @@ def full_journal() -> Journal:
         CheckRecord(check="patches_preserved", ok=False, status="failed", detail="1 commit lost", duration_s=0.03),
         CheckRecord(check="tree_matches_merge", ok=True, status="skipped", detail="needs git 2.38", duration_s=0),
     ]
-    journal.found.patches = {
-        "preserved": [{"old": "1" * 40, "new": "2" * 40, "subject": "kept", "reason": ""}],
-        "changed": [{"old": "3" * 40, "new": "4" * 40, "subject": "resolved", "reason": "conflict resolution"}],
-        "upstream": [{"sha": "5" * 40, "subject": "same upstream", "upstream": "6" * 40}],
-        "dropped": [{"sha": "7" * 40, "subject": "skipped", "reason": "skipped by the user"}],
-        "lost": [{"sha": "8" * 40, "subject": "vanished <b>"}],
-    }
-    journal.found.dropped = [
-        {"commit": "7" * 40, "short": "7777777", "subject": "skipped", "reason": "skipped by the user"}
-    ]
+    journal.found.patches = Accounting(
+        preserved=[Placed(sha="1" * 40, new="2" * 40, subject="kept")],
+        changed=[Placed(sha="3" * 40, new="4" * 40, subject="resolved", reason="conflict resolution")],
+        upstream=[Placed(sha="5" * 40, subject="same upstream", upstream="6" * 40)],
+        dropped=[Placed(sha="7" * 40, subject="skipped", reason="skipped by the user")],
+        lost=[Placed(sha="8" * 40, subject="vanished <b>")],
+    )
+    journal.found.dropped = [Dropped(commit="7" * 40, short="7777777", subject="skipped", reason="skipped by the user")]
     journal.found.sessions = [
         session("lint", "nox", "passed", 1.5, 0),
         session("tests", "nox", "failed", 2.0, 1, "\x1b[31mFAILED\x1b[0m test_x", "```", "1 failed\x07"),
@@ -375,7 +383,7 @@ def test_a_branch_moved_meanwhile_and_commits_skipped_before_any_patch_check() -
     journal.status, journal.branch_restored, journal.found.patches, journal.new_tip = (
         "failed_rolled_back",
         False,
-        {},
+        None,
         "",
     )
     journal.stacked, journal.stacked_new = {"refs/heads/part": "e" * 40}, {"refs/heads/part": "f" * 40}

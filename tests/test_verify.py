@@ -4,39 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from align.cli import main
 from align.git import Git
-from align.journal import Journal
+from align.journal import Placed
 from align.state import Store
 from tests.builders import ALIGN_STEPS, REPORT, RESOLVED, feature, moved_upstream, steps_recipe, three_commits, upstream
 from tests.helpers import BRANCH, REF, Repo, write
+from tests.journals import HISTORY, accounting, checks, history_recipe, last_run
 from tests.snapshots import out, rev, snapshot, subjects
 
 Capture = pytest.CaptureFixture[str]
-HISTORY = ("patches_preserved", "metadata_preserved", "tree_matches_merge")
-
 pytestmark = pytest.mark.usefixtures("in_repo")
-
-
-def last_run(repo: Repo) -> Journal:
-    """The journal of the last finished run."""
-    store = Store(repo.path / ".git")
-    journal = store.past_journal(store.past_runs()[-1]["run_id"])
-    assert journal is not None
-    return journal
-
-
-def checks(journal: Journal) -> dict[str, dict[str, Any]]:
-    return {item.check: item for item in journal.found.checks}
-
-
-def history_recipe(tmp_path: Path, *, strict: bool = False) -> str:
-    verify = f"verify: {{checks: [{', '.join(HISTORY)}], strict: {str(strict).lower()}}}"
-    return steps_recipe(tmp_path, *ALIGN_STEPS, verify, REPORT)
 
 
 def clash(repo: Repo, *subjects_: str) -> list[str]:
@@ -62,11 +43,11 @@ def test_every_check_passes_on_a_clean_rebase_and_is_timed(in_repo: Repo, tmp_pa
     assert list(found) == list(HISTORY)
     assert all(item.ok and item.status == "passed" and item.duration_s >= 0 for item in found.values())
     assert found["patches_preserved"].detail == "3 preserved"
-    assert [pair["old"] for pair in journal.found.patches["preserved"]] == old
+    assert [pair.sha for pair in accounting(journal).preserved] == old
     new = in_repo.git("rev-list", "--reverse", f"origin/main..{REF}").splitlines()
-    assert [pair["new"] for pair in journal.found.patches["preserved"]] == new
-    assert journal.found.patches["lost"] == []
-    assert journal.found.patches["metadata"] == []
+    assert [pair.new for pair in accounting(journal).preserved] == new
+    assert accounting(journal).lost == []
+    assert accounting(journal).metadata == []
     assert "3 check(s) passed: patches_preserved, metadata_preserved, tree_matches_merge" in out(capsys)
 
 
@@ -89,7 +70,7 @@ def test_a_commit_dropped_from_the_todo_list_with_plain_git_is_lost_and_the_run_
     assert rev(in_repo, REF) == old[-1]
     assert snapshot(in_repo).files == before.files
     journal = last_run(in_repo)
-    assert journal.found.patches["lost"] == [{"sha": old[2], "subject": "feature: add c"}]
+    assert accounting(journal).lost == [Placed(sha=old[2], subject="feature: add c")]
     assert checks(journal)["patches_preserved"].ok is False
 
 
@@ -100,8 +81,8 @@ def test_a_commit_dropped_with_align_skip_is_accounted_for(in_repo: Repo, tmp_pa
     assert main(["skip"]) == 0
 
     journal = last_run(in_repo)
-    assert journal.found.patches["dropped"] == [
-        {"sha": old[1], "subject": "feature: reword the readme", "reason": "skipped by the user"}
+    assert accounting(journal).dropped == [
+        Placed(sha=old[1], subject="feature: reword the readme", reason="skipped by the user")
     ]
     found = checks(journal)
     assert found["patches_preserved"].detail == "2 preserved, 1 dropped"
@@ -129,7 +110,7 @@ def test_a_tree_that_differs_from_the_merge_is_a_warning(in_repo: Repo, tmp_path
     assert found["tree_matches_merge"].ok is True
     assert "differs from the merge of the target and the backup in 1 path(s): x.txt" in out(capsys)
     assert not (in_repo.path / "x.txt").exists()
-    assert last_run(in_repo).found.patches["upstream"][0]["sha"] == old[0]
+    assert accounting(last_run(in_repo)).upstream[0].sha == old[0]
 
 
 def test_a_resolution_that_changes_a_patch_is_listed_old_and_new(in_repo: Repo, tmp_path: Path) -> None:
@@ -142,13 +123,13 @@ def test_a_resolution_that_changes_a_patch_is_listed_old_and_new(in_repo: Repo, 
 
     journal = last_run(in_repo)
     new = in_repo.git("rev-list", "--reverse", f"origin/main..{REF}").splitlines()
-    assert journal.found.patches["changed"] == [
-        {
-            "old": old[1],
-            "new": new[1],
-            "subject": "feature: reword the readme",
-            "reason": "changed by conflict resolution",
-        }
+    assert accounting(journal).changed == [
+        Placed(
+            sha=old[1],
+            new=new[1],
+            subject="feature: reword the readme",
+            reason="changed by conflict resolution",
+        )
     ]
     found = checks(journal)
     assert found["patches_preserved"].detail == "2 preserved, 1 changed"
@@ -165,7 +146,7 @@ def test_a_resolution_that_empties_a_commit_drops_it_with_that_reason(in_repo: R
 
     assert subjects(in_repo, f"origin/main..{REF}") == ["feature: add a", "feature: add c"]
     journal = last_run(in_repo)
-    assert [(item["sha"], item["reason"]) for item in journal.found.patches["dropped"]] == [
+    assert [(item.sha, item.reason) for item in accounting(journal).dropped] == [
         (old[1], "emptied by the conflict resolution")
     ]
     assert checks(journal)["patches_preserved"].ok is True
@@ -181,9 +162,9 @@ def test_commits_already_upstream_are_named_with_the_upstream_commit(in_repo: Re
 
     journal = last_run(in_repo)
     assert rev(in_repo, REF) == rev(in_repo, "origin/main")
-    assert journal.found.patches["upstream"] == [
-        {"sha": old[0], "subject": "feature: add a", "upstream": twin_a},
-        {"sha": old[1], "subject": "feature: add b", "upstream": twin_b},
+    assert accounting(journal).upstream == [
+        Placed(sha=old[0], subject="feature: add a", upstream=twin_a),
+        Placed(sha=old[1], subject="feature: add b", upstream=twin_b),
     ]
     assert checks(journal)["patches_preserved"].detail == "0 preserved, 2 already upstream"
 
@@ -201,8 +182,8 @@ def test_a_commit_that_becomes_empty_is_dropped_with_gits_reason(in_repo: Repo, 
 
     assert subjects(in_repo, f"origin/main..{REF}") == ["feature: h"]
     journal = last_run(in_repo)
-    assert journal.found.patches["dropped"] == [
-        {"sha": old[0], "subject": "feature: B and F", "reason": "became empty (already upstream)"}
+    assert accounting(journal).dropped == [
+        Placed(sha=old[0], subject="feature: B and F", reason="became empty (already upstream)")
     ]
     assert checks(journal)["tree_matches_merge"].status == "passed"
 
@@ -221,8 +202,8 @@ def test_a_reworded_commit_fails_metadata_preserved(in_repo: Repo, tmp_path: Pat
     assert ": message changed" in text
     assert rev(in_repo, REF) == old[-1]
     journal = last_run(in_repo)
-    assert [item["old"] for item in journal.found.patches["changed"]] == [old[1]]
-    assert journal.found.patches["dropped"] == []  # committed by hand, not emptied: changed, and not listed as dropped
+    assert [item.sha for item in accounting(journal).changed] == [old[1]]
+    assert accounting(journal).dropped == []  # committed by hand, not emptied: changed, and not listed as dropped
 
 
 def test_strict_makes_a_tree_difference_a_failure(in_repo: Repo, tmp_path: Path, capsys: Capture) -> None:
@@ -245,7 +226,7 @@ def test_the_merge_strategy_keeps_every_commit_as_it_was(in_repo: Repo, tmp_path
 
     journal = last_run(in_repo)
     assert checks(journal)["patches_preserved"].detail == "3 preserved"
-    assert journal.found.patches["unchanged"] == 3
+    assert accounting(journal).unchanged == 3
     assert all(item.status == "passed" for item in journal.found.checks)
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
+from align.journal import Placed
 from tests.builders import ALIGN_STEPS, REPORT, RESOLVED, feature, steps_recipe, upstream
 from tests.helpers import BRANCH, REF, Repo, write
+from tests.journals import accounting, checks, history_recipe, last_run
 from tests.snapshots import out, rev
-from tests.test_verify import checks, history_recipe, last_run
 
 Capture = pytest.CaptureFixture[str]
 
@@ -56,9 +57,7 @@ def test_an_upstream_commit_on_a_name_with_a_space_is_found(in_repo: Repo, tmp_p
 
     assert main([BRANCH, "--recipe", history_recipe(tmp_path)]) == 0
 
-    assert last_run(in_repo).found.patches["upstream"] == [
-        {"sha": old[0], "subject": "feature: notes", "upstream": twin}
-    ]
+    assert accounting(last_run(in_repo)).upstream == [Placed(sha=old[0], subject="feature: notes", upstream=twin)]
 
 
 def test_a_message_with_hash_lines_survives_a_conflict(in_repo: Repo, tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             files = ", ".join(f"{path} ({kind})" for path, kind in conflict.files)
             print(f"  conflict {conflict.commit} {conflict.subject}: {files} [{conflict.resolution}]")
         for item in journal.found.dropped:
-            print(f"  dropped {item.get('short', '')} {item.get('subject', '')} ({item.get('reason', '')})")
+            print(f"  dropped {item.short} {item.subject} ({item.reason})")
         if ended:
             print(f"  {ended}: `{say('abort')}` puts the rest back")
         elif finished:

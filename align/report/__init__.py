@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from align import __version__
-from align.journal import CheckRecord, Journal, SessionRecord
+from align.journal import Accounting, CheckRecord, Journal, SessionRecord
 from align.report import console, junit, markdown
 
 SCHEMA_VERSION = 1
@@ -136,15 +136,14 @@ def _duration(journal: Journal) -> float:
 
 
 def _commits(journal: Journal, *, moved: bool) -> dict[str, Any]:
-    patches = journal.found.patches
-    if patches:  # the patch check placed every commit: its list is the truth
-        dropped = [_entry(item, "sha", "subject", "reason") for item in patches.get("dropped", [])]
+    patches = journal.found.patches or Accounting()
+    if journal.found.patches:  # the patch check placed every commit: its list is the truth
+        dropped = [{"sha": item.sha, "subject": item.subject, "reason": item.reason} for item in patches.dropped]
     else:  # what the run recorded (`align skip`, commits git dropped as empty)
         dropped = [
-            {"sha": item.get("commit") or item.get("short", ""), "subject": item.get("subject", ""),
-             "reason": item.get("reason", "")}
+            {"sha": item.commit or item.short, "subject": item.subject, "reason": item.reason}
             for item in journal.found.dropped
-        ]  # fmt: skip
+        ]
     return {
         "before": journal.run.original_tip,
         "after": journal.new_tip if moved else journal.run.original_tip,
@@ -152,18 +151,20 @@ def _commits(journal: Journal, *, moved: bool) -> dict[str, Any]:
         "base": journal.base,
         "count_before": journal.commits_before,
         "count_after": journal.commits_after if moved else journal.commits_before,
-        "patches_checked": bool(patches) and any(item.check == "patches_preserved" for item in journal.found.checks),
-        "preserved": len(patches.get("preserved", [])) + int(patches.get("unchanged", 0)),
-        "dropped_upstream": [_entry(item, "sha", "subject", "upstream") for item in patches.get("upstream", [])],
+        "patches_checked": bool(journal.found.patches)
+        and any(item.check == "patches_preserved" for item in journal.found.checks),
+        "preserved": len(patches.preserved) + patches.unchanged,
+        "dropped_upstream": [
+            {"sha": item.sha, "subject": item.subject, "upstream": item.upstream} for item in patches.upstream
+        ],
         "dropped": dropped,
-        "changed": [_entry(item, "old", "new", "subject", "reason") for item in patches.get("changed", [])],
-        "lost": [_entry(item, "sha", "subject") for item in patches.get("lost", [])],
-        "added": [_entry(item, "sha", "subject") for item in patches.get("added", [])],
+        "changed": [
+            {"old": item.sha, "new": item.new, "subject": item.subject, "reason": item.reason}
+            for item in patches.changed
+        ],
+        "lost": [{"sha": item.sha, "subject": item.subject} for item in patches.lost],
+        "added": [{"sha": item.sha, "subject": item.subject} for item in patches.added],
     }
-
-
-def _entry(item: dict[str, Any], *keys: str) -> dict[str, str]:
-    return {key: str(item.get(key) or "") for key in keys}
 
 
 def _check(item: CheckRecord) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from align.context import Context
 from align.errors import Refusal
 from align.git import Git
 from align.invocation import command
-from align.journal import Conflict, Journal
+from align.journal import Conflict, Dropped, Journal
 from align.steps import guidance as guide
 
 KINDS = {
@@ -40,6 +40,11 @@ def commit_at(git: Git) -> dict[str, str]:
         return {"commit": "", "short": "?", "subject": "?"}
     full, short, subject = result.stdout.rstrip("\n").split("\0", 2)
     return {"commit": full, "short": short, "subject": subject}
+
+
+def dropped(commit: dict[str, str], reason: str) -> Dropped:
+    """Return the commit ``commit_at`` found as dropped from the run, for ``reason``."""
+    return Dropped(commit=commit["commit"], short=commit["short"], subject=commit["subject"], reason=reason)
 
 
 def heard(context: Context, said: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from align.context import Context
 from align.git import Git
-from align.journal import Conflict, Journal
+from align.journal import Conflict, Dropped, Journal
 from align.recipe.model import Rebase
 from align.steps import conflict
 
@@ -66,7 +66,7 @@ def settle(git: Git, journal: Journal, *, merging: bool) -> bool:
     new = _identities(git, journal.onto_sha, "HEAD" if rebasing else journal.run.ref)
     continued = _continued(git, journal.run.run_id)
     upstream = _upstream_equivalent(git, journal)
-    known = {item.get("commit") for item in journal.found.dropped}
+    known = {item.commit for item in journal.found.dropped}
     seen: list[tuple[Conflict, str]] = []
     for item in passed:
         sha, subject, mine = item[0], item[4], item[0] == originals[first][0]
@@ -76,7 +76,7 @@ def settle(git: Git, journal: Journal, *, merging: bool) -> bool:
             resolution = ""  # git dropped it (already upstream), or align knows it already
         else:
             resolution = SKIPPED
-            journal.found.dropped.append({"commit": sha, "short": sha[:12], "subject": subject, "reason": SKIPPED})
+            journal.found.dropped.append(Dropped(commit=sha, short=sha[:12], subject=subject, reason=SKIPPED))
         if mine:
             pending.resolution = resolution or RESOLVED
         elif resolution:

@@ -25,11 +25,10 @@ import dataclasses
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from align.git import Git
-from align.journal import Journal
+from align.journal import Accounting, Journal, Placed
 
 # NUL NUL starts a record; the fields are NUL-separated (no commit field or text diff holds a NUL).
 _FORMAT = "%x00%x00%m%H%x00%an <%ae>%x00%ad%x00%B%x00"
@@ -68,33 +67,6 @@ class Commit:
         return (self.author, self.date, self.message)
 
 
-@dataclass(kw_only=True)
-class Accounting:
-    """Where each commit of the old branch went."""
-
-    preserved: list[dict[str, str]] = field(default_factory=list)
-    changed: list[dict[str, str]] = field(default_factory=list)
-    upstream: list[dict[str, str]] = field(default_factory=list)
-    dropped: list[dict[str, str]] = field(default_factory=list)
-    lost: list[dict[str, str]] = field(default_factory=list)
-    added: list[dict[str, str]] = field(default_factory=list)
-    unchanged: int = 0  # old commits that are in the new branch as they were (not rewritten)
-    metadata: list[str] = field(default_factory=list)  # differences in author, date or message
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the accounting as the journal keeps it."""
-        return {
-            "preserved": self.preserved,
-            "changed": self.changed,
-            "upstream": self.upstream,
-            "dropped": self.dropped,
-            "lost": self.lost,
-            "added": self.added,
-            "unchanged": self.unchanged,
-            "metadata": self.metadata,
-        }
-
-
 def account(git: Git, journal: Journal) -> Accounting:
     """Return where every commit of the old branch (``base..original_tip``) went in the new branch."""
     commits = _log(git, f"{journal.run.original_tip}...{journal.new_tip}", f"^{journal.onto_sha}")
@@ -122,8 +94,8 @@ def account(git: Git, journal: Journal) -> Accounting:
     rest = _by_identity(journal, result, rest, unpaired, paired, key=lambda commit: commit.identity[:2])
     rest = _dropped(journal, result, rest)
     rest = _upstream(git, journal, result, rest)
-    result.lost = [{"sha": commit.sha, "subject": commit.subject} for commit in rest]
-    result.added = [{"sha": commit.sha, "subject": commit.subject} for commit in new if commit.sha not in paired]
+    result.lost = [Placed(sha=commit.sha, subject=commit.subject) for commit in rest]
+    result.added = [Placed(sha=commit.sha, subject=commit.subject) for commit in new if commit.sha not in paired]
     return result
 
 
@@ -151,20 +123,18 @@ def _by_identity(
         paired.add(twin.sha)
         conflicted = any(commit.sha.startswith(short) for short in resolved if short)
         reason = "changed by conflict resolution" if conflicted else "changed by the merge with the target"
-        result.changed.append({**_pair(commit, twin), "reason": reason})
+        result.changed.append(_pair(commit, twin, reason=reason))
         _compare(result, commit, twin)
     return rest
 
 
 def _dropped(journal: Journal, result: Accounting, old: list[Commit]) -> list[Commit]:
     """Take out the commits the run dropped on purpose (``align skip``, git dropping an emptied commit)."""
-    reasons = {
-        item.get("commit", ""): item.get("reason", "dropped") for item in journal.found.dropped if item.get("commit")
-    }
+    reasons = {item.commit: item.reason or "dropped" for item in journal.found.dropped if item.commit}
     rest = []
     for commit in old:
         if commit.sha in reasons:
-            result.dropped.append({"sha": commit.sha, "subject": commit.subject, "reason": reasons[commit.sha]})
+            result.dropped.append(Placed(sha=commit.sha, subject=commit.subject, reason=reasons[commit.sha]))
         else:
             rest.append(commit)
     return rest
@@ -188,7 +158,7 @@ def _upstream(git: Git, journal: Journal, result: Accounting, old: list[Commit])
         # upstream "add X" leaves one add unaccounted for (git dropped both; X is gone).
         twins = by_patch.get(commit.patch_id) if commit.patch_id else None
         if twins:
-            result.upstream.append({"sha": commit.sha, "subject": commit.subject, "upstream": twins.pop(0).sha})
+            result.upstream.append(Placed(sha=commit.sha, subject=commit.subject, upstream=twins.pop(0).sha))
         else:
             rest.append(commit)
     return rest
@@ -249,8 +219,8 @@ def _paths(diff: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(paths))
 
 
-def _pair(old: Commit, new: Commit) -> dict[str, str]:
-    return {"old": old.sha, "new": new.sha, "subject": old.subject}
+def _pair(old: Commit, new: Commit, *, reason: str = "") -> Placed:
+    return Placed(sha=old.sha, subject=old.subject, new=new.sha, reason=reason)
 
 
 def _compare(result: Accounting, old: Commit, new: Commit) -> None:

@@ -11,6 +11,7 @@ from align.context import Context, StepResult, StepStatus
 from align.errors import Refusal
 from align.git import Git
 from align.invocation import command
+from align.journal import Dropped
 from align.plan import NO_SUBMODULES, onto_commit
 from align.recipe.model import Backup, Rebase, Verify
 from align.refs import save_backup
@@ -86,7 +87,7 @@ def resume(context: Context, step: Rebase, action: str) -> StepResult:
         current = conflict.current_commit(context)
         result = git.run(*NO_SUBMODULES, "rebase", "--skip", ok=(0, 1, 128), on_stderr=progress.callback(context, step))
         conflict.heard(context, result.stdout)
-        journal.found.dropped.append({**current, "reason": "skipped by the user"})
+        journal.found.dropped.append(conflict.dropped(current, "skipped by the user"))
         _record_emptied(context, result.stderr)
         if journal.found.conflicts and journal.found.conflicts[-1].resolution == "pending":
             journal.found.conflicts[-1].resolution = "skipped"
@@ -266,7 +267,7 @@ def _commit_resolution(context: Context, git: Git) -> str | None:
         return None
     if git.run("diff", "--cached", "--quiet", "HEAD", "--", ok=(0, 1)).code == 0:
         # (or the user committed it by hand: then verify finds the commit, and this reason is not used)
-        emptied = {**conflict.current_commit(context), "reason": "emptied by the conflict resolution"}
+        emptied = conflict.dropped(conflict.current_commit(context), "emptied by the conflict resolution")
         context.journal.found.dropped.append(emptied)
         return None
     committed = git.run(
@@ -278,10 +279,10 @@ def _commit_resolution(context: Context, git: Git) -> str | None:
 
 def _record_emptied(context: Context, stderr: str) -> None:
     """Note each commit git dropped because it had nothing left to apply (its changes are upstream)."""
-    known = {item.get("commit") for item in context.journal.found.dropped}
+    known = {item.commit for item in context.journal.found.dropped}
     for sha, subject in _EMPTIED.findall(stderr):
         if sha not in known:
-            item = {"commit": sha, "short": sha[:12], "subject": subject, "reason": "became empty (already upstream)"}
+            item = Dropped(commit=sha, short=sha[:12], subject=subject, reason="became empty (already upstream)")
             context.journal.found.dropped.append(item)
 
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 
 from align.context import Context, StepResult, StepStatus
-from align.journal import CheckRecord
+from align.journal import Accounting, CheckRecord
 from align.recipe.model import Rebase, Verify
 from align.steps import patches
 
@@ -119,7 +119,7 @@ def _patches_preserved(context: Context, step: Verify) -> Verdict:
         if items:
             parts.append(f"{len(items)} {name}")
     if found.lost:
-        lost = ", ".join(f"{item['sha'][:12]} {item['subject']}" for item in found.lost[:SHOWN])
+        lost = ", ".join(f"{item.sha[:12]} {item.subject}" for item in found.lost[:SHOWN])
         more = f" and {len(found.lost) - SHOWN} more" if len(found.lost) > SHOWN else ""
         return "failed", f"{len(found.lost)} commit(s) lost: {lost}{more} ({', '.join(parts)})"
     return "passed", ", ".join(parts)
@@ -153,13 +153,13 @@ def _tree_matches_merge(context: Context, step: Verify) -> Verdict:
     return ("failed" if step.strict else "warning"), detail
 
 
-def _accounting(context: Context) -> patches.Accounting:
+def _accounting(context: Context) -> Accounting:
     """Return where each old commit went, computed once per verify step and kept in the journal."""
     found = context.accounting
     if found is None:
         found = patches.account(context.git, context.journal)
         context.accounting = found
-        context.journal.found.patches = found.as_dict()
+        context.journal.found.patches = found
     return found
 
 
