@@ -152,6 +152,10 @@ class Git:
             raise GitError(args, result.code, result.stderr)
         return result
 
+    def command(self, *args: str, **options: Any) -> Any:
+        """Start ``git ARGS`` through sh with this directory and environment (``align.gitstream`` only)."""
+        return self._command(*args, **options)
+
     def toplevel(self) -> Path | None:
         """Return the root of the working tree around ``cwd``, or None outside a repository."""
         result = self.run("rev-parse", "--show-toplevel", ok=(0, 128))

@@ -35,12 +35,15 @@ PASSED_PREFIXES = ("XDG_", "GIT_TRACE")  # XDG_CONFIG_HOME (git's config), XDG_R
 
 def environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Return a hardened environment for git: only what git and its helpers need (``PASSED``), no
-    prompts, C locale, then ``extra``."""
+    prompts, C locale, no optional locks, then ``extra``."""
     env = {key: value for key, value in os.environ.items() if key in PASSED or key.startswith(PASSED_PREFIXES)}
     env.update(
         GIT_EDITOR="true",
         GIT_TERMINAL_PROMPT="0",
         LC_ALL="C",
+        # `git status` and friends must not rewrite the index to refresh its stat data: a run that does
+        # not touch the working tree does not touch the index file either (not even its mtime).
+        GIT_OPTIONAL_LOCKS="0",
     )
     env.update(extra or {})
     return env

@@ -21,7 +21,7 @@ OPERATIONS = {
 }
 # The files of the git dir align reads, asked of git in one call (``rev-parse --git-path``, right in a
 # linked worktree, where some are in the worktree's git dir and others in the common one).
-GIT_PATHS = (*OPERATIONS, "REBASE_HEAD", "info/attributes")
+GIT_PATHS = (*OPERATIONS, "REBASE_HEAD", "info/attributes", "hooks", "rr-cache")
 
 Where = Callable[[str], Path]  # the path of a file of the git dir (``Git.git_path``)
 

@@ -169,6 +169,8 @@ class Journal:
     stash: str = ""  # object id of align's own stash commit
     stash_ref: str = ""
     started_rebase: bool = False  # align started a rebase or merge that may be in progress
+    engine: str = ""  # the rebase step's engine: "" (not yet chosen) | memory (tree untouched) | disk
+    engine_reason: str = ""  # why disk was chosen (or why memory ended without moving anything)
     new_tip: str = ""
     step: str = ""
     done: list[str] = field(default_factory=list)

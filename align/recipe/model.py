@@ -61,6 +61,7 @@ class Rebase:
     rerere: bool
     update_refs: bool
     rebase_merges: bool
+    engine: Literal["auto", "memory", "disk"] = "auto"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,6 +31,11 @@ def render(report: dict[str, Any]) -> str:
     for item in moved(report):
         name = item["ref"].removeprefix("refs/heads/")
         lines.append(f"  moved:   {name} {item['before'][:12]} -> {item['after'][:12]} (update_refs)")
+    engine = report.get("engine") or {}  # a report of an older align has none
+    if engine.get("name") == "memory":
+        lines.append("  engine:  memory (the working tree, index and HEAD were not touched)")
+    elif engine.get("name") == "disk":
+        lines.append(f"  engine:  disk ({engine['reason']})")
     if report["message"] and report["status"] not in QUIET:
         lines.append(f"  why:     {_why(report)}")
     for conflict in report["conflicts"]:

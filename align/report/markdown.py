@@ -108,6 +108,9 @@ def _summary(report: dict[str, Any]) -> str:
         rows.append(("onto", f"{code(report['onto'])} at {code(commits['onto'][:12])}"))
     if report["backup_ref"]:
         rows.append(("backup", code(report["backup_ref"])))
+    engine = report.get("engine") or {}  # a report of an older align has none
+    if engine.get("name"):
+        rows.append(("engine", engine["name"] + (f" ({text(engine['reason'])})" if engine["reason"] else "")))
     for item in moved(report):
         rows.append(("stacked", f"{code(item['ref'])} {code(item['before'][:12])} → {code(item['after'][:12])}"))
     recipe = report["recipe"]

@@ -15,7 +15,7 @@ from align.journal import Dropped
 from align.plan import NO_SUBMODULES, onto_commit
 from align.recipe.model import Backup, Rebase, Verify
 from align.refs import save_backup
-from align.steps import backup, conflict, handled, local_files, progress, rollback, stale, stash
+from align.steps import backup, conflict, handled, local_files, memory, progress, rollback, stale, stash
 
 UPDATE_REFS_VERSION = (2, 38)
 MAX_AUTO_CONTINUE = 1000  # rerere resolutions continued in one go, at most
@@ -42,6 +42,20 @@ def run(context: Context, step: Rebase) -> StepResult:
         refuse_flattening(journal.run.branch, merges, journal.run.onto)
     if step.update_refs and git.version()[:2] < UPDATE_REFS_VERSION:
         raise Refusal("`update_refs: true` needs git 2.38 or newer", hint="upgrade git or set `update_refs: false`")
+    reason = memory.why_disk(context, step, merges=merges)
+    if reason is None:
+        done = memory.run(context, step)
+        if done is None:
+            return _finish(context)
+        if isinstance(done, StepResult):
+            return done
+        reason = done.reason
+    if step.engine == "memory":
+        raise Refusal(
+            f"engine: memory cannot align {journal.run.branch}: {reason}",
+            hint="set `engine: auto` in the rebase step to let the working tree take over in such cases",
+        )
+    journal.engine, journal.engine_reason = "disk", reason
     head = (
         journal.run.original_tip
         if journal.run.original_head == journal.run.ref

@@ -72,7 +72,7 @@ def tidy(context: Context) -> None:
 def _put_back_leftovers(context: Context) -> None:
     """Check out again, or remove, the changed files whose bytes are (the start of) the run's own."""
     git, journal = context.git, context.journal
-    if not (journal.stash or journal.started_rebase or "rebase" in journal.done):
+    if journal.engine == "memory" or not (journal.stash or journal.started_rebase or "rebase" in journal.done):
         return  # the user's work is still in the tree (or the run made no checkout): nothing is a leftover
     modified, deleted, untracked = _changes(context)
     if not (modified or deleted or untracked):

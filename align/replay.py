@@ -1,0 +1,294 @@
+"""The in-memory engine: replay a branch's commits onto a new base inside the object database.
+
+Commits in, new commits (or the first conflict) out. It knows nothing of recipes, journals or working
+trees: it never touches the index, the working tree, HEAD or a ref; it only adds objects. The caller
+moves the refs (``align/steps/memory.py``, in one transaction).
+
+It does what ``git rebase --merge --no-fork-point ONTO`` does (git 2.39's sequencer), with git's own
+merge machinery:
+
+- The commits to pick are ``git rev-list --cherry-mark --right-only --no-merges --topo-order --reverse
+  ONTO...TIP``; a commit marked ``=`` (its patch id is already in ONTO) is skipped, as git skips it,
+  unless it is empty.
+- Each pick of C (parent P) onto the new head N is ``git merge-tree --write-tree X C``, X being a
+  throw-away commit with N's tree and parent P: their only merge base is P, so the merge is the
+  three-way merge of P, N and C that a cherry-pick is (ort, with the repository's merge config).
+- A pick whose result has N's tree "became empty" and is dropped (git's ``--empty=drop``); a commit
+  that was empty to begin with is kept (git's default since 2.26). A pick whose parent is N already is
+  kept as it is (git fast-forwards it).
+- The new commit keeps the author line and the message byte for byte; the committer is the current
+  identity (``git var GIT_COMMITTER_IDENT``). A message in another encoding (an ``encoding`` header) is
+  re-encoded to UTF-8 and the header dropped, as git's sequencer does (``logmsg_reencode``); other
+  headers (a ``gpgsig``) are not carried over, as git does not carry them.
+
+Objects are read with one ``git cat-file --batch`` and written through one long-running
+``git hash-object -w --stdin-paths``; the only git process per commit is its ``merge-tree``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from align.git import Git
+from align.gitstream import Stream, stream
+
+MEMORY_VERSION = (2, 38)  # git merge-tree --write-tree
+_UTF8 = {"utf-8", "utf8"}
+
+
+class Unsupported(Exception):
+    """The memory engine cannot give git's result for this history; the reason says why (disk can)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Original:
+    """A commit of the branch as the object database holds it."""
+
+    sha: str
+    parents: tuple[str, ...]
+    tree: str
+    author: bytes  # the author line's value (name, email, date, zone), re-encoded like the message
+    message: bytes
+    mark: str = "+"  # rev-list --cherry-mark: "+" to pick, "=" already upstream
+
+    @property
+    def subject(self) -> str:
+        """Return the first line of the message."""
+        return self.message.split(b"\n", 1)[0].decode("utf-8", "replace")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Left:
+    """A commit of the branch the replay left out, and why (git's words)."""
+
+    sha: str
+    subject: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Replayed:
+    """The branch replayed: its new tip, each old commit's rewrite, what was left out."""
+
+    tip: str
+    tree: str
+    rewritten: tuple[tuple[str, str], ...] = ()  # (old, new), in order
+    left: tuple[Left, ...] = ()  # already upstream, or became empty
+    picks: int = 0  # commits picked (one merge-tree each)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Conflicted:
+    """The first commit whose pick conflicts, its conflicted files, and what was replayed before it."""
+
+    commit: str
+    subject: str
+    files: tuple[tuple[str, str], ...]  # (path, git status's two letters: UU, AA, DU, UD, AU, UA, DD)
+    messages: tuple[str, ...]  # git's CONFLICT lines
+    before: Replayed
+
+
+@dataclass(kw_only=True)
+class _Head:
+    sha: str
+    tree: str
+    rewritten: list[tuple[str, str]] = field(default_factory=list)
+    left: list[Left] = field(default_factory=list)
+    picks: int = 0
+
+    def result(self) -> Replayed:
+        return Replayed(
+            tip=self.sha, tree=self.tree, rewritten=tuple(self.rewritten), left=tuple(self.left), picks=self.picks
+        )
+
+
+def commits(git: Git, onto: str, tip: str, base: str) -> tuple[list[Original], dict[str, str]]:
+    """Return the branch's commits as git's rebase lists them (oldest first), and the trees of ``onto``
+    and ``base`` by sha: two git processes."""
+    listed = git.run("rev-list", "--cherry-mark", "--right-only", "--no-merges", "--topo-order", "--reverse",
+                     f"{onto}...{tip}", "--").stdout.split()  # fmt: skip
+    marks = {line[1:]: line[0] for line in listed}
+    raw = read_objects(git, [onto, base, *marks])
+    trees = {sha: _header(body, b"tree") for sha, body in raw.items()}
+    found = [_original(sha, raw[sha], marks[sha]) for sha in marks]
+    return found, {sha: tree.decode() for sha, tree in trees.items() if tree is not None}
+
+
+def read_objects(git: Git, shas: Sequence[str]) -> dict[str, bytes]:
+    """Return the raw bodies of commit objects ``shas``, in one ``git cat-file --batch``."""
+    unique = list(dict.fromkeys(shas))
+    data = git.run("cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in unique)).stdout
+    blob = data.encode("utf-8", "surrogateescape")
+    found: dict[str, bytes] = {}
+    position = 0
+    for sha in unique:
+        end = blob.index(b"\n", position)
+        header = blob[position:end].split()
+        if len(header) != 3 or header[1] != b"commit":
+            raise Unsupported(f"{sha} is not a commit the object database can read ({blob[position:end]!r})")
+        size = int(header[2])
+        found[sha] = blob[end + 1 : end + 1 + size]
+        position = end + 1 + size + 1
+    return found
+
+
+def replay(
+    git: Git, onto: str, originals: Sequence[Original], trees: dict[str, str], *, committer: bytes
+) -> Replayed | Conflicted:
+    """Pick ``originals`` onto ``onto`` (whose tree ``trees`` knows, as each parent's): the new commits
+    are written, no ref moves."""
+    known_trees = dict(trees)
+    for item in originals:
+        known_trees[item.sha] = item.tree
+    head = _Head(sha=onto, tree=trees[onto])
+    with (
+        tempfile.TemporaryDirectory(prefix="align-replay-") as folder,
+        stream(git, "hash-object", "-w", "-t", "commit", "--stdin-paths", "--no-filters") as writer,
+    ):
+        objects = _Writer(writer, Path(folder))
+        for item in originals:
+            if item.mark == "=" and item.tree != known_trees.get(item.parents[0]):
+                head.left.append(Left(sha=item.sha, subject=item.subject, reason="already upstream"))
+                continue
+            stopped = _pick(git, objects, head, item, known_trees, committer=committer)
+            if stopped is not None:
+                return stopped
+    return head.result()
+
+
+def _pick(
+    git: Git, objects: _Writer, head: _Head, item: Original, trees: dict[str, str], *, committer: bytes
+) -> Conflicted | None:
+    parent = item.parents[0]
+    if parent == head.sha:  # git fast-forwards a pick whose parent is the head already
+        head.sha, head.tree = item.sha, item.tree
+        head.rewritten.append((item.sha, item.sha))
+        return None
+    if parent not in trees:
+        raise Unsupported(f"the parent of {item.sha[:12]} is outside the branch")
+    if item.tree == trees[parent]:  # empty to begin with: kept, as git keeps it
+        tree = head.tree
+    else:
+        throwaway = objects.write(_commit(head.tree, [parent], committer, committer, b"align replay\n"))
+        merged = git.run("merge-tree", "--write-tree", "-z", throwaway, item.sha, ok=(0, 1))
+        head.picks += 1
+        if merged.code == 1:
+            files, messages = conflicts(merged.stdout)
+            return Conflicted(
+                commit=item.sha, subject=item.subject, files=files, messages=messages, before=head.result()
+            )
+        tree = merged.stdout.split("\0", 1)[0].strip()
+        if tree == head.tree:  # became empty: git drops it (--empty=drop)
+            reason = "became empty (already upstream)"
+            head.left.append(Left(sha=item.sha, subject=item.subject, reason=reason))
+            return None
+    new = objects.write(_commit(tree, [head.sha], item.author, committer, item.message))
+    head.sha, head.tree = new, tree
+    head.rewritten.append((item.sha, new))
+    return None
+
+
+def conflicts(output: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """Return the conflicted files (path, status letters) and git's messages from ``merge-tree -z``'s output."""
+    _, _, rest = output.partition("\0")
+    entries, _, informational = rest.partition("\0\0")
+    stages: dict[str, set[str]] = {}
+    for entry in entries.split("\0"):
+        if "\t" in entry:
+            info, path = entry.split("\t", 1)
+            stages.setdefault(path, set()).add(info.split()[-1])
+    letters = {
+        frozenset("123"): "UU", frozenset("23"): "AA", frozenset("12"): "UD", frozenset("13"): "DU",
+        frozenset("2"): "AU", frozenset("3"): "UA", frozenset("1"): "DD",
+    }  # fmt: skip
+    files = tuple((path, letters.get(frozenset(found), "UU")) for path, found in stages.items())
+    return files, _messages(informational)
+
+
+def _messages(informational: str) -> tuple[str, ...]:
+    """Return the CONFLICT lines of merge-tree's ``-z`` messages: ``N\\0path...\\0type\\0message\\n\\0``."""
+    fields = informational.split("\0")
+    found, index = [], 0
+    while index < len(fields) and fields[index].isdigit():
+        count = int(fields[index])
+        message_at = index + count + 2
+        if message_at >= len(fields):
+            break
+        message = fields[message_at].rstrip("\n")
+        if message.startswith("CONFLICT"):
+            found.append(message)
+        index = message_at + 1
+    return tuple(found)
+
+
+class _Writer:
+    """Writes commit objects through one ``hash-object --stdin-paths`` (each body through a file)."""
+
+    def __init__(self, stream_: Stream, folder: Path) -> None:
+        self._stream = stream_
+        self._folder = folder
+        self._count = 0
+
+    def write(self, body: bytes) -> str:
+        self._count += 1
+        path = self._folder / str(self._count)
+        path.write_bytes(body)
+        sha = self._stream.ask(str(path))
+        path.unlink()
+        return sha
+
+
+def _commit(tree: str, parents: Sequence[str], author: bytes, committer: bytes, message: bytes) -> bytes:
+    lines = [b"tree " + tree.encode()]
+    lines += [b"parent " + parent.encode() for parent in parents]
+    lines += [b"author " + author, b"committer " + committer]
+    return b"\n".join(lines) + b"\n\n" + message
+
+
+def _header(body: bytes, name: bytes) -> bytes | None:
+    for line in body.split(b"\n\n", 1)[0].split(b"\n"):
+        if line.startswith(name + b" "):
+            return line[len(name) + 1 :]
+    return None
+
+
+def _original(sha: str, body: bytes, mark: str) -> Original:
+    headers, _, message = body.partition(b"\n\n")
+    encoding = _header(body, b"encoding")
+    if encoding is not None and encoding.decode("ascii", "replace").lower() not in _UTF8:
+        headers, message = _utf8(sha, encoding.decode("ascii", "replace"), headers, message)
+    found: dict[bytes, list[bytes]] = {}
+    for line in headers.split(b"\n"):
+        if line[:1] != b" ":  # continuation lines (a signature) belong to the header before
+            name, _, value = line.partition(b" ")
+            found.setdefault(name, []).append(value)
+    return Original(
+        sha=sha,
+        parents=tuple(parent.decode() for parent in found.get(b"parent", [])),
+        tree=found[b"tree"][0].decode(),
+        author=found[b"author"][0],
+        message=message,
+        mark=mark,
+    )
+
+
+def _utf8(sha: str, encoding: str, headers: bytes, message: bytes) -> tuple[bytes, bytes]:
+    """Re-encode a commit's headers and message to UTF-8, as git's sequencer does; refuse what iconv
+    and Python might see differently (an unknown encoding, bytes that are not in it)."""
+    try:
+        codecs.lookup(encoding)
+        return (
+            headers.decode(encoding).encode("utf-8"),
+            message.decode(encoding).encode("utf-8"),
+        )
+    except (LookupError, UnicodeError):
+        raise Unsupported(f"commit {sha[:12]} has a message in encoding {encoding!r} align cannot re-encode") from None
+
+
+def committer_ident(git: Git) -> bytes:
+    """Return who git says commits now: ``Name <email> seconds zone``."""
+    return git.run("var", "GIT_COMMITTER_IDENT").stdout.rstrip("\n").encode("utf-8", "surrogateescape")

@@ -1,0 +1,167 @@
+"""``rebase`` with the in-memory engine: choose it, run it, move the refs in one transaction.
+
+``why_disk`` names the first reason the memory engine could give another result than ``git rebase``
+(or could not run at all); ``auto`` then uses the disk path, ``memory`` refuses. ``run`` replays the
+branch with ``align.replay`` and moves it with one ``git update-ref --stdin`` (compare-and-swap). The
+working tree, the index, HEAD and the stash list are never touched: a kill at any point leaves either
+nothing moved, or the branch moved and the journal's reflog-named move for ``align abort`` to undo.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from align.context import Context, StepResult, StepStatus
+from align.errors import Refusal
+from align.git import Git
+from align.invocation import command
+from align.journal import Conflict, Dropped
+from align.recipe.model import Backup, OnConflict, Rebase, Validate
+from align.replay import MEMORY_VERSION, Conflicted, Replayed, Unsupported, commits, committer_ident, replay
+from align.steps import backup, conflict
+
+# The config that makes a rebase do what the memory engine does not: sign, re-encode, copy notes,
+# renormalise or call a merge driver, or run hooks from elsewhere.
+_CONFIG = (
+    r"^(commit\.gpgsign|i18n\.commitencoding|i18n\.logoutputencoding|notes\.rewriteref|merge\.renormalize"
+    r"|merge\..+\.driver|core\.hookspath)$"
+)
+# Hooks git's rebase runs (pre-rebase, post-rewrite) or its picks may run (prepare-commit-msg, post-commit).
+_HOOKS = ("pre-rebase", "post-rewrite", "prepare-commit-msg", "post-commit")
+_FALSE = ("false", "no", "off", "0")
+_UTF8 = ("utf-8", "utf8")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fallback:
+    """The memory engine stands aside: the disk path aligns the branch, for this reason."""
+
+    reason: str
+
+
+def why_disk(context: Context, step: Rebase, *, merges: int) -> str | None:
+    """Return why this run's rebase goes through the working tree, or None when memory gives git's result."""
+    git, journal = context.git, context.journal
+    if step.engine == "disk":
+        return "the recipe asks for it (engine: disk)"
+    if step.strategy == "merge":
+        return "strategy: merge"
+    if git.version()[:2] < MEMORY_VERSION:
+        return f"git {'.'.join(map(str, git.version()[:3]))} has no `merge-tree --write-tree` (2.38 or newer)"
+    if journal.run.original_head == journal.run.ref:
+        return f"{journal.run.branch} is checked out here"
+    if not journal.base:
+        return f"{journal.run.branch} has no common history with {journal.run.onto}"
+    if merges:
+        return f"{journal.run.branch} has merge commits (rebase_merges)"
+    if step.update_refs:
+        return "update_refs: other branches move with it"
+    if any(isinstance(item, Validate) and (item.nox or item.run) for item in context.recipe_steps):
+        return "validate runs on the aligned working tree"
+    return _config_reason(git)
+
+
+def run(context: Context, step: Rebase) -> StepResult | Fallback | None:
+    """Align the branch in memory. Returns None when the branch moved (the rebase step finishes it), a
+    ``StepResult`` for a conflict that ends the run, or a ``Fallback`` for the disk path to take over."""
+    git, journal = context.git, context.journal
+    try:
+        originals, trees = commits(git, journal.onto_sha, journal.run.original_tip, journal.base)
+        result = replay(git, journal.onto_sha, originals, trees, committer=committer_ident(git))
+    except Unsupported as error:
+        return Fallback(reason=str(error))
+    if isinstance(result, Conflicted):
+        return _conflicted(context, step, result)
+    if not journal.backup_ref:  # promise 1: a backup before any ref moves, even without a backup step
+        backup.run(context, Backup())
+    journal.engine = "memory"
+    context.save()
+    _move(context, result)
+    for item in result.left:
+        if item.reason != "already upstream":  # as the disk path: only what git says it dropped is recorded
+            journal.found.dropped.append(
+                Dropped(commit=item.sha, short=item.sha[:12], subject=item.subject, reason=item.reason)
+            )
+    context.monitor.note(
+        f"{len(result.rewritten)} commit(s) replayed in memory ({result.picks} merge(s)); "
+        "the working tree was not touched"
+    )
+    return None
+
+
+def _move(context: Context, result: Replayed) -> None:
+    """Move the branch to the new tip, only from the tip align read (one transaction)."""
+    git, journal = context.git, context.journal
+    message = f"align {journal.run.run_id} (finish): rebase onto {journal.onto_sha} in memory"
+    lines = f"update {journal.run.ref} {result.tip} {journal.run.original_tip}\n"
+    moved = git.run("update-ref", "--create-reflog", "-m", message, "--stdin", stdin=lines, ok=(0, 1, 128))
+    if moved.code != 0:
+        raise Refusal(
+            f"{journal.run.branch} moved since align read it (a commit made during the run?); align leaves it alone",
+            hint="run align again; the new commit will be aligned with the others",
+        )
+
+
+def _conflicted(context: Context, step: Rebase, found: Conflicted) -> StepResult | Fallback:
+    """A pick conflicts: end the run here when it would end anyway (``on_conflict: abort``); else let the
+    disk path stop at it in the working tree, where the user resolves it."""
+    journal = context.journal
+    where = f"{found.commit[:12]} {found.subject}"
+    aborting = context.options(OnConflict).action == "abort"
+    if aborting and not (step.rerere and _has_resolutions(context.git)):
+        journal.engine = "memory"
+        files = [(path, conflict.KINDS.get(code, code)) for path, code in found.files]
+        journal.found.conflicts.append(Conflict(commit=found.commit[:12], subject=found.subject, files=files))
+        conflict.heard(context, "\n".join(found.messages))
+        context.save()
+        names = ", ".join(path for path, _ in found.files)
+        return StepResult(status=StepStatus.CONFLICT, detail=f"conflict in {where}: {names} (found in memory)")
+    if step.engine == "memory":
+        raise Refusal(
+            f"the rebase of {journal.run.branch} conflicts at {where}; engine: memory cannot pause in the working tree",
+            hint=f"resolve it with `engine: auto` or `engine: disk`; `{command('plan')}` shows the conflict",
+        )
+    return Fallback(reason=f"a conflict at {where} is resolved in the working tree")
+
+
+def _has_resolutions(git: Git) -> bool:
+    """Tell whether rerere has recorded resolutions (the disk path might resolve the conflict with them)."""
+    folder = git.git_path("rr-cache")
+    try:
+        return any(folder.iterdir())
+    except OSError:
+        return False
+
+
+def _config_reason(git: Git) -> str | None:
+    """Return the first setting that makes git's rebase differ from the memory engine (one git process)."""
+    listed = git.run("config", "-z", "--get-regexp", _CONFIG, ok=(0, 1)).stdout
+    hooks = ""
+    for entry in listed.split("\0"):
+        key, _, value = entry.partition("\n")
+        if key == "commit.gpgsign" and value.lower() not in _FALSE:
+            return "commit.gpgsign is set (git's rebase signs the commits)"
+        if key.startswith("i18n.") and value.lower() not in _UTF8:
+            return f"{key} is {value} (git re-encodes the messages)"
+        if key == "notes.rewriteref":
+            return "notes.rewriteRef is set (git copies notes to the rewritten commits)"
+        if key == "merge.renormalize" and value.lower() not in _FALSE:
+            return "merge.renormalize is set"
+        if key.startswith("merge.") and key.endswith(".driver"):
+            return f"a merge driver is configured ({key})"
+        if key == "core.hookspath":
+            hooks = value
+    return _hook_reason(git, hooks)
+
+
+def _hook_reason(git: Git, configured: str) -> str | None:
+    folder = Path(os.path.expanduser(configured)) if configured else git.git_path("hooks")
+    if configured and not folder.is_absolute():
+        folder = git.cwd / folder
+    for name in _HOOKS:
+        hook = folder / name
+        if hook.is_file() and os.access(hook, os.X_OK):
+            return f"a {name} hook is installed"
+    return None
