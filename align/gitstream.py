@@ -27,8 +27,11 @@ _POLL = 0.05  # how often a wait for git's answer looks for a signal
 class Stream:
     """One git process: ``ask(line)`` writes a line to its input and returns the line it answers."""
 
-    def __init__(self, process: Any, lines: queue.Queue[str | None], answers: queue.Queue[str]) -> None:
+    def __init__(
+        self, process: Any, args: tuple[str, ...], lines: queue.Queue[str | None], answers: queue.Queue[str]
+    ) -> None:
         self._process = process
+        self._args = args
         self._lines = lines
         self._answers = answers
 
@@ -45,8 +48,8 @@ class Stream:
             except queue.Empty:
                 signals.check()  # a signal stops the wait (the process is stopped on the way out)
                 waited += _POLL
-                if waited > ANSWER_TIMEOUT or not self._process.is_alive()[0]:
-                    raise GitError(tuple(self._process.cmd[1:]), -1, self._error()) from None
+                if waited > ANSWER_TIMEOUT or (not self._process.is_alive() and self._answers.empty()):
+                    raise GitError(self._args, -1, self._error()) from None
 
     def _error(self) -> str:
         with contextlib.suppress(Exception):
@@ -62,10 +65,17 @@ def stream(git: Git, *args: str) -> Iterator[Stream]:
     answers: queue.Queue[str] = queue.Queue()
     started = time.perf_counter()
     process = git.command(
-        *args, _in=lines, _out=answers.put, _out_bufsize=1, _bg=True, _new_session=True, _ok_code=list(range(256))
+        *args,
+        _in=lines,
+        _out=answers.put,
+        _out_bufsize=1,
+        _bg=True,
+        _bg_exc=False,  # a git stopped by align is not an error of sh's background thread
+        _new_session=True,
+        _ok_code=list(range(-64, 256)),
     )
     try:
-        yield Stream(process, lines, answers)
+        yield Stream(process, args, lines, answers)
     except BaseException:
         with contextlib.suppress(Exception):
             process.kill_group()

@@ -170,7 +170,8 @@ class Journal:
     stash_ref: str = ""
     started_rebase: bool = False  # align started a rebase or merge that may be in progress
     engine: str = ""  # the rebase step's engine: "" (not yet chosen) | memory (tree untouched) | disk
-    engine_reason: str = ""  # why disk was chosen (or why memory ended without moving anything)
+    engine_reason: str = ""  # why disk was chosen
+    tree_moved: bool = False  # memory, branch checked out here: its working tree is being moved (or was)
     new_tip: str = ""
     step: str = ""
     done: list[str] = field(default_factory=list)

@@ -18,7 +18,7 @@ Keys, in the order a reader meets them:
   added [{sha, subject}]}
 - ``conflicts`` [{commit, subject, files [{path, kind}], resolution}]
 - ``backup_ref``, ``stacked`` [{ref, before, after}] (branches ``update_refs`` moved), ``branch_restored``
-- ``engine`` {name (memory | disk | ""), reason (why disk)}
+- ``engine`` {name (memory | disk | ""), reason (why disk), tree_moved (memory: the checked-out tree followed)}
 - ``verify`` [{check, ok, status, detail, duration_s}], ``validate`` [{session, kind, ok, status, duration_s,
   exit_code, tail, argv, reason}]
 - ``git`` {calls, seconds}, ``warnings`` [text], ``guidance`` [lines: what to do next]
@@ -88,7 +88,7 @@ def build(journal: Journal, guidance: Sequence[str] = ()) -> dict[str, Any]:
             for ref, before in sorted(journal.stacked.items())
         ],
         "branch_restored": journal.branch_restored,
-        "engine": {"name": journal.engine, "reason": journal.engine_reason},
+        "engine": {"name": journal.engine, "reason": journal.engine_reason, "tree_moved": journal.tree_moved},
         "verify": [_check(item) for item in journal.found.checks],
         "validate": [_session(item) for item in journal.found.sessions],
         "git": {"calls": journal.git_calls, "seconds": _seconds(journal.git_seconds)},

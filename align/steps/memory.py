@@ -5,6 +5,12 @@
 branch with ``align.replay`` and moves it with one ``git update-ref --stdin`` (compare-and-swap). The
 working tree, the index, HEAD and the stash list are never touched: a kill at any point leaves either
 nothing moved, or the branch moved and the journal's reflog-named move for ``align abort`` to undo.
+
+A branch checked out here is replayed the same way; then the uncommitted work goes to align's stash (as
+for the disk path), the branch moves, and ``git read-tree -m -u OLD NEW`` moves the index and the files
+in one two-way merge (what ``git checkout`` does), instead of one checkout per commit. From there the
+run is where a disk rebase would leave it (branch at the new tip, clean tree, the work in align's stash),
+so the rest — verify, validate, the stash put back, a rollback — is the same.
 """
 
 from __future__ import annotations
@@ -18,9 +24,10 @@ from align.errors import Refusal
 from align.git import Git
 from align.invocation import command
 from align.journal import Conflict, Dropped
+from align.plan import NO_SUBMODULES
 from align.recipe.model import Backup, OnConflict, Rebase, Validate
 from align.replay import MEMORY_VERSION, Conflicted, Replayed, Unsupported, commits, committer_ident, replay
-from align.steps import backup, conflict
+from align.steps import backup, conflict, local_files, stash
 
 # The config that makes a rebase do what the memory engine does not: sign, re-encode, copy notes,
 # renormalise or call a merge driver, or run hooks from elsewhere.
@@ -50,17 +57,16 @@ def why_disk(context: Context, step: Rebase, *, merges: int) -> str | None:
         return "strategy: merge"
     if git.version()[:2] < MEMORY_VERSION:
         return f"git {'.'.join(map(str, git.version()[:3]))} has no `merge-tree --write-tree` (2.38 or newer)"
-    if journal.run.original_head == journal.run.ref:
-        return f"{journal.run.branch} is checked out here"
     if not journal.base:
         return f"{journal.run.branch} has no common history with {journal.run.onto}"
     if merges:
         return f"{journal.run.branch} has merge commits (rebase_merges)"
     if step.update_refs:
         return "update_refs: other branches move with it"
-    if any(isinstance(item, Validate) and (item.nox or item.run) for item in context.recipe_steps):
+    here = journal.run.original_head == journal.run.ref
+    if not here and any(isinstance(item, Validate) and (item.nox or item.run) for item in context.recipe_steps):
         return "validate runs on the aligned working tree"
-    return _config_reason(git)
+    return _config_reason(git, checked_out=here)
 
 
 def run(context: Context, step: Rebase) -> StepResult | Fallback | None:
@@ -74,20 +80,24 @@ def run(context: Context, step: Rebase) -> StepResult | Fallback | None:
         return Fallback(reason=str(error))
     if isinstance(result, Conflicted):
         return _conflicted(context, step, result)
+    here = journal.run.original_head == journal.run.ref
+    at_risk = local_files.protect(context, journal.run.original_tip) if here else []
     if not journal.backup_ref:  # promise 1: a backup before any ref moves, even without a backup step
         backup.run(context, Backup())
-    journal.engine = "memory"
+    if here:  # the user's uncommitted work waits in align's stash, as for the disk path
+        stash.save(git, journal, journal.run.original_tip, at_risk, record=context.save)
+    journal.engine, journal.tree_moved, journal.new_tip = "memory", here, result.tip
     context.save()
     _move(context, result)
+    if here:  # the working tree and index follow the branch (a two-way merge, as `git checkout` moves them)
+        git.run(*NO_SUBMODULES, "read-tree", "-m", "-u", journal.run.original_tip, result.tip)
     for item in result.left:
         if item.reason != "already upstream":  # as the disk path: only what git says it dropped is recorded
             journal.found.dropped.append(
                 Dropped(commit=item.sha, short=item.sha[:12], subject=item.subject, reason=item.reason)
             )
-    context.monitor.note(
-        f"{len(result.rewritten)} commit(s) replayed in memory ({result.picks} merge(s)); "
-        "the working tree was not touched"
-    )
+    untouched = "the working tree followed in one checkout" if here else "the working tree was not touched"
+    context.monitor.note(f"{len(result.rewritten)} commit(s) replayed in memory ({result.picks} merge(s)); {untouched}")
     return None
 
 
@@ -135,7 +145,7 @@ def _has_resolutions(git: Git) -> bool:
         return False
 
 
-def _config_reason(git: Git) -> str | None:
+def _config_reason(git: Git, *, checked_out: bool) -> str | None:
     """Return the first setting that makes git's rebase differ from the memory engine (one git process)."""
     listed = git.run("config", "-z", "--get-regexp", _CONFIG, ok=(0, 1)).stdout
     hooks = ""
@@ -153,14 +163,14 @@ def _config_reason(git: Git) -> str | None:
             return f"a merge driver is configured ({key})"
         if key == "core.hookspath":
             hooks = value
-    return _hook_reason(git, hooks)
+    return _hook_reason(git, hooks, (*_HOOKS, "post-checkout") if checked_out else _HOOKS)
 
 
-def _hook_reason(git: Git, configured: str) -> str | None:
+def _hook_reason(git: Git, configured: str, names: tuple[str, ...]) -> str | None:
     folder = Path(os.path.expanduser(configured)) if configured else git.git_path("hooks")
     if configured and not folder.is_absolute():
         folder = git.cwd / folder
-    for name in _HOOKS:
+    for name in names:
         hook = folder / name
         if hook.is_file() and os.access(hook, os.X_OK):
             return f"a {name} hook is installed"

@@ -169,7 +169,7 @@ def _keep_leftovers(context: Context) -> None:
     nothing of the run's in the tree, and nothing is touched.
     """
     journal = context.journal
-    if journal.engine == "memory":  # the working tree is the user's, untouched by the run
+    if journal.engine == "memory" and not journal.tree_moved:  # the working tree is the user's, untouched
         return
     if journal.started_rebase or "rebase" in journal.done:
         stash.keep_leftovers(context.git, journal, "what the run changed in the working tree (by validate or a hook)")
