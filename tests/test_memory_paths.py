@@ -52,7 +52,8 @@ def test_the_checked_out_branch_is_replayed_in_memory_and_its_tree_follows(repo:
 
     assert rev(repo, REF) == git_rebase(copy)  # the very commits plain git makes
     after = snapshot(repo)
-    assert after.head == REF and after.stashes == before.stashes
+    assert after.head == REF
+    assert after.stashes == before.stashes
     assert after.files == {**before.files, "up.txt": b"up\n"}  # the target's file came, the user's work stayed
     assert repo.git("status", "--porcelain") == "M a.txt\n?? mine.txt"  # (stripped: " M a.txt")
     journal = last_run(repo)
@@ -96,7 +97,8 @@ def test_a_conflict_with_on_conflict_pause_is_resolved_in_the_working_tree(repo:
     journal = Store(repo.path / ".git").journal()
     assert journal is not None
     assert journal.engine == "disk"
-    assert journal.engine_reason == f"a conflict at {old[1][:12]} feature: reword the readme is resolved in the working tree"
+    where = f"{old[1][:12]} feature: reword the readme"
+    assert journal.engine_reason == f"a conflict at {where} is resolved in the working tree"
     assert main(["abort"]) == 0
     assert rev(repo, REF) == old[-1]
 
