@@ -83,7 +83,7 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
             if action == "continue":  # a rollback the run had started (then stopped: a full disk?) is finished
                 return ending.end(context, RunStatus(journal.rolling_back), f"{journal.rolling_message}; {detail}")
             return ending.end(context, RunStatus.ABORTED, f"aborted by the user; {detail}")
-        if journal.stash and not journal.started_rebase and "rebase" not in journal.done:
+        if (journal.stash or journal.tree_moved) and not journal.started_rebase and "rebase" not in journal.done:
             recover.tidy(context)  # what a stash apply or a checkout cut short left before the run stopped
         if journal.started_rebase and "rebase" not in journal.done:
             step = context.options(model.Rebase)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import codecs
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,10 +137,17 @@ def read_objects(git: Git, shas: Sequence[str]) -> dict[str, bytes]:
 
 
 def replay(
-    git: Git, onto: str, originals: Sequence[Original], trees: dict[str, str], *, committer: bytes
+    git: Git,
+    onto: str,
+    originals: Sequence[Original],
+    trees: dict[str, str],
+    *,
+    committer: bytes,
+    picked: Callable[[int, int], None] = lambda done, total: None,
 ) -> Replayed | Conflicted:
     """Pick ``originals`` onto ``onto`` (whose tree ``trees`` knows, as each parent's): the new commits
-    are written, no ref moves."""
+    are written, no ref moves. ``picked(done, total)`` is told after each pick (git's ``Rebasing (k/N)``:
+    the commits already upstream are not counted)."""
     known_trees = dict(trees)
     for item in originals:
         known_trees[item.sha] = item.tree
@@ -150,14 +157,22 @@ def replay(
         stream(git, "hash-object", "-w", "-t", "commit", "--stdin-paths", "--no-filters") as writer,
     ):
         objects = _Writer(writer, Path(folder))
+        total, done = sum(1 for item in originals if not _upstream(item, known_trees)), 0
         for item in originals:
-            if item.mark == "=" and item.tree != known_trees.get(item.parents[0]):
+            if _upstream(item, known_trees):
                 head.left.append(Left(sha=item.sha, subject=item.subject, reason="already upstream"))
                 continue
             stopped = _pick(git, objects, head, item, known_trees, committer=committer)
             if stopped is not None:
                 return stopped
+            done += 1
+            picked(done, total)
     return head.result()
+
+
+def _upstream(item: Original, trees: dict[str, str]) -> bool:
+    """Tell whether git's rebase leaves ``item`` out: its patch is upstream, and it is not empty."""
+    return item.mark == "=" and item.tree != trees.get(item.parents[0])
 
 
 def _pick(

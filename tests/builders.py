@@ -325,3 +325,11 @@ def steps_recipe(tmp_path: Path, *steps: str, name: str = "r.yaml") -> str:
     """Write a recipe with these ``steps`` (flow-style YAML mappings) outside the tree; return its path."""
     body = "version: 1\nsteps:\n" + "".join(f"  - {step}\n" for step in steps)
     return str(write(tmp_path / "recipes" / name, body))
+
+
+def disk_recipe(tmp_path: Path) -> str:
+    """The default recipe with ``engine: disk``: for the tests of git's rebase in the working tree (a branch
+    not checked out would be aligned in memory otherwise)."""
+    return str(
+        write(tmp_path / "recipes" / "disk.yaml", "version: 1\nextends: default\npatch:\n  rebase: {engine: disk}\n")
+    )

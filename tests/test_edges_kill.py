@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.builders import diverge
+from tests.builders import disk_recipe, diverge
 from tests.helpers import Repo, write
 from tests.test_safety import (
     REAL_GIT,
@@ -60,7 +60,7 @@ def interrupted_in_the_rebase(repo: Repo, tmp_path: Path, number: int, names: tu
     """Run align in a process; when its rebase is under way, send ``number`` to align alone (a supervisor)."""
     marker = tmp_path / "in-rebase"
     hook = leaving_hook(repo, marker, names)
-    with align_process(repo, tmp_path, "feature/x") as process:
+    with align_process(repo, tmp_path, "feature/x", "--recipe", disk_recipe(tmp_path)) as process:
         wait_for(marker, process)
         os.kill(process.pid, number)
         assert process.wait(timeout=40) == 130
@@ -227,7 +227,7 @@ def test_a_signal_at_any_moment_of_a_real_rebase_leaves_a_state_abort_and_contin
     make_dirty(repo)
     before = snapshot(repo)
     environment = signalling_git(tmp_path, number, delay)
-    command = [sys.executable, "-m", "align", "feature/x"]
+    command = [sys.executable, "-m", "align", "feature/x", "--recipe", disk_recipe(tmp_path)]
     ran = subprocess.run(command, cwd=repo.path, env=environment, capture_output=True, check=False, timeout=120)
     assert ran.returncode in (0, 130), ran.stdout + ran.stderr
     monkeypatch.chdir(repo.path)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.builders import diverge
+from tests.builders import disk_recipe, diverge
 from tests.helpers import Repo, lock_left, write
 from tests.test_safety import REAL_GIT, feature_repo, journal_file, lock_file, recipe, run_git
 
@@ -113,7 +113,9 @@ def test_an_ignored_file_a_branch_tracks_is_never_overwritten(
     ignored_settings(repo, conflict=conflict)
     before = state(repo)
     path = recipe(tmp_path)
-    path.write_text(path.read_text().replace("dirty: stash", f"dirty: {dirty}"), encoding="utf-8")
+    # engine: disk (memory would align the branch, which is not checked out, without a checkout at all:
+    # tests/test_memory_paths.py); with a conflict, disk takes over anyway and refuses before it starts
+    path.write_text(path.read_text().replace("dirty: stash", f"dirty: {dirty}, engine: disk"), encoding="utf-8")
 
     assert main([BRANCH, "--recipe", str(path)]) == 4
 
@@ -274,7 +276,8 @@ def test_a_kill_after_a_call_of_the_stash_loses_nothing(
     old = feature_repo(repo, head=head)
     dirty_with_stash(repo)
     before = state(repo)
-    argv = [sys.executable, "-m", "align", BRANCH]
+    # on main the branch would be aligned in memory (no stash at all): the stash is the disk path's
+    argv = [sys.executable, "-m", "align", BRANCH, *(["--recipe", disk_recipe(tmp_path)] if head == "main" else [])]
     killed = subprocess.run(argv, cwd=repo.path, env=killing_git(tmp_path, pattern), capture_output=True, check=False)
     assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
 

@@ -78,7 +78,7 @@ def test_a_conflict_with_on_conflict_abort_is_found_in_memory_and_nothing_is_tou
     assert report["status"] == "conflict_aborted"
     assert report["conflicts"] == [
         {
-            "commit": old[1][:12],
+            "commit": repo.git("rev-parse", "--short", old[1]),
             "subject": "feature: reword the readme",
             "files": [{"path": "README.md", "kind": "both modified"}],
             "resolution": "aborted",

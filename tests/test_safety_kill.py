@@ -13,6 +13,7 @@ import pytest
 
 from align.cli import main
 from align.lock import lock_holder
+from tests.builders import disk_recipe
 from tests.helpers import Repo, lock_left, write
 from tests.test_safety import (
     align_process,
@@ -77,7 +78,7 @@ def test_kill_9_during_the_rebase_then_abort_restores_everything(
     marker = tmp_path / "in-rebase"
     hook = slow_rebase_hook(repo, marker)
 
-    with align_process(repo, tmp_path, "feature/x") as process:
+    with align_process(repo, tmp_path, "feature/x", "--recipe", disk_recipe(tmp_path)) as process:
         wait_for(marker, process)
         kill_group(process)
         assert process.returncode == -signal.SIGKILL
@@ -103,7 +104,7 @@ def test_ctrl_c_during_the_rebase_exits_130_and_abort_restores_everything(
     marker = tmp_path / "in-rebase"
     hook = slow_rebase_hook(repo, marker)
 
-    with align_process(repo, tmp_path, "feature/x") as process:
+    with align_process(repo, tmp_path, "feature/x", "--recipe", disk_recipe(tmp_path)) as process:
         wait_for(marker, process)
         os.killpg(process.pid, signal.SIGINT)
         assert process.wait(timeout=20) == 130
@@ -129,7 +130,7 @@ def test_a_signal_to_align_alone_during_the_rebase_leaves_no_git_running(
     marker = tmp_path / "in-rebase"
     hook = slow_rebase_hook(repo, marker)
 
-    with align_process(repo, tmp_path, "feature/x") as process:
+    with align_process(repo, tmp_path, "feature/x", "--recipe", disk_recipe(tmp_path)) as process:
         wait_for(marker, process)
         rebase = int(marker.read_text(encoding="utf-8"))
         assert running(rebase)

@@ -75,7 +75,8 @@ def run(context: Context, step: Rebase) -> StepResult | Fallback | None:
     git, journal = context.git, context.journal
     try:
         originals, trees = commits(git, journal.onto_sha, journal.run.original_tip, journal.base)
-        result = replay(git, journal.onto_sha, originals, trees, committer=committer_ident(git))
+        committer = committer_ident(git)
+        result = replay(git, journal.onto_sha, originals, trees, committer=committer, picked=context.monitor.progress)
     except Unsupported as error:
         return Fallback(reason=str(error))
     if isinstance(result, Conflicted):
@@ -101,6 +102,17 @@ def run(context: Context, step: Rebase) -> StepResult | Fallback | None:
     return None
 
 
+def moved(context: Context) -> bool:
+    """After an interruption: tell whether this run's memory replay moved the branch already; if so, finish
+    moving its working tree (a kill between the ref transaction and the checkout)."""
+    git, journal = context.git, context.journal
+    if journal.engine != "memory" or not journal.new_tip or git.commit_of(journal.run.ref) != journal.new_tip:
+        return False
+    if journal.tree_moved and git.run("diff-index", "--cached", "--quiet", journal.new_tip, "--", ok=(0, 1)).code:
+        git.run(*NO_SUBMODULES, "read-tree", "-m", "-u", journal.run.original_tip, journal.new_tip)
+    return True
+
+
 def _move(context: Context, result: Replayed) -> None:
     """Move the branch to the new tip, only from the tip align read (one transaction)."""
     git, journal = context.git, context.journal
@@ -123,7 +135,8 @@ def _conflicted(context: Context, step: Rebase, found: Conflicted) -> StepResult
     if aborting and not (step.rerere and _has_resolutions(context.git)):
         journal.engine = "memory"
         files = [(path, conflict.KINDS.get(code, code)) for path, code in found.files]
-        journal.found.conflicts.append(Conflict(commit=found.commit[:12], subject=found.subject, files=files))
+        short = context.git.run("rev-parse", "--short", found.commit).stdout.strip()  # as git names it at a pause
+        journal.found.conflicts.append(Conflict(commit=short, subject=found.subject, files=files))
         conflict.heard(context, "\n".join(found.messages))
         context.save()
         names = ", ".join(path for path, _ in found.files)

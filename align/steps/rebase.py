@@ -28,6 +28,8 @@ def run(context: Context, step: Rebase) -> StepResult:
     git, journal = context.git, context.journal
     if journal.started_rebase:  # resumed after an interruption
         return resume(context, step, "continue")
+    if memory.moved(context):  # resumed after an interruption that came once the memory run moved the branch
+        return _finish(context)
     onto = resolve_onto(context, journal.run.onto)
     behind, ahead, merges, base = git.counts(onto, journal.run.original_tip)
     if base is None and shallow.is_shallow(context.store.root.parent):  # not "both added" everywhere: say why
