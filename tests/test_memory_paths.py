@@ -177,3 +177,28 @@ def test_the_transaction_moves_nothing_when_git_refuses_the_branch_move(repo: Re
     assert "moved since align read it" in str(report_of(repo)["message"])
     assert stashes(repo) == before.stashes
     assert git(repo.path, "for-each-ref", "refs/align/stash/") == ""
+
+
+def test_an_ignored_file_the_branch_tracks_is_safe_when_the_branch_is_not_checked_out(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """The disk path refuses (its checkouts would overwrite the ignored file: tests/test_edges_tree.py); in
+    memory no checkout happens at all, so the branch is aligned and the user's file is left as it is."""
+    feature(repo, ("a.txt", "a\n", "feature: add a"))
+    write(repo.path / "settings.log", "tracked by the feature\n")
+    repo.git("add", "--force", "settings.log")
+    repo.git("commit", "--quiet", "-m", "feature: track settings.log")
+    upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
+    repo.git("switch", "--quiet", "main")
+    write(repo.path / ".git" / "info" / "exclude", "*.log\n")
+    write(repo.path / "settings.log", "the user's own settings\n")
+    os.chdir(repo.path)
+    before = snapshot(repo)
+
+    assert main([BRANCH, "--recipe", steps_recipe(tmp_path, *OFFLINE)]) == 0
+
+    assert (repo.path / "settings.log").read_bytes() == b"the user's own settings\n"
+    assert difference(before, snapshot(repo)).splitlines() == [
+        f"  refs[{REF}]: {before.refs[REF]!r} -> {rev(repo, REF)!r}"
+    ]
+    assert git(repo.path, "show", f"{REF}:settings.log") == "tracked by the feature"
