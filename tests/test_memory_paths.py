@@ -15,7 +15,7 @@ from tests.builders import FEATURE_EDIT, UPSTREAM_EDIT, feature, steps_recipe, u
 from tests.helpers import BRANCH, REF, Repo, git, write
 from tests.journals import last_run
 from tests.snapshots import difference, in_progress, rev, snapshot, stashes, subjects
-from tests.test_memory_engine import OFFLINE, git_rebase, mtimes, twin, user_work
+from tests.twins import OFFLINE, git_rebase, mtimes, twin, user_work
 
 ABORTING = ("backup: {}", "rebase: {onto: origin/main}", "on_conflict: {action: abort}", "on_fail: {action: rollback}")
 
@@ -202,3 +202,28 @@ def test_an_ignored_file_the_branch_tracks_is_safe_when_the_branch_is_not_checke
         f"  refs[{REF}]: {before.refs[REF]!r} -> {rev(repo, REF)!r}"
     ]
     assert git(repo.path, "show", f"{REF}:settings.log") == "tracked by the feature"
+
+
+def test_merge_commits_and_unrelated_histories_go_to_disk(repo: Repo, tmp_path: Path) -> None:
+    feature(repo, ("a.txt", "a\n", "feature: add a"))
+    repo.git("switch", "--quiet", "-c", "side", "main")
+    repo.commit("side.txt", "side\n", "side: add side")
+    repo.git("switch", "--quiet", BRANCH)
+    repo.git("merge", "--quiet", "--no-ff", "--no-edit", "side")
+    upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
+    repo.git("switch", "--quiet", "main")
+    os.chdir(repo.path)
+    steps = ("backup: {}", "rebase: {onto: origin/main, rebase_merges: true}", "on_conflict: {action: pause}")
+
+    assert main([BRANCH, "--recipe", steps_recipe(tmp_path, *steps)]) == 0
+
+    journal = last_run(repo)
+    assert (journal.engine, journal.engine_reason) == ("disk", "feature/x has merge commits (rebase_merges)")
+    repo.git("switch", "--quiet", "--orphan", "lonely")
+    repo.commit("lonely.txt", "alone\n", "lonely: a history of its own")
+    repo.git("switch", "--quiet", "main")
+
+    main(["lonely", "--recipe", steps_recipe(tmp_path, *OFFLINE)])
+
+    journal = last_run(repo)
+    assert (journal.engine, journal.engine_reason) == ("disk", "lonely has no common history with origin/main")
