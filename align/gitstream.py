@@ -45,7 +45,7 @@ class Stream:
             except queue.Empty:
                 signals.check()  # a signal stops the wait (the process is stopped on the way out)
                 waited += _POLL
-                if waited > ANSWER_TIMEOUT or not self._process.is_alive()[0]:
+                if waited > ANSWER_TIMEOUT or not self._process.is_alive():
                     raise GitError(tuple(self._process.cmd[1:]), -1, self._error()) from None
 
     def _error(self) -> str:
