@@ -208,15 +208,35 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
 
     plan_parser = commands.add_parser(
         "plan",
-        help="the resolved plan and a conflict forecast; changes nothing",
-        description="Show what `align BRANCH` would do: the recipe and its steps, the target, how many "
-        "commits would move, and whether conflicts are expected (git 2.38+). Nothing is fetched or changed "
-        "(when this clone does not know the target, the remote is asked which branch its HEAD names).",
-        epilog="example:\n  align plan feature/x",
+        help="what a run would do, with an exact conflict forecast; changes nothing",
+        description="Show what `align BRANCH` would do: the recipe and its steps, the target, which engine "
+        "would align the branch, and an exact forecast: the branch's commits are replayed onto the target in "
+        "memory, with git's own merge, one by one. It says whether the branch is up to date, aligns cleanly "
+        "(commits to replay, skipped as already upstream, dropped as empty) or stops at a conflict (which "
+        "commit, which files, of what kind). Nothing is fetched or changed unless --fetch is given (when this "
+        "clone does not know the target, the remote is asked which branch its HEAD names).",
+        epilog="examples:\n  align plan feature/x\n  align plan feature/x feature/y --fetch\n"
+        "  align plan feature/x --format json | jq '.plans[0].outcome'\n\n"
+        "outcomes: up_to_date, clean, conflict, unknown (no exact forecast; the reason says why).\n"
+        "exit codes: 0 forecast printed (whatever the outcome), 2 usage error (e.g. no such branch),\n"
+        "4 refused (e.g. --fetch from an unsafe remote), 1 the fetch failed.",
         formatter_class=formatter,
     )
-    plan_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="a local branch (default: the current one)")
+    plan_parser.add_argument(
+        "branches", nargs="*", metavar="BRANCH", help="a local branch, or several (default: the current one)"
+    )
     _add_recipe_options(plan_parser)
+    plan_parser.add_argument(
+        "--fetch",
+        action="store_true",
+        help="fetch the target first, as the recipe's fetch step would (only its remote-tracking ref changes)",
+    )
+    plan_parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default) or json (schemas/plan.schema.json)",
+    )
     _handled(plan_parser, table.plan)
 
     for name, text in (
