@@ -142,7 +142,7 @@ def test_the_engine_a_run_would_use(in_repo: Repo, tmp_path: Path, capsys: Captu
     text = out(capsys)
 
     where = f"{rev(in_repo, BRANCH)[:12]} feature: conflict"
-    assert here["engine"] == {"name": "disk", "reason": "feature/x is checked out here"}
+    assert here["engine"] == {"name": "memory", "reason": None}  # checked out: replayed in memory, one checkout
     assert aborted["engine"] == {"name": "memory", "reason": None}
     assert paused["engine"] == {"name": "disk", "reason": f"a conflict at {where} is resolved in the working tree"}
     assert f"\nengine: disk: a conflict at {where} is resolved in the working tree\n" in text

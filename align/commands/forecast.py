@@ -257,7 +257,9 @@ def text(found: Forecast) -> str:
         lines.append(f"already up to date with {plan.onto} as last fetched{later}")
         return "\n".join(lines)
     if found.engine:
-        why = f": {found.engine_reason}" if found.engine_reason else " (the working tree is not touched)"
+        here = plan.location.head_ref == f"refs/heads/{plan.branch}"
+        untouched = " (the working tree follows in one checkout)" if here else " (the working tree is not touched)"
+        why = f": {found.engine_reason}" if found.engine_reason else untouched
         lines.append(f"engine: {found.engine}{why}")
     return "\n".join(lines + _outcome(found))
 
