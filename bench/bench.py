@@ -116,7 +116,10 @@ def make_scenarios(sizes: Sizes, setup: Setup, cache: Path, figures: Figures, ch
     """Build (or reuse) the small and batch repositories; return the scenarios to time, in order."""
     small_work, figures.built[SMALL_SIZES.key] = build(SMALL_SIZES, cache, setup.env)
     several = Sizes(
-        files=sizes.files, upstream=sizes.upstream, feature=max(1, sizes.feature // BATCH_BRANCHES), branches=5
+        files=sizes.files,
+        upstream=sizes.upstream,
+        feature=max(1, sizes.feature // BATCH_BRANCHES),
+        branches=BATCH_BRANCHES,
     )
     batch_work, figures.built[several.key] = build(several, cache, setup.env)
     align, recipe = setup.align, setup.recipe
@@ -132,28 +135,36 @@ def warm_up(setup: Setup, scenarios: list[Scenario], figures: Figures) -> None:
     """Run each contender once (not timed); check that a scenario's contenders leave the same branches.
 
     Where there is uncommitted work, also record whether each contender left it exactly as it was;
-    align must (DESIGN §7).
+    align must (DESIGN §7). The runs of align and the plain command in the first two scenarios are
+    traced: their git processes at full size.
     """
     for scenario in scenarios:
         timed = figures.scenarios[scenario.name] = Timed(title=scenario.title)
         for index, contender in enumerate(scenario.contenders):
             timed.labels[contender.name] = contender.label
             copy = setup.copy(f"{scenario.name}-{index}", scenario.pristine)
-            if scenario.name == NOT_CHECKED_OUT:
-                path = copy.restore()
-                contender.prepare(path, setup.env)
-                before = worktree_state(path, setup.env)  # made again, the same, by the run below
+            before = prepared_state(contender, copy) if scenario.name == NOT_CHECKED_OUT else None
             if scenario.name in (NOT_CHECKED_OUT, CHECKED_OUT) and index < 2:  # align and the plain one
                 count_processes(setup, scenario, contender, copy, figures, commits=figures.sizes["feature"])
             else:
                 time_once(contender, copy)
-            if scenario.name == NOT_CHECKED_OUT:
-                timed.kept[contender.name] = worktree_state(path, setup.env) == before
             timed.results[contender.name] = outcome(copy.path, setup.env, scenario.branches)
+            if before is not None:
+                after = worktree_state(copy.path, setup.env)
+                timed.kept[contender.name] = after == before
+                if contender.name == "align" and after != before:
+                    sys.exit(
+                        f"bench: align did not leave the uncommitted work as it was:\n{before}\n-- became --\n{after}"
+                    )
         if len(set(timed.results.values())) != 1:
             sys.exit(f"bench: the contenders did not do the same work ({scenario.title}): {timed.results}")
-        if timed.kept and not timed.kept["align"]:
-            sys.exit(f"bench: align did not leave the uncommitted work as it was, in {setup.scratch}")
+
+
+def prepared_state(contender: Contender, copy: Copy) -> str:
+    """Return the state of HEAD, index and tree that ``contender`` runs in (made again, the same, for its run)."""
+    path = copy.restore()
+    contender.prepare(path, copy.env)
+    return worktree_state(path, copy.env)
 
 
 def measure_runs(setup: Setup, scenarios: list[Scenario], figures: Figures) -> None:
