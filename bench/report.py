@@ -182,9 +182,11 @@ def scenario_lines(timed: Timed) -> list[str]:
 
 def process_lines(figures: Figures) -> list[str]:
     """Describe the git processes of one run at two sizes of branch, and what one more commit costs."""
-    lines = [f"{'git processes of one run (GIT_TRACE; journal: align own count)':<60}{'commits':>9}{'traced':>9}"]
+    title = "git processes of one run (GIT_TRACE; journal: align's count)"
+    lines = [f"{title:<60}{'commits':>9}{'traced':>9}"]
     lines[0] += f"{'journal':>9}{'/commit':>9}"
-    for row in figures.processes:
+    order = {NOT_CHECKED_OUT: 0, CHECKED_OUT: 1}
+    for row in sorted(figures.processes, key=lambda row: (order[row["situation"]], row["contender"], row["commits"])):
         label = f"{row['situation'].replace('_', ' ')}: {row['contender']}"
         journal = "" if row["journal"] is None else str(row["journal"])
         lines.append(
