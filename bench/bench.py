@@ -97,7 +97,8 @@ def engine_recipe(engine: str, setup: Setup) -> str:
         encoding="utf-8",
     )
     argv = [*setup.align, "check", str(path)]
-    done = subprocess.run(argv, cwd=setup.work, env=setup.env, capture_output=True, check=False)
+    copy = setup.copy(f"{CHECKED_OUT}-0", setup.work).path  # not the cached clone: align may keep things in .git
+    done = subprocess.run(argv, cwd=copy, env=setup.env, capture_output=True, check=False)
     output = (done.stdout + done.stderr).decode(errors="replace").strip()
     if done.returncode == 2:
         sys.exit(
