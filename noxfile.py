@@ -72,6 +72,6 @@ def align(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Time align against a plain script and `git machete update` (DESIGN §9): nox -s bench -- [--reps N] [--json F]."""
+    """Time align against plain git and `git machete update` (DESIGN §9): nox -s bench -- [--reps N] [--strict]."""
     session.install("-e", ".", "git-machete")
     session.run("python", "bench/bench.py", *session.posargs)

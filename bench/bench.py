@@ -1,11 +1,15 @@
-"""Benchmark align against a plain shell script and ``git machete update`` (DESIGN §9; ``nox -s bench``).
+"""Benchmark align against plain git, a plain shell script and ``git machete update`` (DESIGN §9; ``nox -s bench``).
 
 A synthetic repository (see ``synthetic.py``) has ``--files`` files, ``--upstream`` commits on
-``main`` and ``--feature`` commits on ``feature/x`` that touch other files (no conflicts). Each
-repetition times, in turn, each in its own copy of the clone put back as it was before: align's
-offline run (backup, rebase, verify, report), ``plain.sh`` doing the same git work, and ``git
-machete update``. Then ``align --version`` and ``align check`` start-up, and align's git processes
-on a repository with a tenth of the commits. Figures are medians; ``--json PATH`` keeps the raw ones.
+``main`` and ``--feature`` commits on ``feature/x`` that touch other files (no conflicts). In one run,
+alternating, each command in its own copy of a clone put back as it was before, the bench times:
+feature/x not checked out (main is, with staged, unstaged and untracked work, made again before each
+run) against ``git rebase --autostash main feature/x && git checkout main``; feature/x checked out
+against ``plain.sh`` (the same git work) and ``git machete update``; a 1-commit branch of a 50-file
+repository against ``plain.sh`` (align's own overhead); a 5-branch batch in one align run against a
+loop of ``git rebase``. Then ``align --version`` and ``align check`` start-up, and the git processes
+of one run (GIT_TRACE) at two sizes of branch, as processes per commit. Figures are medians, shown
+against DESIGN §9's budgets; ``--json PATH`` keeps the raw ones; ``--strict`` exits 1 when one is over.
 """
 
 from __future__ import annotations
@@ -15,59 +19,39 @@ import dataclasses
 import json
 import os
 import platform
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from synthetic import BRANCH, TARGET, Copy, Sizes, build, hermetic_env, run
+from contenders import (
+    CHECKED_OUT,
+    NOT_CHECKED_OUT,
+    Contender,
+    Scenario,
+    align_journals,
+    batch,
+    checked_out,
+    git_commands,
+    not_checked_out,
+    outcome,
+    run_summary,
+    small,
+    time_once,
+    traced_processes,
+    worktree_state,
+)
+from report import Figures, Timed, exit_code, judge, median, over_budget, render
+from synthetic import TARGET, Copy, Sizes, build, hermetic_env, run
 
 HERE = Path(__file__).resolve().parent
-PLAIN_BUDGET = 1.25  # align's full run / plain script, at most
-MACHETE_BUDGET = 1.0  # align's full run / git machete update, at most
-START_BUDGET_MS = 150.0
-MACHETE_LABEL = "git machete update --no-interactive-rebase"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Contender:
-    """One way of doing the work: the command to time, and how to prepare the copy it runs in (untimed)."""
-
-    name: str
-    label: str
-    argv: list[str]
-    prepare: Callable[[Path], None] = lambda _copy: None
-
-
-@dataclass(kw_only=True)
-class Figures:
-    """Everything measured, as written by ``--json``."""
-
-    sizes: dict[str, int]
-    versions: dict[str, str]
-    reps: int
-    build_s: float | None
-    labels: dict[str, str] = field(default_factory=dict)
-    runs: dict[str, list[float]] = field(default_factory=dict)  # wall seconds
-    cpu: dict[str, list[float]] = field(default_factory=dict)  # user + system seconds, the process and its children
-    startup: dict[str, list[float]] = field(default_factory=dict)
-    align_runs: list[dict[str, Any]] = field(default_factory=list)
-    git_commands: list[str] = field(default_factory=list)
-    calls_smaller: dict[str, int] = field(default_factory=dict)
-    results: dict[str, str] = field(default_factory=dict)
-    missing: dict[str, str] = field(default_factory=dict)
-    budgets: list[dict[str, Any]] = field(default_factory=list)
-
-
-# -- the contenders ---------------------------------------------------------------------------
+SMALL_SIZES = Sizes(files=50, upstream=10, feature=1)
+BATCH_BRANCHES = 5
+ENGINES = ("auto", "memory", "disk")
 
 
 def find_tool(name: str) -> str | None:
@@ -76,166 +60,136 @@ def find_tool(name: str) -> str | None:
     return str(beside) if beside.is_file() and os.access(beside, os.X_OK) else shutil.which(name)
 
 
-def write_machete_layout(copy: Path) -> None:
-    """Tell git-machete that feature/x grows out of main."""
-    (copy / ".git" / "machete").write_text(f"{TARGET}\n  {BRANCH}\n", encoding="utf-8")
-
-
-def contenders(align: list[str], checks: Sequence[str], machete: str | None) -> list[Contender]:
-    """Return the contenders, align first; the plain script runs the checks align ran."""
-    found = [
-        Contender(
-            name="align",
-            label="align run --recipe offline",
-            argv=[*align, "run", BRANCH, "--recipe", "offline"],
-        ),
-        Contender(
-            name="plain",
-            label="bench/plain.sh (same git work)",
-            argv=["bash", str(HERE / "plain.sh"), BRANCH, f"origin/{TARGET}", *checks],
-        ),
-    ]
-    if machete is not None:
-        found.append(
-            Contender(
-                name="machete",
-                label=MACHETE_LABEL,
-                argv=["git", "machete", "update", "--no-interactive-rebase"],
-                prepare=write_machete_layout,
-            )
-        )
-    return found
-
-
-def time_once(contender: Contender, copy: Copy) -> tuple[float, float]:
-    """Run a contender in ``copy``, put back as the prepared clone was; return its wall and CPU time."""
-    path = copy.restore()
-    contender.prepare(path)
-    cpu = cpu_of_children()
-    started = time.perf_counter()
-    done = subprocess.run(
-        contender.argv, cwd=path, env=copy.env, stdin=subprocess.DEVNULL, capture_output=True, check=False
-    )
-    elapsed = time.perf_counter() - started
-    cpu = cpu_of_children() - cpu
-    if done.returncode != 0:
-        output = (done.stdout + done.stderr).decode(errors="replace")
-        sys.exit(f"bench: {contender.label} failed with exit {done.returncode} in {path}:\n{output}")
-    return elapsed, cpu
-
-
-def cpu_of_children() -> float:
-    """Return the user + system time of every finished child process (and theirs), in seconds."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def outcome(copy: Path, env: dict[str, str]) -> str:
-    """Describe the aligned branch: its tree and how many commits it has on top of the target."""
-    tree = run(["git", "rev-parse", f"refs/heads/{BRANCH}^{{tree}}"], copy, env).strip()
-    count = run(["git", "rev-list", "--count", f"origin/{TARGET}..refs/heads/{BRANCH}", "--"], copy, env).strip()
-    return f"tree {tree[:12]}, {count} commit(s) on top"
-
-
-def align_journal(copy: Path) -> dict[str, Any]:
-    """Return the journal of the one align run made in ``copy``."""
-    journals = sorted((copy / ".git" / "align" / "runs").glob("*/journal.json"))
-    if len(journals) != 1:
-        sys.exit(f"bench: expected one align run journal in {copy}, found {len(journals)}")
-    data: dict[str, Any] = json.loads(journals[0].read_text(encoding="utf-8"))
-    return {**data, **data.get("found", {})}  # journal format 2 keeps the phases and checks under "found"
-
-
-def checks_run(journal: dict[str, Any]) -> list[str]:
-    """Return the verify checks align ran (structured when the journal has them, else from the phase detail)."""
-    if journal.get("checks"):
-        return [str(item["check"]) for item in journal["checks"] if item.get("status") != "skipped"]
-    for phase in journal["phases"]:
-        if phase["name"] == "verify" and ": " in phase["detail"]:
-            return [name.strip() for name in phase["detail"].split(": ", 1)[1].split(",")]
-    return []
-
-
-def run_summary(journal: dict[str, Any]) -> dict[str, Any]:
-    """Keep what the bench reports of an align run: git use, duration and phases."""
-    phases = {phase["name"]: round(phase["duration_s"], 4) for phase in journal["phases"]}
-    return {
-        "git_calls": journal["git_calls"],
-        "git_seconds": round(journal["git_seconds"], 4),
-        "duration_s": round(journal["duration_s"], 4),
-        "phases": phases,
-    }
-
-
-def git_commands(align: list[str], copy: Copy) -> list[str]:
-    """Run align once with -v (not timed) and return the git commands it logged."""
-    path = copy.restore()
-    argv = [*align, "-v", "run", BRANCH, "--recipe", "offline"]
-    done = subprocess.run(argv, cwd=path, env=copy.env, stdin=subprocess.DEVNULL, capture_output=True, check=False)
-    if done.returncode != 0:
-        sys.exit(f"bench: align failed with exit {done.returncode}:\n{(done.stdout + done.stderr).decode()}")
-    lines = done.stderr.decode(errors="replace").splitlines()
-    return [line.split(" -> ")[0] for line in lines if line.startswith("git ") and " -> " in line]
-
-
-# -- measuring ----------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True, kw_only=True)
 class Setup:
-    """What every measurement needs: the prepared clone, the environment, the tools, copies of the clone."""
+    """What every measurement needs: the prepared clone, the environment, the tools, copies of clones."""
 
     work: Path
     scratch: Path
     env: dict[str, str]
     align: list[str]
     machete: str | None
+    recipe: str = "offline"
     copies: dict[str, Copy] = field(default_factory=dict)
 
-    def copy(self, name: str, work: Path | None = None) -> Copy:
-        """Return the copy of the clone (``work``: another prepared clone) called ``name``, made once."""
+    def copy(self, name: str, pristine: Path) -> Copy:
+        """Return the copy of the prepared clone ``pristine`` called ``name``, made once."""
         if name not in self.copies:
-            self.copies[name] = Copy.make(work or self.work, self.scratch / name, self.env)
+            self.copies[name] = Copy.make(pristine, self.scratch / name, self.env)
         return self.copies[name]
 
-
-def warm_up(setup: Setup, figures: Figures) -> list[Contender]:
-    """Run each contender once (not timed), check that they all leave the same branch; return them."""
-    copy = setup.copy("copy-0")
-    figures.git_commands = git_commands(setup.align, copy)
-    checks = checks_run(align_journal(copy.path))
-    figures.results["align"] = outcome(copy.path, setup.env)
-    found = contenders(setup.align, checks, setup.machete)
-    for index, contender in enumerate(found[1:], start=1):
-        copy = setup.copy(f"copy-{index}")
-        time_once(contender, copy)
-        figures.results[contender.name] = outcome(copy.path, setup.env)
-    if len(set(figures.results.values())) != 1:
-        sys.exit(f"bench: the contenders did not do the same work: {figures.results}")
-    return found
+    def on_main(self, work: Path, name: str) -> Path:
+        """Return a prepared clone like ``work`` with main checked out instead of feature/x (made once)."""
+        folder = self.scratch / f"pristine-{name}"
+        if not folder.is_dir():
+            path = Copy.make(work, folder, self.env).path
+            run(["git", "switch", "--quiet", TARGET], path, self.env)
+            run(["git", "update-index", "-q", "--refresh"], path, self.env)
+        return folder / work.name
 
 
-def measure_runs(setup: Setup, found: list[Contender], figures: Figures) -> None:
-    """Time the contenders in turn (A B C, A B C, ...), each in a copy put back as the clone was.
+def engine_recipe(engine: str, setup: Setup) -> str:
+    """Write the recipe that sets the rebase engine (offline otherwise); check that align accepts it."""
+    path = setup.scratch / f"bench-engine-{engine}.yaml"
+    path.write_text(
+        f"version: 1\ndescription: offline, rebase engine {engine} (the bench)\nextends: offline\n"
+        f"patch:\n  rebase: {{engine: {engine}}}\n",
+        encoding="utf-8",
+    )
+    argv = [*setup.align, "check", str(path)]
+    copy = setup.copy(f"{CHECKED_OUT}-0", setup.work).path  # not the cached clone: align may keep things in .git
+    done = subprocess.run(argv, cwd=copy, env=setup.env, capture_output=True, check=False)
+    output = (done.stdout + done.stderr).decode(errors="replace").strip()
+    if done.returncode == 2:
+        sys.exit(
+            f"bench: --engine {engine}: this align refuses `engine:` in the rebase step (it has no in-memory "
+            f"engine yet; run the bench without --engine to measure what it does):\n{output}"
+        )
+    if done.returncode != 0:
+        sys.exit(f"bench: `align check {path}` failed with exit {done.returncode}:\n{output}")
+    return str(path)
+
+
+# -- measuring ----------------------------------------------------------------------------------
+
+
+def make_scenarios(sizes: Sizes, setup: Setup, cache: Path, figures: Figures, checks: list[str]) -> list[Scenario]:
+    """Build (or reuse) the small and batch repositories; return the scenarios to time, in order."""
+    small_work, figures.built[SMALL_SIZES.key] = build(SMALL_SIZES, cache, setup.env)
+    several = Sizes(
+        files=sizes.files,
+        upstream=sizes.upstream,
+        feature=max(1, sizes.feature // BATCH_BRANCHES),
+        branches=BATCH_BRANCHES,
+    )
+    batch_work, figures.built[several.key] = build(several, cache, setup.env)
+    align, recipe = setup.align, setup.recipe
+    return [
+        not_checked_out(setup.on_main(setup.work, "main"), align, recipe),
+        checked_out(setup.work, align, recipe, checks, setup.machete),
+        small(small_work, align, recipe, checks, SMALL_SIZES.files),
+        batch(batch_work, align, recipe, several.names),
+    ]
+
+
+def warm_up(setup: Setup, scenarios: list[Scenario], figures: Figures) -> None:
+    """Run each contender once (not timed); check that a scenario's contenders leave the same branches.
+
+    Where there is uncommitted work, also record whether each contender left it exactly as it was;
+    align must (DESIGN §7). The runs of align and the plain command in the first two scenarios are
+    traced: their git processes at full size.
+    """
+    for scenario in scenarios:
+        timed = figures.scenarios[scenario.name] = Timed(title=scenario.title)
+        for index, contender in enumerate(scenario.contenders):
+            timed.labels[contender.name] = contender.label
+            copy = setup.copy(f"{scenario.name}-{index}", scenario.pristine)
+            before = prepared_state(contender, copy) if scenario.name == NOT_CHECKED_OUT else None
+            if scenario.name in (NOT_CHECKED_OUT, CHECKED_OUT) and index < 2:  # align and the plain one
+                count_processes(setup, scenario, contender, copy, figures, commits=figures.sizes["feature"])
+            else:
+                time_once(contender, copy)
+            timed.results[contender.name] = outcome(copy.path, setup.env, scenario.branches)
+            if before is not None:
+                after = worktree_state(copy.path, setup.env)
+                timed.kept[contender.name] = after == before
+                if contender.name == "align" and after != before:
+                    sys.exit(
+                        f"bench: align did not leave the uncommitted work as it was:\n{before}\n-- became --\n{after}"
+                    )
+        if len(set(timed.results.values())) != 1:
+            sys.exit(f"bench: the contenders did not do the same work ({scenario.title}): {timed.results}")
+
+
+def prepared_state(contender: Contender, copy: Copy) -> str:
+    """Return the state of HEAD, index and tree that ``contender`` runs in (made again, the same, for its run)."""
+    path = copy.restore()
+    contender.prepare(path, copy.env)
+    return worktree_state(path, copy.env)
+
+
+def measure_runs(setup: Setup, scenarios: list[Scenario], figures: Figures) -> None:
+    """Time every contender in turn (A B C, A B C, ...), each in a copy put back as the clone was.
 
     The copies rotate (A in copy 1, B in copy 2, then A in copy 2, ...), so that what is peculiar to one
     copy (where its files lie on disk) is not charged to one contender.
     """
-    for contender in found:
-        figures.runs[contender.name] = []
-        figures.cpu[contender.name] = []
     for rep in range(1, figures.reps + 1):
-        for index, contender in enumerate(found):
-            copy = setup.copy(f"copy-{(index + rep) % len(found)}")
-            wall, cpu = time_once(contender, copy)
-            figures.runs[contender.name].append(wall)
-            figures.cpu[contender.name].append(cpu)
-            if outcome(copy.path, setup.env) != figures.results[contender.name]:
-                sys.exit(f"bench: {contender.label} left another branch than in its warm-up run, in {copy.path}")
-            if contender.name == "align":
-                figures.align_runs.append(run_summary(align_journal(copy.path)))
-        shown = ", ".join(f"{name} {times[-1]:.3f} s" for name, times in figures.runs.items())
-        progress(f"full run {rep}/{figures.reps}: {shown}")
+        shown = []
+        for scenario in scenarios:
+            timed = figures.scenarios[scenario.name]
+            count = len(scenario.contenders)
+            for index, contender in enumerate(scenario.contenders):
+                copy = setup.copy(f"{scenario.name}-{(index + rep) % count}", scenario.pristine)
+                wall, cpu = time_once(contender, copy)
+                timed.runs.setdefault(contender.name, []).append(wall)
+                timed.cpu.setdefault(contender.name, []).append(cpu)
+                if outcome(copy.path, setup.env, scenario.branches) != timed.results[contender.name]:
+                    sys.exit(f"bench: {contender.label} left other branches than in its warm-up run, in {copy.path}")
+                if contender.name == "align":
+                    timed.align_runs.append(run_summary(align_journals(copy.path, len(scenario.branches))))
+            shown.append(f"{scenario.name} " + "/".join(f"{times[-1]:.3f}" for times in timed.runs.values()))
+        progress(f"full run {rep}/{figures.reps}: " + ", ".join(shown) + " s")
 
 
 def measure_startup(setup: Setup, reps: int, figures: Figures) -> None:
@@ -245,7 +199,7 @@ def measure_startup(setup: Setup, reps: int, figures: Figures) -> None:
         "align --version": [*setup.align, "--version"],
         "align check": [*setup.align, "check"],
     }
-    path = setup.copy("copy-0").restore()
+    path = setup.copy(f"{CHECKED_OUT}-0", setup.work).restore()
     for name, argv in commands.items():
         run(argv, path, setup.env)  # once, not timed: Python writes the bytecode it has not cached yet
         figures.startup[name] = []
@@ -260,111 +214,35 @@ def measure_startup(setup: Setup, reps: int, figures: Figures) -> None:
     progress(f"start-up ({reps} reps): {shown}")
 
 
-def measure_smaller(sizes: Sizes, setup: Setup, cache: Path, figures: Figures) -> None:
-    """Count align's git processes on a repository with a tenth of the commits (same files)."""
-    smaller = Sizes(files=sizes.files, upstream=max(1, sizes.upstream // 10), feature=max(1, sizes.feature // 10))
-    work, _built = build(smaller, cache, setup.env)
-    copy = setup.copy("smaller", work)
-    time_once(contenders(setup.align, [], None)[0], copy)
-    figures.calls_smaller = {
-        "upstream": smaller.upstream,
-        "feature": smaller.feature,
-        "git_calls": align_journal(copy.path)["git_calls"],
-    }
+def count_processes(
+    setup: Setup, scenario: Scenario, contender: Contender, copy: Copy, figures: Figures, *, commits: int
+) -> None:
+    """Run a contender once (untimed) with GIT_TRACE on a branch of ``commits`` commits; record its git
+    processes, and align's own count (from its journal)."""
+    traced = traced_processes(contender, copy, setup.scratch / "git-trace.txt")
+    journal = run_summary(align_journals(copy.path, 1))["git_calls"] if contender.name == "align" else None
+    row = {"situation": scenario.name, "contender": contender.name, "commits": commits}
+    figures.processes.append({**row, "traced": traced, "journal": journal})
+
+
+def measure_processes(sizes: Sizes, setup: Setup, cache: Path, figures: Figures, checks: list[str]) -> None:
+    """Count the git processes of one run again on a branch with a tenth of the commits (the warm-up counted
+    them at full size), feature/x not checked out and checked out: the difference is their cost per commit."""
+    fewer = Sizes(files=sizes.files, upstream=sizes.upstream, feature=max(1, sizes.feature // 10))
+    work, figures.built[fewer.key] = build(fewer, cache, setup.env)
+    for scenario in (
+        not_checked_out(setup.on_main(work, "fewer-main"), setup.align, setup.recipe),
+        checked_out(work, setup.align, setup.recipe, checks, None),
+    ):
+        copy = setup.copy(f"fewer-{scenario.name}", scenario.pristine)
+        for contender in scenario.contenders[:2]:  # align and the plain one
+            count_processes(setup, scenario, contender, copy, figures, commits=fewer.feature)
+    progress(f"git processes counted at {fewer.feature} and {sizes.feature} feature commits")
 
 
 def progress(line: str) -> None:
     """Print a progress line on stderr at once."""
     print(f"bench: {line}", file=sys.stderr, flush=True)
-
-
-# -- budgets and the report ---------------------------------------------------------------------
-
-
-def median(values: Sequence[float]) -> float:
-    """Return the median of ``values``."""
-    return statistics.median(values)
-
-
-def judge(figures: Figures) -> None:
-    """Compare the medians with DESIGN §9's budgets."""
-
-    def verdict(name: str, value: float | None, limit: float, shown: str) -> None:
-        state = "SKIP" if value is None else ("PASS" if value <= limit else "OVER")
-        figures.budgets.append({"budget": name, "value": value, "limit": limit, "shown": shown, "verdict": state})
-
-    align = median(figures.runs["align"])
-    plain = align / median(figures.runs["plain"])
-    verdict(f"full run <= {PLAIN_BUDGET:.2f}x the plain script", plain, PLAIN_BUDGET, f"{plain:.2f}x")
-    if "machete" in figures.runs:
-        ratio = align / median(figures.runs["machete"])
-        verdict(f"full run <= {MACHETE_BUDGET:.2f}x git machete update", ratio, MACHETE_BUDGET, f"{ratio:.2f}x")
-    else:
-        verdict(f"full run <= {MACHETE_BUDGET:.2f}x git machete update", None, MACHETE_BUDGET, "not measured")
-    for name in ("align --version", "align check"):
-        ms = median(figures.startup[name]) * 1000
-        verdict(f"{name} starts in < {START_BUDGET_MS:.0f} ms", ms, START_BUDGET_MS, f"{ms:.0f} ms")
-    calls = [run["git_calls"] for run in figures.align_runs]
-    most, fewer = max(calls), figures.calls_smaller["git_calls"]
-    grew = float(most - fewer)
-    verdict("git processes do not grow with commits", grew, 0.0, f"{fewer} -> {most}")
-
-
-def render(figures: Figures, cache: Path) -> str:
-    """Return the readable table."""
-    sizes, versions = figures.sizes, figures.versions
-    built = f"built in {figures.build_s:.1f} s" if figures.build_s is not None else "reused"
-    lines = [
-        f"align bench: {sizes['files']} files, {sizes['feature']} feature commits over {sizes['upstream']} upstream "
-        f"commits; {figures.reps} alternating repetitions, medians",
-        "  " + ", ".join(f"{name} {version}" for name, version in versions.items()),
-        f"  repository: {built} ({cache})",
-        "",
-        f"{'full offline run (backup, rebase, verify, report)':<52}{'median':>9}{'min':>9}{'max':>9}{'cpu':>9}",
-    ]
-    for name, times in figures.runs.items():
-        cpu = median(figures.cpu[name])
-        shown = f"{median(times):>7.3f} s{min(times):>7.3f} s{max(times):>7.3f} s{cpu:>7.3f} s"
-        lines.append(f"  {figures.labels[name]:<50}{shown}")
-    for name, why in figures.missing.items():
-        lines.append(f"  {MACHETE_LABEL if name == 'machete' else name:<50}{why}")
-    for name in ("plain", "machete"):
-        if name in figures.runs:
-            wall = median(figures.runs["align"]) / median(figures.runs[name])
-            best = min(figures.runs["align"]) / min(figures.runs[name])
-            cpu = median(figures.cpu["align"]) / median(figures.cpu[name])
-            lines.append(f"  align / {name}: {wall:.2f}x (medians), {best:.2f}x (minimums), {cpu:.2f}x cpu time")
-    lines.append(f"  same result for every contender: {next(iter(figures.results.values()))}")
-    lines += ["", f"{'start-up':<52}{'median':>9}{'min':>9}"]
-    for name, times in figures.startup.items():
-        lines.append(f"  {name:<50}{median(times) * 1000:>6.0f} ms{min(times) * 1000:>6.0f} ms")
-    lines += ["", *align_lines(figures), "", "budgets (DESIGN §9)"]
-    for budget in figures.budgets:
-        lines.append(f"  {budget['budget']:<50}{budget['shown']:>14}  {budget['verdict']}")
-    return "\n".join(lines)
-
-
-def align_lines(figures: Figures) -> list[str]:
-    """Describe align's own runs: git processes, time in git, per-phase medians, the commands it ran."""
-    runs = figures.align_runs
-    phases = {name: median([run["phases"].get(name, 0.0) for run in runs]) for name in runs[0]["phases"]}
-    kinds = Counter(git_subcommand(command) for command in figures.git_commands)
-    smaller = figures.calls_smaller
-    return [
-        "align's run (from its journal, medians)",
-        f"  in align: {median([run['duration_s'] for run in runs]):.3f} s, of which git "
-        f"{median([run['git_seconds'] for run in runs]):.3f} s in {runs[0]['git_calls']} processes "
-        f"({smaller['git_calls']} with {smaller['feature']} feature / {smaller['upstream']} upstream commits)",
-        "  phases:   " + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in phases.items()),
-        f"  git (-v): {len(figures.git_commands)} processes in all: "
-        + ", ".join(f"{kind} x{count}" for kind, count in kinds.most_common()),
-    ]
-
-
-def git_subcommand(command: str) -> str:
-    """Return the git subcommand of a logged command line (``git -c a=b rebase ...`` -> ``rebase``)."""
-    words = [word for word in command.split()[1:] if not word.startswith("-") and "=" not in word]
-    return words[0] if words else "?"
 
 
 # -- the command line ---------------------------------------------------------------------------
@@ -375,16 +253,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--files", type=int, default=10_000, help="files in the tree (default: 10000)")
     parser.add_argument("--upstream", type=int, default=500, help="new commits on main (default: 500)")
-    parser.add_argument("--feature", type=int, default=50, help="commits on feature/x (default: 50)")
-    parser.add_argument("--reps", type=int, default=5, help="repetitions of each full run (default: 5)")
+    parser.add_argument(
+        "--feature", type=int, default=50, help="commits on feature/x; a fifth on each batch branch (default: 50)"
+    )
+    parser.add_argument("--reps", type=int, default=5, help="repetitions of each timed run (default: 5)")
     parser.add_argument("--startup-reps", type=int, default=15, help="repetitions of each start-up (default: 15)")
+    parser.add_argument(
+        "--engine", choices=ENGINES, help="set `engine:` in the rebase step of align's recipe (default: not set)"
+    )
     parser.add_argument(
         "--cache", type=Path, default=HERE.parent / ".nox" / "bench-cache", help="where the repositories are kept"
     )
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a figure is over its budget")
     args = parser.parse_args(argv)
-    if min(args.files, args.upstream, args.feature, args.reps, args.startup_reps) < 1:
-        parser.error("every size and repetition count must be at least 1")
+    if min(args.upstream, args.feature, args.reps, args.startup_reps) < 1 or args.files < 2:
+        parser.error("every size and repetition count must be at least 1, and --files at least 2")
     return args
 
 
@@ -401,34 +285,42 @@ def versions(setup: Setup) -> dict[str, str]:
     return found
 
 
-def prepare(sizes: Sizes, cache: Path, scratch: Path) -> tuple[Setup, float | None]:
+def prepare(sizes: Sizes, args: argparse.Namespace, cache: Path, scratch: Path) -> tuple[Setup, float | None]:
     """Find align and git-machete, make the hermetic environment, build or reuse the repository."""
     align = find_tool("align")
     machete = find_tool("git-machete")
     env = hermetic_env(scratch / "home", [tool for tool in (align, machete) if tool], cache / "pycache")
-    progress(f"building or reusing the repository ({sizes.key}) in {cache}")
+    progress(f"building or reusing the repositories ({sizes.key} and others) in {cache}")
     work, build_s = build(sizes, cache, env)
     command = [align] if align else [sys.executable, "-m", "align"]
-    return Setup(work=work, scratch=scratch, env=env, align=command, machete=machete), build_s
+    setup = Setup(work=work, scratch=scratch, env=env, align=command, machete=machete)
+    if args.engine:
+        setup = dataclasses.replace(setup, recipe=engine_recipe(args.engine, setup))
+    return setup, build_s
 
 
 def measure(sizes: Sizes, args: argparse.Namespace, cache: Path, scratch: Path) -> Figures:
     """Take every measurement, in a scratch folder that is deleted afterwards."""
-    setup, build_s = prepare(sizes, cache, scratch)
-    figures = Figures(sizes=dataclasses.asdict(sizes), versions=versions(setup), reps=args.reps, build_s=build_s)
+    setup, build_s = prepare(sizes, args, cache, scratch)
+    figures = Figures(sizes=dataclasses.asdict(sizes), versions=versions(setup), reps=args.reps, engine=args.engine)
+    figures.built[sizes.key] = build_s
     if setup.machete is None:
         figures.missing["machete"] = "not measured: git-machete is not installed here (pip install git-machete)"
+    figures.git_commands, checks = git_commands(setup.align, setup.recipe, setup.copy(f"{CHECKED_OUT}-0", setup.work))
+    scenarios = make_scenarios(sizes, setup, cache, figures, checks)
     progress("warm-up: one untimed run of each contender")
-    found = warm_up(setup, figures)
-    figures.labels = {contender.name: contender.label for contender in found}
-    measure_runs(setup, found, figures)
+    warm_up(setup, scenarios, figures)
+    measure_runs(setup, scenarios, figures)
     measure_startup(setup, args.startup_reps, figures)
-    measure_smaller(sizes, setup, cache, figures)
+    measure_processes(sizes, setup, cache, figures, checks)
     return figures
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Build (or reuse) the repository, measure, print the table; exit 0 unless something failed to run."""
+    """Build (or reuse) the repositories, measure, print the table; exit 0 unless something failed to run.
+
+    Over budget is reported, not a failure, unless ``--strict``: then it exits 1.
+    """
     args = parse_args(argv)
     sizes = Sizes(files=args.files, upstream=args.upstream, feature=args.feature)
     cache = args.cache.resolve()
@@ -441,7 +333,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\n(bench took {time.perf_counter() - started:.0f} s)")
     if args.json:
         args.json.write_text(json.dumps(dataclasses.asdict(figures), indent=2) + "\n", encoding="utf-8")
-    return 0
+    code = exit_code(figures, strict=args.strict)
+    if code:
+        print(f"bench: over budget (--strict): {', '.join(over_budget(figures))}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 A bare ``origin`` and a clone of it, on ``feature/x``: a root commit with every file, then
 ``--upstream`` commits on ``main`` and ``--feature`` commits on ``feature/x`` that change other
-files (so the rebase has no conflict). Dates are fixed; git runs with its own HOME and config.
+files (so the rebase has no conflict). With several branches (the batch), ``feature/1`` ...
+``feature/N`` each get ``--feature`` commits and the clone stays on ``main``. Dates are fixed; git
+runs with its own HOME and config.
 """
 
 from __future__ import annotations
@@ -31,12 +33,21 @@ class Sizes:
 
     files: int
     upstream: int
-    feature: int
+    feature: int  # commits on each feature branch
+    branches: int = 1  # 1: feature/x, checked out; more: feature/1 ... feature/N, main checked out
 
     @property
     def key(self) -> str:
         """Name the cache entry for these sizes."""
-        return f"v{FORMAT}-f{self.files}-u{self.upstream}-x{self.feature}"
+        several = f"-b{self.branches}" if self.branches > 1 else ""
+        return f"v{FORMAT}-f{self.files}-u{self.upstream}-x{self.feature}{several}"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Return the feature branches of the repository."""
+        if self.branches == 1:
+            return (BRANCH,)
+        return tuple(f"feature/{number}" for number in range(1, self.branches + 1))
 
 
 # -- the hermetic environment -----------------------------------------------------------------
@@ -113,7 +124,8 @@ def modify(index: int, change: str = "") -> bytes:
 def fast_import_stream(sizes: Sizes) -> bytes:
     """Return a fast-import stream: a root commit with every file, then ``main`` and ``feature/x`` on top.
 
-    Upstream commits change two files of the first half, feature commits two of the second half.
+    Upstream commits change two files of the first half, feature commits two of the second half
+    (each branch of a batch its own, as far as there are files).
     """
     half = max(1, sizes.files // 2)
     rest = max(1, sizes.files - half)
@@ -122,11 +134,17 @@ def fast_import_stream(sizes: Sizes) -> bytes:
     for number in range(1, sizes.upstream + 1):
         parts.append(commit_header(f"refs/heads/{TARGET}", number, f"upstream change {number}"))
         parts += [modify((2 * number + extra) % half, f"upstream {number}") for extra in (0, 1)]
-    for number in range(1, sizes.feature + 1):
-        parts.append(commit_header(f"refs/heads/{BRANCH}", sizes.upstream + number, f"feature change {number}"))
-        if number == 1:
-            parts.append(b"from :1\n")
-        parts += [modify(half + (2 * number + extra) % rest, f"feature {number}") for extra in (0, 1)]
+    for branch, name in enumerate(sizes.names):
+        shift = 2 * sizes.feature * branch
+        suffix = "" if sizes.branches == 1 else f" of {name}"
+        for number in range(1, sizes.feature + 1):
+            date = sizes.upstream + number
+            parts.append(commit_header(f"refs/heads/{name}", date, f"feature change {number}{suffix}"))
+            if number == 1:
+                parts.append(b"from :1\n")
+            parts += [
+                modify(half + (shift + 2 * number + extra) % rest, f"feature {number}{suffix}") for extra in (0, 1)
+            ]
     return b"".join([*parts, b"done\n"])
 
 
@@ -143,7 +161,11 @@ def build(sizes: Sizes, cache: Path, env: dict[str, str]) -> tuple[Path, float |
     run(["git", "init", "--quiet", "--bare"], origin, env)
     run(["git", "fast-import", "--quiet", "--done"], origin, env, stdin=fast_import_stream(sizes))
     run(["git", "clone", "--quiet", str(origin), "work"], building, env)
-    run(["git", "switch", "--quiet", BRANCH], building / "work", env)
+    if sizes.branches == 1:
+        run(["git", "switch", "--quiet", BRANCH], building / "work", env)
+    else:  # the batch: every branch local, main checked out
+        for name in sizes.names:
+            run(["git", "branch", "--quiet", "--track", name, f"origin/{name}"], building / "work", env)
     run(["git", "remote", "set-url", "origin", "../origin.git"], building / "work", env)  # relocatable
     building.rename(entry)
     return work, time.perf_counter() - started
@@ -175,6 +197,7 @@ class Copy:
         git_dir, pristine = self.path / ".git", self.pristine / ".git"
         tip = run(["git", "rev-parse", "HEAD"], self.pristine, self.env).strip()
         run(["git", "reset", "--quiet", "--hard", tip], self.path, self.env)
+        run(["git", "clean", "--quiet", "-d", "--force"], self.path, self.env)  # the untracked work a scenario made
         for entry in git_dir.iterdir():
             if entry.name not in ("objects", "index"):
                 remove(entry)
