@@ -43,7 +43,7 @@ READS = frozenset(
         "version",
     )
 )
-PURE = frozenset(("merge-base", "rev-list"))  # their answer depends only on the commits named
+PURE = frozenset(("merge-base", "rev-list", "version"))  # their answer depends only on the commits named
 MAX_KEPT = 64 * 1024  # characters of output kept per answer, at most
 _OBJECT = re.compile(r"([0-9a-f]{40}|[0-9a-f]{64})")
 _RANGE = re.compile(r"\^?([0-9a-f]{40}|[0-9a-f]{64})(\.\.\.?([0-9a-f]{40}|[0-9a-f]{64}))?")

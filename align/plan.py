@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import secrets
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -98,7 +98,7 @@ class Plan:
 
 def new_run_id() -> str:
     """Return a sortable, unique run id: UTC time plus a random suffix."""
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + os.urandom(3).hex()  # as secrets.token_hex
 
 
 def locate(git: Git) -> Location:

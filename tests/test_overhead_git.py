@@ -43,7 +43,7 @@ REBASE = [
     "rev-parse",  # the new tip
     "rev-list",  # commits after
 ]
-VERIFY = ["diff", "status", "merge-base", "rev-list", "rev-parse", "log", "patch-id"]
+VERIFY = ["diff", "status", "rev-list", "rev-parse", "log", "patch-id"]  # contains_target and linear: one rev-list
 SETTLE = ["symbolic-ref", "switch", "log"]  # HEAD back to main; align's stash is gone
 CLEAN_RUN = PLANNING + BACKUP + REBASE + VERIFY + SETTLE
 
@@ -143,6 +143,7 @@ def test_a_memo_is_shared_by_the_gits_of_a_run(in_repo: Repo) -> None:
         (("rev-list", "--count", "a" * 12), False),  # an abbreviation can become ambiguous
         (("log", "a" * 40), False),
         (("-c", "x=y", "merge-base", "a" * 40, "b" * 40), True),
+        (("version",), True),
     ],
 )
 def test_only_questions_about_named_commits_are_pure(args: tuple[str, ...], pure: bool) -> None:
