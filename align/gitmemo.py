@@ -44,6 +44,11 @@ READS = frozenset(
     )
 )
 PURE = frozenset(("merge-base", "rev-list", "version"))  # their answer depends only on the commits named
+# Options that keep such a question about the commits named (``--all``, ``--fork-point``... read refs: not here).
+PURE_OPTIONS = frozenset(
+    ("--", "--count", "--end-of-options", "--first-parent", "--is-ancestor", "--left-right", "--parents", "--reverse")
+)
+_PARENTS = re.compile(r"--(min|max)-parents=\d+")
 MAX_KEPT = 64 * 1024  # characters of output kept per answer, at most
 _OBJECT = re.compile(r"([0-9a-f]{40}|[0-9a-f]{64})")
 _RANGE = re.compile(r"\^?([0-9a-f]{40}|[0-9a-f]{64})(\.\.\.?([0-9a-f]{40}|[0-9a-f]{64}))?")
@@ -81,7 +86,7 @@ def is_pure(args: Sequence[str]) -> bool:
     if command not in PURE:
         return False
     after = args[list(args).index(command) + 1 :]
-    return all(arg.startswith("-") or _RANGE.fullmatch(arg) for arg in after)
+    return all(_RANGE.fullmatch(arg) or arg in PURE_OPTIONS or _PARENTS.fullmatch(arg) for arg in after)
 
 
 def covers(pattern: str, name: str) -> bool:

@@ -144,6 +144,8 @@ def test_a_memo_is_shared_by_the_gits_of_a_run(in_repo: Repo) -> None:
         (("log", "a" * 40), False),
         (("-c", "x=y", "merge-base", "a" * 40, "b" * 40), True),
         (("version",), True),
+        (("rev-list", "--all", "--count", "^" + "a" * 40), False),  # --all reads refs
+        (("merge-base", "--fork-point", "a" * 40, "b" * 40), False),  # reads a reflog
     ],
 )
 def test_only_questions_about_named_commits_are_pure(args: tuple[str, ...], pure: bool) -> None:
