@@ -76,6 +76,13 @@ def test_a_run_with_an_unchanged_recipe_imports_neither_yaml_nor_jsonschema(
     assert _entries(cache_dir) == kept  # everything the second run needed was known
 
 
+def test_align_check_of_an_unchanged_recipe_imports_neither_yaml_nor_jsonschema(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.yaml", RECIPE)
+
+    assert _align("check", str(path), cwd=tmp_path)[:2] == (0, ["jsonschema", "yaml"])
+    assert _align("check", str(path), cwd=tmp_path)[:2] == (0, [])
+
+
 def test_a_changed_recipe_is_checked_again_and_an_invalid_edit_is_refused(
     in_repo: Repo, tmp_path: Path, cache_dir: Path
 ) -> None:
