@@ -17,6 +17,7 @@ from align import gitstate, signals
 from align.errors import AlignError, GitError
 from align.gitenv import environment
 from align.gitio import FS_CODEC, SPAWN, Deadline, Tail, capture, feed, read, reaped
+from align.gitmemo import Memo, is_pure
 from align.gitstate import GIT_PATHS, Progress
 from align.stopped import note
 
@@ -57,8 +58,10 @@ class Git:
         env: Mapping[str, str] | None = None,
         stats: Stats | None = None,
         paths: dict[str, Path] | None = None,
+        memo: Memo[Result, Ref] | None = None,
     ) -> None:
         self.cwd = cwd
+        self.memo: Memo[Result, Ref] = memo if memo is not None else Memo()  # this run's answers (align.gitmemo)
         self.env = dict(env or {})
         self.stats = stats if stats is not None else Stats()
         self._paths = paths if paths is not None else {}  # git_path's answers, shared with with_env's copies
@@ -74,11 +77,11 @@ class Git:
     @classmethod
     def at(cls, location: Location) -> Git:
         """Return git for the working tree of ``location``, knowing its git paths already (no call to ask)."""
-        return cls(location.root, paths=dict(location.paths))
+        return cls(location.root, paths=dict(location.paths), memo=location.memo)
 
     def with_env(self, **extra: str) -> Git:
         """Return git for the same directory with more environment variables, counting calls together."""
-        return Git(self.cwd, env={**self.env, **extra}, stats=self.stats, paths=self._paths)
+        return Git(self.cwd, env={**self.env, **extra}, stats=self.stats, paths=self._paths, memo=self.memo)
 
     def run(
         self,
@@ -88,6 +91,7 @@ class Git:
         on_stderr: Callable[[str], None] | None = None,
         terminal: bool = False,
         timeout: float | None = None,
+        moves: Sequence[str] | None = None,
     ) -> Result:
         """Run ``git ARGS``; raise ``GitError`` unless its exit code is in ``ok``.
 
@@ -97,9 +101,14 @@ class Git:
                 terminal (fetch); otherwise git gets its own session, and stops when align is interrupted.
             timeout: stop git (SIGTERM, so that it removes its lock files) after this many seconds; the
                 result then says ``timed_out`` and is returned whatever its exit code.
+            moves: the only refs this command can move (what git said of other refs still holds).
         """
         # A signal recorded since the last check ends the run here, before another git process starts.
         signals.check()
+        known = self.memo.answer(args) if stdin is None else None  # asked before in this run (align.gitmemo)
+        if known is not None and known.code in ok:
+            return known
+        self.memo.ran(args, moves)  # forget what this command may change (align.gitmemo)
         # Input and output go through files in memory, never through sh's buffers (see align.gitio).
         out, err = capture(), capture()
         extra: dict[str, Any] = {"_out": out, "_err": err, "_in": feed(stdin) if stdin is not None else None}
@@ -148,6 +157,8 @@ class Git:
         self.stats.calls += 1
         self.stats.seconds += elapsed
         log.debug("git %s -> %d (%.3f s)", " ".join(args), result.code, elapsed)
+        if stdin is None and not timed_out and is_pure(args):
+            self.memo.keep(args, result, len(result.stdout) + len(result.stderr))
         if result.code not in ok and not timed_out:
             raise GitError(args, result.code, result.stderr)
         return result
@@ -212,6 +223,7 @@ class Git:
             common_dir=common_dir,
             head_ref=head if head.startswith("refs/") else None,
             paths=self._remember(GIT_PATHS, paths),
+            memo=self.memo,
         )
 
     # -- git's state in this working tree: a rebase, a merge... ------------------------------
@@ -255,14 +267,19 @@ class Git:
         result = self.run("check-ref-format", "--branch", name, ok=(0, 1, 128))
         return result.code == 0 and result.stdout.strip() == name
 
-    def refs(self, *patterns: str) -> dict[str, Ref]:
-        """Return the refs matching ``patterns`` (for-each-ref patterns), in one call."""
-        fields = "%(refname)%00%(objectname)%00%(symref)%00%(objecttype)"
+    def refs(self, *patterns: str, known: bool = False) -> dict[str, Ref]:
+        """Return the refs matching ``patterns`` (for-each-ref patterns), in one call (``known``: none when an
+        earlier lookup of this run, still valid, covers them)."""
+        remembered = self.memo.refs(patterns) if known else None
+        if remembered is not None:
+            return remembered
+        fields = "%(refname)%00%(objectname)%00%(symref)%00%(objecttype)%00%(worktreepath)"
         result = self.run("for-each-ref", f"--format={fields}", "--end-of-options", *patterns)
         found: dict[str, Ref] = {}
         for line in result.stdout.splitlines():
-            name, sha, symref, kind = line.split("\0")
-            found[name] = Ref(name=name, sha=sha, symref=symref, kind=kind)
+            name, sha, symref, kind, worktree = line.split("\0")
+            found[name] = Ref(name=name, sha=sha, symref=symref, kind=kind, worktree=worktree)
+        self.memo.listed_refs(patterns, found)
         return found
 
     def commit_of(self, rev: str) -> str | None:
@@ -298,17 +315,6 @@ class Git:
         line = result.stdout.strip()
         return tuple(line.split("\0", 1)) if result.code == 0 and "\0" in line else None  # type: ignore[return-value]
 
-    def worktree_of(self, ref: str) -> str | None:
-        """Return the working tree where branch ``ref`` is checked out (or being rebased), or None."""
-        listed = self.run("worktree", "list", "--porcelain").stdout
-        path = None
-        for line in listed.splitlines():
-            if line.startswith("worktree "):
-                path = line.removeprefix("worktree ")
-            elif line == f"branch {ref}":
-                return path
-        return None
-
     def remote_url(self, remote: str) -> str | None:
         """Return the URL git would fetch ``remote`` from (insteadOf applied), or None."""
         result = self.run("ls-remote", "--get-url", "--end-of-options", remote, ok=(0, 128))
@@ -319,14 +325,14 @@ class Git:
 
     def update_ref(self, ref: str, new: str, old: str, message: str) -> bool:
         """Move ``ref`` to ``new`` only if it is at ``old`` (ZERO: create); False when it was not."""
-        result = self.run("update-ref", "--create-reflog", "-m", message, ref, new, old, ok=(0, 1, 128))
+        result = self.run("update-ref", "--create-reflog", "-m", message, ref, new, old, ok=(0, 1, 128), moves=[ref])
         return result.code == 0
 
     def delete_refs(self, refs: Mapping[str, str], message: str) -> None:
         """Delete each ref if it still points where ``refs`` says, in one transaction."""
         if refs:
             lines = "".join(f"delete {ref} {sha}\n" for ref, sha in refs.items())
-            self.run("update-ref", "-m", message, "--stdin", stdin=lines)
+            self.run("update-ref", "-m", message, "--stdin", stdin=lines, moves=list(refs))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -338,6 +344,7 @@ class Location:
     common_dir: Path
     head_ref: str | None  # refs/heads/... ; None when HEAD is detached
     paths: Mapping[str, Path] = field(default_factory=dict)  # GIT_PATHS -> where each is (rev-parse --git-path)
+    memo: Memo[Result, Ref] = field(default_factory=Memo, compare=False, repr=False)  # shared by its Gits
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -348,6 +355,7 @@ class Ref:
     sha: str
     symref: str
     kind: str
+    worktree: str = ""  # the working tree that has this branch checked out, if any
 
 
 _ANY_CODE = list(range(-64, 256))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import secrets
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -98,7 +98,7 @@ class Plan:
 
 def new_run_id() -> str:
     """Return a sortable, unique run id: UTC time plus a random suffix."""
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + os.urandom(3).hex()  # as secrets.token_hex
 
 
 def locate(git: Git) -> Location:
@@ -155,7 +155,9 @@ def check_names(git: Git, options: Options, *, remote: str, target: str | None) 
 def onto_commit(git: Git, onto: str) -> str | None:
     """Return the commit ``onto`` names, trying a remote-tracking branch before a local one."""
     candidates = [onto] if onto.startswith("refs/") else [f"refs/remotes/{onto}", f"refs/heads/{onto}"]
-    found = git.refs(*candidates)
+    # Planning listed the remote's refs: the first candidate, when there, is known without asking again.
+    first = git.refs(candidates[0], known=True)
+    found = first if candidates[0] in first else git.refs(*candidates, known=True)
     return next((found[name].sha for name in candidates if name in found), None) or git.commit_of(onto)
 
 
@@ -164,7 +166,8 @@ def refuse_unmovable(git: Git, location: Location, ref: str, *, need_clean: bool
     while it is checked out here with uncommitted changes."""
     branch = ref.removeprefix("refs/heads/")
     if location.head_ref != ref:
-        elsewhere = git.worktree_of(ref)
+        found = git.refs(ref, known=True).get(ref)  # for-each-ref names its working tree: no `worktree list`
+        elsewhere = found.worktree if found is not None and found.worktree else None
         if elsewhere is not None:
             raise Refusal(
                 f"{branch} is checked out in another working tree: {elsewhere}",
@@ -210,7 +213,7 @@ def make_plan(git: Git, options: Options) -> Plan:
     recipe = resolve(source, cwd=options.cwd, overrides=overrides, runtime=runtime, require_rebase=True)
     remote = recipe.remote
     check_names(git, options, remote=remote, target=recipe.target)
-    found = git.refs(ref, f"refs/remotes/{remote}/", "refs/heads/main", "refs/heads/master")
+    found = git.refs(ref, f"refs/remotes/{remote}/", "refs/heads/main", "refs/heads/master", known=True)
     if ref not in found:
         close = difflib.get_close_matches(branch, COMMANDS, n=1, cutoff=0.75)
         if close:  # a mistyped command, not a branch: a usage error, and no run is recorded
@@ -250,7 +253,7 @@ def target_ref(git: Git, remote: str, target: str | None) -> tuple[str, str] | N
     ``--target`` (or ``--set target=``) names, else the remote's HEAD branch, else main, else master, on
     ``--remote`` (else origin). None when that ref is not there (never fetched, or no such remote).
     """
-    found = git.refs(f"refs/remotes/{remote}/", "refs/heads/main", "refs/heads/master")
+    found = git.refs(f"refs/remotes/{remote}/", "refs/heads/main", "refs/heads/master", known=True)
     target = target or known_target(found, remote)
     if target is None:
         return None

@@ -13,6 +13,11 @@ from align.plan import Plan, refuse_unmovable
 from align.state import Store
 from align.steps.registry import ACTIONS
 
+# An intent-to-add entry (``git add -N``) is staged as the empty blob (SHA-1 and SHA-256 repositories).
+EMPTY_BLOBS = frozenset(
+    ("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391", "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813")
+)
+
 
 def refuse_unsafe(git: Git, store: Store, plan: Plan) -> None:
     """Refuse (exit 4, nothing touched) a run that cannot start safely."""
@@ -50,12 +55,14 @@ def refuse_hidden_index_state(git: Git, root: Path) -> None:
     staged = git.run("ls-files", "-z", "--stage", "-v", "--full-name", "--", ":/").stdout
     unmerged: set[str] = set()
     assumed, skipped = [], []
+    empty = False  # an entry with the empty blob: perhaps intent-to-add (asked below only then)
     for entry in staged.split("\0"):
         if not entry:
             continue
         info, _, path = entry.partition("\t")
         fields = info.split(" ")
         tag, stage = fields[0], fields[-1]
+        empty = empty or fields[2] in EMPTY_BLOBS
         if stage != "0":
             unmerged.add(path)
         elif tag.islower():
@@ -67,7 +74,7 @@ def refuse_hidden_index_state(git: Git, root: Path) -> None:
             f"the index has unresolved conflicts (not from a rebase or merge): {_shown(sorted(unmerged))}",
             hint="resolve them and `git add` the files (or `git reset --merge`), then run align again",
         )
-    added = git.run("diff", "--name-only", "-z", "--no-renames", "--diff-filter=A").stdout
+    added = git.run("diff", "--name-only", "-z", "--no-renames", "--diff-filter=A").stdout if empty else ""
     intended = [path for path in added.split("\0") if path]
     if intended:
         raise Refusal(

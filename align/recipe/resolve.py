@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from align.errors import Problem, RecipeError, UsageError
-from align.recipe import sources
-from align.recipe.load import Document, JsonPath, json_path, load
+from align.recipe import checked, sources
+from align.recipe.document import Document, JsonPath, json_path
 from align.recipe.messages import did_you_mean
 from align.recipe.model import ALIASES, STEP_TYPES, Origin, Recipe, step_from_dict
 from align.recipe.validate import RUNTIME_VARS, check, schema_problems, version_problem
@@ -65,9 +65,13 @@ def load_chain(source: sources.Source, cwd: Path) -> tuple[list[Layer], list[Pro
                 raise
             problems.append(layers[-1].document.problem(("extends",), error.message))
             break
-        document, found = load(text, current.display)
-        found.extend(check(document))
-        problems.extend(found)
+        document = checked.document(text, current.display)  # passed every check before: no yaml, no schema
+        if document is None:
+            document, found = _load(text, current.display)
+            found.extend(check(document))
+            if not found:
+                checked.keep_document(document)
+            problems.extend(found)
         if not isinstance(document.data, dict) or version_problem(document) is not None:
             raise RecipeError(problems)
         layer = Layer(source=current, document=document)
@@ -86,6 +90,13 @@ def load_chain(source: sources.Source, cwd: Path) -> tuple[list[Layer], list[Pro
             problems.append(document.problem(("extends",), f"extends cycle: {chain}"))
             break
     return layers, problems
+
+
+def _load(text: str, source: str) -> tuple[Document, list[Problem]]:
+    """Parse a recipe's text with yaml (only for a recipe not found in ``align.recipe.checked``)."""
+    from align.recipe.load import load  # lazy: yaml is imported only when a recipe changed (start-up time)
+
+    return load(text, source)
 
 
 def resolve(

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from align.recipe.load import json_path
+from align.recipe.document import json_path
 from align.recipe.model import Recipe
 
 _COMMENT_COLUMN = 40

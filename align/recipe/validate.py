@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from align import __version__
 from align.errors import Problem
-from align.recipe.load import Document, JsonPath
+from align.recipe import checked
+from align.recipe.document import Document, JsonPath
 from align.recipe.messages import describe, did_you_mean
 from align.resources import schema
 
@@ -83,8 +84,17 @@ def validator() -> Validator:
 
 
 def schema_problems(instance: Any, place: Place) -> list[Problem]:
-    """Validate ``instance`` against the schema; ``place`` locates each problem by JSON path."""
-    return [problem for error in validator().iter_errors(instance) for _, _, problem in _convert(place, error)]
+    """Validate ``instance`` against the schema; ``place`` locates each problem by JSON path.
+
+    A value found valid before is not validated again (``align.recipe.checked``): jsonschema is imported
+    only when a recipe changed.
+    """
+    if checked.valid(instance):
+        return []
+    problems = [problem for error in validator().iter_errors(instance) for _, _, problem in _convert(place, error)]
+    if not problems:
+        checked.keep_valid(instance)
+    return problems
 
 
 def _schema_problems(document: Document) -> Iterator[tuple[str, JsonPath, Problem]]:

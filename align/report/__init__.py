@@ -32,7 +32,7 @@ from typing import Any
 
 from align import __version__
 from align.journal import Accounting, CheckRecord, Journal, SessionRecord
-from align.report import console, junit, markdown
+from align.report import console
 
 SCHEMA_VERSION = 1
 FORMATS = ("console", "json", "markdown", "junit")
@@ -106,8 +106,12 @@ def render(report: dict[str, Any], fmt: str) -> str:
     if fmt == "console":
         return console.render(report)
     if fmt == "markdown":
+        from align.report import markdown  # lazy: only a run that asks for it imports html (start-up time)
+
         return markdown.render(report)
     if fmt == "junit":
+        from align.report import junit  # lazy: only a run that asks for it imports xml (start-up time)
+
         return junit.render(report)
     raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
@@ -123,6 +127,8 @@ def render_many(reports: Sequence[dict[str, Any]], fmt: str) -> str:
 
         return json.dumps(list(reports), indent=2, sort_keys=True)
     if fmt == "junit":
+        from align.report import junit  # lazy: only a run that asks for it imports xml (start-up time)
+
         return junit.render_many(reports)
     if fmt not in FORMATS:
         raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")

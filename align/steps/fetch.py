@@ -34,7 +34,7 @@ def run(context: Context, step: Fetch) -> StepResult:
     if step.prune:
         args.append("--prune")
     tracking = f"refs/remotes/{journal.run.remote}/{journal.run.target}"
-    before = _sha(git, tracking)
+    before = _sha(git, tracking, known=True)  # as planning read it, unless a ref moved since
     result = None
     for attempt in range(1, step.attempts + 1):
         result = git.run(
@@ -148,9 +148,10 @@ def recipe_changed(context: Context, before: str | None, after: str | None) -> N
         )
 
 
-def _sha(git: Git, ref: str) -> str | None:
-    """Return the commit ``ref`` points at, or None when it does not exist (one for-each-ref)."""
-    found = git.refs(ref)
+def _sha(git: Git, ref: str, *, known: bool = False) -> str | None:
+    """Return the commit ``ref`` points at, or None when it does not exist (one for-each-ref; ``known``: none
+    when this run's lookups cover it)."""
+    found = git.refs(ref, known=known)
     return found[ref].sha if ref in found else None
 
 

@@ -69,8 +69,8 @@ def _clean_state(context: Context, step: Verify) -> str | None:
 
 def _contains_target(context: Context, step: Verify) -> str | None:
     journal = context.journal
-    result = context.git.run("merge-base", "--is-ancestor", journal.onto_sha, journal.new_tip, ok=(0, 1))
-    return None if result.code == 0 else f"{journal.run.onto} ({journal.onto_sha[:12]}) is not in the new branch"
+    missing, _ = _sides(context)
+    return None if not missing else f"{journal.run.onto} ({journal.onto_sha[:12]}) is not in the new branch"
 
 
 def _linear(context: Context, step: Verify) -> str | None:
@@ -78,9 +78,21 @@ def _linear(context: Context, step: Verify) -> str | None:
     rebase = context.options(Rebase)
     if rebase.strategy == "merge" or rebase.rebase_merges:
         return None
-    merges = context.git.run("rev-list", "--count", "--min-parents=2", f"{journal.onto_sha}..{journal.new_tip}", "--")
-    count = int(merges.stdout.strip() or 0)
-    return f"{count} merge commit(s) between {journal.run.onto} and the new tip" if count else None
+    _, merges = _sides(context)
+    return f"{merges} merge commit(s) between {journal.run.onto} and the new tip" if merges else None
+
+
+def _sides(context: Context) -> tuple[int, int]:
+    """Return how many commits of the target the new tip lacks, and how many merge commits it has on top.
+
+    One question for ``contains_target`` and ``linear``: git answers it once per run (``align.gitmemo``).
+    """
+    journal = context.journal
+    walked = context.git.run("rev-list", "--left-right", "--parents", f"{journal.onto_sha}...{journal.new_tip}", "--")
+    lines = walked.stdout.splitlines()
+    return sum(line.startswith("<") for line in lines), sum(
+        line.startswith(">") and line.count(" ") > 1 for line in lines
+    )
 
 
 def _backup_reachable(context: Context, step: Verify) -> str | None:
