@@ -9,6 +9,7 @@ align stops it), with git's hardened environment, and counts as one git call in 
 from __future__ import annotations
 
 import contextlib
+import logging
 import queue
 import time
 from collections.abc import Iterator
@@ -19,6 +20,8 @@ from align.errors import GitError
 
 if TYPE_CHECKING:
     from align.git import Git
+
+log = logging.getLogger("align.git")
 
 ANSWER_TIMEOUT = 60.0  # seconds git may take to answer one line before align gives up on it
 _POLL = 0.05  # how often a wait for git's answer looks for a signal
@@ -87,5 +90,8 @@ def stream(git: Git, *args: str) -> Iterator[Stream]:
         git.stats.seconds += time.perf_counter() - started
     lines.put(None)  # end of input: git finishes
     process.wait()
+    log.debug(
+        "git %s -> %d (%.3f s, one line at a time)", " ".join(args), process.exit_code, time.perf_counter() - started
+    )
     if process.exit_code != 0:
         raise GitError(args, process.exit_code, process.stderr.decode("utf-8", "replace"))

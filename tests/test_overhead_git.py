@@ -16,8 +16,7 @@ from tests.helpers import BRANCH, REF, Repo
 from tests.snapshots import rev, stashes
 
 # The git processes of `align -q feature/x --recipe offline` (backup, rebase, verify, report) on a branch of
-# one commit, not checked out, behind origin/main by one commit. The rebase step (align/steps/rebase.py) is
-# being rewritten for the in-memory engine: its part of this list changes with it.
+# one commit, not checked out, behind origin/main by one commit: aligned by the in-memory engine.
 PLANNING = [
     "version",  # git is new enough
     "rev-parse",  # working tree, git dirs, git paths and HEAD, in one call
@@ -31,20 +30,16 @@ BACKUP = ["update-ref"]
 REBASE = [
     "rev-list",  # behind and ahead (the merge count is known from planning)
     "merge-base",
-    "rev-parse",  # HEAD's commit
-    "diff",  # local files at risk: the target's changes
-    "log",  # ...the branch's
-    "diff",
-    "log",  # align's stash, if any
-    "status",  # uncommitted work
-    "switch",
-    "rev-parse",  # the branch did not move since planning
-    "rebase",
-    "rev-parse",  # the new tip
-    "rev-list",  # commits after
+    "config",  # what would make git's rebase differ from memory (signing, hooks path...)
+    "rev-list",  # the commits to pick, those already upstream marked
+    "cat-file",  # the commits, read in one batch
+    "var",  # the committer
+    "merge-tree",  # one per picked commit
+    "hash-object",  # the new commits, written through one process (logged when it ends)
+    "update-ref",  # the branch moved: one compare-and-swap transaction
 ]
 VERIFY = ["diff", "status", "rev-list", "rev-parse", "log", "patch-id"]  # contains_target and linear: one rev-list
-SETTLE = ["symbolic-ref", "switch", "log"]  # HEAD back to main; align's stash is gone
+SETTLE = ["symbolic-ref", "log"]  # HEAD was not moved; no stash of align's to give back
 CLEAN_RUN = PLANNING + BACKUP + REBASE + VERIFY + SETTLE
 
 

@@ -88,6 +88,7 @@ def run(context: Context, step: Rebase) -> StepResult | Fallback | None:
     if here:  # the user's uncommitted work waits in align's stash, as for the disk path
         stash.save(git, journal, journal.run.original_tip, at_risk, record=context.save)
     journal.engine, journal.tree_moved, journal.new_tip = "memory", here, result.tip
+    journal.commits_after = len(result.rewritten)
     context.save()
     _move(context, result)
     if here:  # the working tree and index follow the branch (a two-way merge, as `git checkout` moves them)

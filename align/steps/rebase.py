@@ -48,7 +48,7 @@ def run(context: Context, step: Rebase) -> StepResult:
     if reason is None:
         done = memory.run(context, step)
         if done is None:
-            return _finish(context)
+            return _finish(context, known=True)
         if isinstance(done, StepResult):
             return done
         reason = done.reason
@@ -333,18 +333,23 @@ def _save_stacked(context: Context) -> None:
     context.save()
 
 
-def _finish(context: Context) -> StepResult:
-    """Record the new tip, put HEAD back where it was and restore the uncommitted work."""
+def _finish(context: Context, *, known: bool = False) -> StepResult:
+    """Record the new tip, put HEAD back where it was and restore the uncommitted work.
+
+    ``known``: the memory engine moved the branch itself, so the journal has the new tip and its count.
+    """
     git, journal = context.git, context.journal
-    journal.new_tip = git.commit_of(journal.run.ref) or ""
+    if not known:
+        journal.new_tip = git.commit_of(journal.run.ref) or ""
     journal.started_rebase = False
     if journal.stacked:
         journal.stacked_new = {name: ref.sha for name, ref in git.refs(*journal.stacked).items()}
     if journal.new_tip == journal.run.original_tip:
         context.save()
         return StepResult(status=StepStatus.FAILED, detail=handled.unchanged_detail(context))
-    after = git.run("rev-list", "--count", f"{journal.onto_sha}..{journal.new_tip}", "--").stdout.strip()
-    journal.commits_after = int(after or 0)
+    if not known:
+        after = git.run("rev-list", "--count", f"{journal.onto_sha}..{journal.new_tip}", "--").stdout.strip()
+        journal.commits_after = int(after or 0)
     checked = any(isinstance(item, Verify) and "patches_preserved" in item.checks for item in context.recipe_steps)
     if _rebasing(context) and not checked:
         unexplained = journal.commits_before - len(journal.found.dropped) - journal.commits_after
