@@ -40,9 +40,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import builders, helpers, snapshots
-from tests.helpers import Repo, write
-from tests.killing import Finished, Wrapper, environment, hermetic_env, run_align, subcommand
+from tests import helpers, snapshots
+from tests.helpers import Repo
+from tests.killing import Finished, Wrapper, copy, environment, hermetic_env, run_align, scenario, subcommand
 from tests.snapshots import Snapshot, difference, snapshot
 
 pytestmark = pytest.mark.slow
@@ -78,28 +78,6 @@ class Case:
         return f"{self.mode}-{self.call}-{self.action}-{self.name}-{self.where}"
 
 
-def build(base: Path, checked_out: str) -> Repo:
-    """The scenario, in ``base`` (run with the hermetic environment in place)."""
-    repo = Repo.create(base / "repos")
-    builders.track_notes(repo)
-    builders.three_commits(repo)
-    builders.moved_upstream(repo)
-    repo.git("fetch", "--quiet", "origin")
-    repo.git("switch", "--quiet", checked_out)
-    builders.user_stashes(repo)
-    builders.make_dirty(repo)
-    (repo.path / ".git" / "info").mkdir(exist_ok=True)
-    (repo.path / ".git" / "info" / "exclude").write_text("*.log\n", encoding="utf-8")
-    write(repo.path / "local.log", "ignored, the user's own\n")  # no checkout touches it; nothing may lose it
-    return repo
-
-
-def copy(work: Path, into: Path) -> Repo:
-    """A copy of the clone ``work`` in ``into`` (same origin)."""
-    shutil.copytree(work, into / "clone", symlinks=True)
-    return Repo(path=into / "clone", origin=work.parent / "origin.git")
-
-
 @functools.cache
 def templates() -> dict[str, Template]:
     """Build each scenario once per process (at collection; xdist workers each build their own) and count
@@ -110,7 +88,7 @@ def templates() -> dict[str, Template]:
     for where, checked_out in HEADS.items():
         env = hermetic_env(root / where / "home")
         with environment(env):
-            repo = build(root / where, checked_out)
+            repo = scenario(root / where, checked_out)
             reference = copy(repo.path, root / where / "reference")
             before = snapshot(reference)
             wrapper = Wrapper(root / where / "count")
