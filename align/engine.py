@@ -71,18 +71,7 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
             journal.paused_s += time.time() - journal.paused_at
             journal.paused_at = 0.0
         if action == "abort" or (action == "continue" and journal.rolling_back):
-            started = time.perf_counter()
-            try:
-                detail = rollback.restore(context)
-            except (GitError, Unrecorded) as error:
-                return ending.stuck(context, error)
-            journal.found.phases.append(
-                Phase(name=action, status=StepStatus.OK, duration_s=time.perf_counter() - started)
-            )
-            ending.close_conflicts(journal)
-            if action == "continue":  # a rollback the run had started (then stopped: a full disk?) is finished
-                return ending.end(context, RunStatus(journal.rolling_back), f"{journal.rolling_message}; {detail}")
-            return ending.end(context, RunStatus.ABORTED, f"aborted by the user; {detail}")
+            return _roll_back(context, action)
         if journal.stash and not journal.started_rebase and "rebase" not in journal.done:
             recover.tidy(context)  # what a stash apply or a checkout cut short left before the run stopped
         if journal.started_rebase and "rebase" not in journal.done:
@@ -102,6 +91,8 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
                 return ending.stuck(context, error)
             try:
                 outcome = _after_step(context, "rebase", result, started)
+            except Interrupted:  # during the rollback on_conflict or on_fail asked for
+                return ending.interrupted(context)
             except (GitError, Unrecorded) as error:
                 return ending.stuck(context, error)
             if outcome is not None:
@@ -112,6 +103,25 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
                 "there is no commit to skip: the run did not stop at a conflict", hint=f"run `{command('continue')}`"
             )
         return drive(context)
+
+
+def _roll_back(context: Context, action: str) -> Outcome:
+    """``align abort``, or ``align continue`` of a rollback under way (a run's, an abort's) that stopped
+    half-way (a full disk, a signal, a kill): the journal says so from the start, and where it heads."""
+    journal = context.journal
+    if action == "abort":
+        _rolling_back(journal, RunStatus.ABORTED, "aborted by the user")
+    started = time.perf_counter()
+    try:
+        context.save()
+        detail = rollback.restore(context)
+    except Interrupted:
+        return ending.interrupted(context)
+    except (GitError, Unrecorded) as error:
+        return ending.stuck(context, error)
+    journal.found.phases.append(Phase(name=action, status=StepStatus.OK, duration_s=time.perf_counter() - started))
+    ending.close_conflicts(journal)
+    return ending.end(context, RunStatus(journal.rolling_back), f"{journal.rolling_message}; {detail}")
 
 
 def drive(context: Context) -> Outcome:
