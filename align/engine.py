@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from pathlib import Path
 
 from align import ending, invocation, signals
 from align.context import Context, StepResult
@@ -38,7 +37,7 @@ def start(git: Git, plan: Plan, *, reports: Reports | None = None) -> Outcome:
         refuse_unsafe(git, store, plan)  # align.safety: every refusal found before anything moves
         record = plan.record(started=begun, reports=reports, worktree=str(plan.location.root))
         journal = Journal(run=record, pid=os.getpid())
-        context = _context(git, store, journal, plan.location.git_dir)
+        context = _context(git, store, journal)
         if plan.recipe.why:
             log.info("recipe %s (%s): %s", plan.recipe.name, plan.recipe.source, plan.recipe.why)
         try:
@@ -48,7 +47,7 @@ def start(git: Git, plan: Plan, *, reports: Reports | None = None) -> Outcome:
         return drive(context)
 
 
-def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
+def resume(git: Git, store: Store, action: str) -> Outcome:
     """Finish a paused or interrupted run: ``continue``, ``skip`` or ``abort``."""
     with signals.handled(), store.lock(action):
         journal = store.journal()
@@ -65,7 +64,7 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
                 hint=f"cd {journal.run.worktree} and run `{command(action)}` there",
             )
         journal.pid = os.getpid()
-        context = _context(git, store, journal, git_dir)
+        context = _context(git, store, journal)
         _warn_leftover_validation(context)
         if journal.paused_at:
             journal.paused_s += time.time() - journal.paused_at
@@ -234,7 +233,7 @@ def _warn_leftover_validation(context: Context) -> None:
     )
 
 
-def _context(git: Git, store: Store, journal: Journal, git_dir: Path) -> Context:
+def _context(git: Git, store: Store, journal: Journal) -> Context:
     steps = journal.run.recipe.steps
     total = sum(1 for step in steps if step.kind in ACTIONS and step.kind not in journal.done)
     return Context(
@@ -243,6 +242,5 @@ def _context(git: Git, store: Store, journal: Journal, git_dir: Path) -> Context
         journal=journal,
         recipe_steps=steps,
         monitor=Monitor(total),
-        git_dir=git_dir,
         warnings=journal.found.warnings,  # the same list: warnings survive a pause
     )
