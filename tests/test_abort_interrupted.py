@@ -113,3 +113,27 @@ def test_continue_after_an_interrupted_abort_finishes_the_abort(tmp_path: Path, 
     assert "aborted by the user" in resumed.output
     after = snapshot(repo)
     assert after == template().before, difference(template().before, after)
+
+
+# Each git switch of the abort (the branch checked out again at its pre-run tip, then HEAD put back on main)
+# stopped half-way, as tests/test_kill_half_done.py does for the run's own: then `align abort` or `align continue`.
+HALF_DONE = [(which, partial) for which in (0, 1) for partial in ("files", "removals", "cut", "index")]
+
+
+@pytest.mark.parametrize("action", ["abort", "continue"])
+@pytest.mark.parametrize(
+    ("which", "partial"), HALF_DONE, ids=[f"switch{which}-{partial}" for which, partial in HALF_DONE]
+)
+def test_a_switch_of_the_abort_stopped_half_way_is_finished_exactly(
+    tmp_path: Path, which: int, partial: str, action: str
+) -> None:
+    env = hermetic_env(tmp_path / "home")
+    repo = killed_run(template().work, tmp_path, env, template().kill)
+    call = [number for number, argv in enumerate(template().calls, 1) if subcommand(argv) == "switch"][which]
+    aborted = Wrapper(tmp_path / "wrapper", "sigterm", call, partial).run(repo.path, env, "abort")
+    assert aborted.code == 130, aborted.output
+    again = run_align(repo.path, env, action)
+    assert again.code == 0, again.output
+    assert "leftovers" not in again.output
+    after = snapshot(repo)
+    assert after == template().before, difference(template().before, after)

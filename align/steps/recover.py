@@ -147,13 +147,16 @@ def _staged_by_the_run(context: Context, staged: list[str]) -> list[str]:
     """Return the ``staged`` paths whose index entry is the one one of the run's commits has there (its blob,
     or no entry where the commit has none): what a switch of the run stopped before it moved HEAD wrote.
 
-    Such a switch goes from one of the run's commits to another: with HEAD anywhere else (someone else moved
-    the branch checked out), the index is the run's result, which the rollback keeps as it is.
+    Such a switch goes from one of the run's commits, or from HEAD detached by the rollback (at the run's
+    result, which a killed run may not have recorded), to another: with HEAD on a branch anywhere else
+    (someone else moved the branch checked out), the index is the run's result, which the rollback keeps.
     """
     if not staged:
         return []
     commits = _run_commits(context, head=False)
-    if context.git.commit_of("HEAD") not in commits:
+    git = context.git
+    attached = git.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1)).code == 0
+    if attached and git.commit_of("HEAD") not in commits:
         return []
     listed = context.git.run("--literal-pathspecs", "ls-files", "--stage", "-z", "--", *staged).stdout
     index = {}
