@@ -7,7 +7,6 @@ Steps import this module, never the engine; the engine imports the steps (their 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol, TypeVar
 
 from align.git import Git
@@ -40,7 +39,6 @@ class Context:
     journal: Journal
     recipe_steps: tuple[model.Step, ...]
     monitor: Monitor
-    git_dir: Path  # this worktree's git dir (rebase-merge, MERGE_HEAD...)
     guidance: list[str] = field(default_factory=list)  # what the user can do next, shown after the summary
     warnings: list[str] = field(default_factory=list)  # the journal's own list: warnings survive a pause
     rendered: str = ""  # the console report, once written

@@ -117,7 +117,7 @@ def scenes(demo: Demo) -> list[Scene]:
         return None if ok else "feature/x does not contain origin/main, or HEAD is not back on main"
 
     def paused() -> str | None:
-        ok = journal.exists() and (demo.work / ".git" / "rebase-merge").exists()
+        ok = journal.exists() and Git(demo.work).progress().rebasing
         return None if ok else "no paused run: the journal or git's rebase is missing"
 
     def restored() -> str | None:

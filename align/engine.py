@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from pathlib import Path
 
 from align import ending, invocation, signals
 from align.context import Context, StepResult
@@ -38,7 +37,7 @@ def start(git: Git, plan: Plan, *, reports: Reports | None = None) -> Outcome:
         refuse_unsafe(git, store, plan)  # align.safety: every refusal found before anything moves
         record = plan.record(started=begun, reports=reports, worktree=str(plan.location.root))
         journal = Journal(run=record, pid=os.getpid())
-        context = _context(git, store, journal, plan.location.git_dir)
+        context = _context(git, store, journal)
         if plan.recipe.why:
             log.info("recipe %s (%s): %s", plan.recipe.name, plan.recipe.source, plan.recipe.why)
         try:
@@ -48,7 +47,7 @@ def start(git: Git, plan: Plan, *, reports: Reports | None = None) -> Outcome:
         return drive(context)
 
 
-def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
+def resume(git: Git, store: Store, action: str) -> Outcome:
     """Finish a paused or interrupted run: ``continue``, ``skip`` or ``abort``."""
     with signals.handled(), store.lock(action):
         journal = store.journal()
@@ -65,24 +64,13 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
                 hint=f"cd {journal.run.worktree} and run `{command(action)}` there",
             )
         journal.pid = os.getpid()
-        context = _context(git, store, journal, git_dir)
+        context = _context(git, store, journal)
         _warn_leftover_validation(context)
         if journal.paused_at:
             journal.paused_s += time.time() - journal.paused_at
             journal.paused_at = 0.0
         if action == "abort" or (action == "continue" and journal.rolling_back):
-            started = time.perf_counter()
-            try:
-                detail = rollback.restore(context)
-            except (GitError, Unrecorded) as error:
-                return ending.stuck(context, error)
-            journal.found.phases.append(
-                Phase(name=action, status=StepStatus.OK, duration_s=time.perf_counter() - started)
-            )
-            ending.close_conflicts(journal)
-            if action == "continue":  # a rollback the run had started (then stopped: a full disk?) is finished
-                return ending.end(context, RunStatus(journal.rolling_back), f"{journal.rolling_message}; {detail}")
-            return ending.end(context, RunStatus.ABORTED, f"aborted by the user; {detail}")
+            return _roll_back(context, action)
         if (journal.stash or journal.tree_moved) and not journal.started_rebase and "rebase" not in journal.done:
             recover.tidy(context)  # what a stash apply or a checkout cut short left before the run stopped
         if journal.started_rebase and "rebase" not in journal.done:
@@ -102,6 +90,8 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
                 return ending.stuck(context, error)
             try:
                 outcome = _after_step(context, "rebase", result, started)
+            except Interrupted:  # during the rollback on_conflict or on_fail asked for
+                return ending.interrupted(context)
             except (GitError, Unrecorded) as error:
                 return ending.stuck(context, error)
             if outcome is not None:
@@ -112,6 +102,25 @@ def resume(git: Git, store: Store, git_dir: Path, action: str) -> Outcome:
                 "there is no commit to skip: the run did not stop at a conflict", hint=f"run `{command('continue')}`"
             )
         return drive(context)
+
+
+def _roll_back(context: Context, action: str) -> Outcome:
+    """``align abort``, or ``align continue`` of a rollback under way (a run's, an abort's) that stopped
+    half-way (a full disk, a signal, a kill): the journal says so from the start, and where it heads."""
+    journal = context.journal
+    if action == "abort":
+        _rolling_back(journal, RunStatus.ABORTED, "aborted by the user")
+    started = time.perf_counter()
+    try:
+        context.save()
+        detail = rollback.restore(context)
+    except Interrupted:
+        return ending.interrupted(context)
+    except (GitError, Unrecorded) as error:
+        return ending.stuck(context, error)
+    journal.found.phases.append(Phase(name=action, status=StepStatus.OK, duration_s=time.perf_counter() - started))
+    ending.close_conflicts(journal)
+    return ending.end(context, RunStatus(journal.rolling_back), f"{journal.rolling_message}; {detail}")
 
 
 def drive(context: Context) -> Outcome:
@@ -224,7 +233,7 @@ def _warn_leftover_validation(context: Context) -> None:
     )
 
 
-def _context(git: Git, store: Store, journal: Journal, git_dir: Path) -> Context:
+def _context(git: Git, store: Store, journal: Journal) -> Context:
     steps = journal.run.recipe.steps
     total = sum(1 for step in steps if step.kind in ACTIONS and step.kind not in journal.done)
     return Context(
@@ -233,6 +242,5 @@ def _context(git: Git, store: Store, journal: Journal, git_dir: Path) -> Context
         journal=journal,
         recipe_steps=steps,
         monitor=Monitor(total),
-        git_dir=git_dir,
         warnings=journal.found.warnings,  # the same list: warnings survive a pause
     )

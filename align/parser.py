@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from align import __version__, commands
+from align import __version__
 from align.commands import table
-
-COMMANDS = commands.COMMANDS  # the command words (defined in align.commands, which plan.py reads too)
 
 REPORT_FILE_OPTIONS = ("--report-json", "--report-markdown", "--report-junit")
 RUN_VALUE_OPTIONS = ("--recipe", "--target", "--remote", "--set", *REPORT_FILE_OPTIONS)

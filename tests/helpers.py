@@ -20,6 +20,9 @@ from align.recipe.resolve import resolve
 BRANCH = "feature/x"
 REF = f"refs/heads/{BRANCH}"
 OTHER = "feature/y"
+# Messages of recipe errors the tests expect in several files (tests/test_recipe_errors*.py).
+NOT_A_MAPPING = "a recipe is a mapping that starts with `version: 1`, found"
+NOX_EXPECTED = "expected a list of text values, or one `${variable}` that holds such a list"
 
 
 def git(cwd: Path, *args: str) -> str:

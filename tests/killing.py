@@ -10,6 +10,10 @@ number K either:
   which may not have started, be halfway, or be done (a race, on purpose: align must cope with each);
 - ``count``: nothing but counting (every call runs the real git).
 
+With ``partial`` (a name in ``PARTIAL``), a ``sigint``/``sigterm`` call does not race: the wrapper does part
+of git's work itself (what a ``git switch`` stopped half-way leaves: the target's files written but not its
+index, or its index too but not HEAD...), then signals align and waits until align stops it, as it stops git.
+
 Only align's own git calls are counted: the wrapper checks that its parent is the align process (whose pid
 a trampoline writes before exec'ing python; align starts git through ``sh`` in a new session, but git's
 parent is still align's python process). git's own children (hooks, ``git-upload-pack``...) and any other
@@ -29,9 +33,31 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests import builders
+from tests.helpers import Repo, write
+
 REAL_GIT = os.path.realpath(shutil.which("git") or "/usr/bin/git")
 FIXED_DATE = "2026-01-01T12:00:00+0000"
 MODES = ("count", "after", "sigint", "sigterm")
+# What a git command stopped half-way may have done, as sh (``$G`` is the real git, ``$D`` the wrapper's
+# folder, ``$@`` the command). A ``git switch [--detach] TARGET`` (TARGET its last argument) writes the working
+# tree (removals first), then the index, then HEAD; a ``git stash drop`` rewrites the list, then the ref.
+_TARGET = "for T; do :; done; "
+_SPARE_INDEX = 'cp "$("$G" rev-parse --git-path index)" "$D/index"; export GIT_INDEX_FILE="$D/index"; '
+PARTIAL = {
+    # every file of the target written (and the files it lacks removed), the index and HEAD not
+    "files": _TARGET + _SPARE_INDEX + '"$G" read-tree -m -u HEAD "$T"',
+    # only the removals done
+    "removals": _TARGET + '"$G" diff --name-only -z --diff-filter=D HEAD "$T" | xargs -0 -r rm -f --',
+    # one file written, and only its first byte (the signal came during the write)
+    "cut": _TARGET + 'P=$("$G" diff --name-only --diff-filter=AM HEAD "$T" | head -n1); '
+    '"$G" cat-file blob "$T:$P" | head -c 1 > "$P"',
+    # the files and the index written, HEAD not (the signal came between the two)
+    "index": _TARGET + '"$G" read-tree -m -u HEAD "$T"',
+    # a `git stash drop`: the stash list (refs/stash's reflog) rewritten, refs/stash not moved yet
+    "drop": 'O=$("$G" rev-parse refs/stash); "$G" "$@" >/dev/null; '
+    'echo "$O" > "$("$G" rev-parse --git-path refs/stash)"',
+}
 # Variables of the caller's environment that would point git at another repository or change its output.
 _LEAKED = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_CONFIG_PARAMETERS", "NO_COLOR")
 
@@ -50,8 +76,8 @@ exec 9>&-
 if [ "$n" = '{call}' ]; then
   case '{mode}' in
     after) '{git}' "$@"; code=$?; echo "$n" > "$D/acted"; kill -KILL "$PPID"; exit $code ;;
-    sigint) echo "$n" > "$D/acted"; kill -INT "$PPID" ;;
-    sigterm) echo "$n" > "$D/acted"; kill -TERM "$PPID" ;;
+    sigint) echo "$n" > "$D/acted"; {partial}kill -INT "$PPID"{hold} ;;
+    sigterm) echo "$n" > "$D/acted"; {partial}kill -TERM "$PPID"{hold} ;;
   esac
 fi
 exec '{git}' "$@"
@@ -113,15 +139,19 @@ class Finished:
 class Wrapper:
     """A ``git`` wrapper in ``folder`` (bin/git, counter, call log), acting at call ``call`` as ``mode`` says."""
 
-    def __init__(self, folder: Path, mode: str = "count", call: int = 0) -> None:
+    def __init__(self, folder: Path, mode: str = "count", call: int = 0, partial: str = "") -> None:
         assert mode in MODES, mode
+        assert not partial or mode in ("sigint", "sigterm"), (mode, partial)
         self.folder = folder
         self.mode = mode
         self.call = call
         (folder / "bin").mkdir(parents=True)
         (folder / "calls").mkdir()
         script = folder / "bin" / "git"
-        script.write_text(_WRAPPER.format(folder=folder, git=REAL_GIT, call=call, mode=mode), encoding="utf-8")
+        work = f"(G='{REAL_GIT}'; {PARTIAL[partial]}); " if partial else ""
+        hold = "; sleep 60; exit 1" if partial else ""  # align stops its git (here: this script) on the signal
+        text = _WRAPPER.format(folder=folder, git=REAL_GIT, call=call, mode=mode, partial=work, hold=hold)
+        script.write_text(text, encoding="utf-8")
         script.chmod(0o755)
 
     def count(self) -> int:
@@ -186,3 +216,27 @@ def subcommand(argv: list[str]) -> str:
                 return f"{word}-{following[2:]}"
             return word
     return "none"
+
+
+def scenario(base: Path, checked_out: str) -> Repo:
+    """The kill sweep's scenario, in ``base`` (run with the hermetic environment in place): ``feature/x`` (3
+    commits) behind a moved and fetched ``origin/main``, a dirty tree (staged, unstaged, untracked, an ignored
+    file) and two stashes of the user's, ``checked_out`` (``feature/x`` or ``main``) checked out."""
+    repo = Repo.create(base / "repos")
+    builders.track_notes(repo)
+    builders.three_commits(repo)
+    builders.moved_upstream(repo)
+    repo.git("fetch", "--quiet", "origin")
+    repo.git("switch", "--quiet", checked_out)
+    builders.user_stashes(repo)
+    builders.make_dirty(repo)
+    (repo.path / ".git" / "info").mkdir(exist_ok=True)
+    (repo.path / ".git" / "info" / "exclude").write_text("*.log\n", encoding="utf-8")
+    write(repo.path / "local.log", "ignored, the user's own\n")  # no checkout touches it; nothing may lose it
+    return repo
+
+
+def copy(work: Path, into: Path) -> Repo:
+    """A copy of the clone ``work`` in ``into`` (same origin)."""
+    shutil.copytree(work, into / "clone", symlinks=True)
+    return Repo(path=into / "clone", origin=work.parent / "origin.git")

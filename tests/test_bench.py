@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "bench" / "bench.py"
-TINY = ["--files", "30", "--upstream", "10", "--feature", "5", "--reps", "1", "--startup-reps", "1"]
+from tests.benching import run_bench
+
 BUDGETS = [
     "not checked out: align / git rebase + checkout",
     "checked out: align / plain.sh",
@@ -30,21 +26,6 @@ def machete_installed() -> bool:
     """Tell whether the bench will find git-machete (beside this Python, else on PATH), as it looks for it."""
     beside = Path(sys.executable).parent / "git-machete"
     return (beside.is_file() and os.access(beside, os.X_OK)) or shutil.which("git-machete") is not None
-
-
-def run_bench(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-    """Run the bench at tiny sizes in ``tmp_path``; return the process and its JSON figures (empty if none)."""
-    figures_path = tmp_path / "figures.json"
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), *TINY, "--cache", str(tmp_path / "cache"), "--json", str(figures_path), *extra],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    figures = json.loads(figures_path.read_text(encoding="utf-8")) if figures_path.exists() else {}
-    return done, figures
 
 
 def test_bench_reports_every_scenario_and_contender(tmp_path: Path) -> None:

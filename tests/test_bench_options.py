@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from align.resources import schema
-from tests.test_bench import ROOT, run_bench
+from tests.benching import ROOT, run_bench
 
 sys.path.insert(0, str(ROOT / "bench"))  # the bench is scripts, not a package: its modules import each other so
 

@@ -20,7 +20,7 @@ import pytest
 from align.cli import main
 from tests.builders import disk_recipe, diverge
 from tests.helpers import Repo, write
-from tests.test_safety import (
+from tests.safety_helpers import (
     REAL_GIT,
     align_process,
     assert_restored,

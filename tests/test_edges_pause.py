@@ -2,64 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-from typing import Any
-
 import pytest
 
 from align.cli import main
-from tests.helpers import Repo, lock_left, write
-from tests.test_safety import (
+from tests.helpers import Repo, write
+from tests.pause_helpers import ABORTED, assert_work_back, by_hand, last_report, paused
+from tests.safety_helpers import (
     assert_restored,
     feature_repo,
-    git_dir,
-    journal_file,
-    lock_file,
     make_dirty,
     run_git,
     snapshot,
 )
-
-ABORTED = (0, 1)  # a complete `align abort` exits 1 today; issue 9 item 16 makes it 0
-
-
-def by_hand(repo: Repo, way: str) -> None:
-    """Run ``git rebase --WAY`` as the user would in a terminal (an editor that accepts the message)."""
-    env = {**os.environ, "GIT_EDITOR": "true"}
-    done = subprocess.run(["git", "rebase", f"--{way}"], cwd=repo.path, env=env, capture_output=True, check=False)
-    assert done.returncode == 0, done.stderr
-
-
-def last_report(repo: Repo) -> dict[str, Any]:
-    runs = sorted((git_dir(repo) / "align" / "runs").glob("*/report.json"))
-    return dict(json.loads(runs[-1].read_text(encoding="utf-8")))
-
-
-def paused(repo: Repo, head: str) -> tuple[str, dict[str, Any]]:
-    """Pause a run of feature/x (its first commit conflicts) over a dirty tree; return the old tip, the state before."""
-    original = feature_repo(repo, head=head, conflict=True)
-    make_dirty(repo)
-    before = snapshot(repo)
-    assert main(["feature/x"]) == 3
-    return original, before
-
-
-def assert_work_back(repo: Repo, before: dict[str, Any]) -> None:
-    """The user's uncommitted work, stashes and HEAD's branch are as before; no rebase, lock or journal left."""
-    after = snapshot(repo)
-    for key in ("worktree", "index", "status", "untracked", "stash", "operations"):
-        if key == "index":  # the staged README.md line sits on the new base: compare the paths staged
-            assert [line.split("\t")[1] for line in after[key].splitlines()] == [
-                line.split("\t")[1] for line in before[key].splitlines()
-            ]
-            continue
-        assert after[key] == before[key], key
-    assert after["head"][0] == before["head"][0]
-    assert not (git_dir(repo) / "rebase-merge").exists()
-    assert not lock_left(lock_file(repo))
-    assert not journal_file(repo).exists()
 
 
 @pytest.mark.parametrize("head", ["feature/x", "main"])

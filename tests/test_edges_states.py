@@ -9,7 +9,7 @@ import pytest
 
 from align.cli import main
 from tests.helpers import Repo, lock_left, write
-from tests.test_safety import (
+from tests.safety_helpers import (
     assert_restored,
     feature_repo,
     git_dir,

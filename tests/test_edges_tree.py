@@ -15,7 +15,7 @@ import pytest
 from align.cli import main
 from tests.builders import disk_recipe, diverge
 from tests.helpers import Repo, lock_left, write
-from tests.test_safety import REAL_GIT, feature_repo, journal_file, lock_file, recipe, run_git
+from tests.safety_helpers import REAL_GIT, feature_repo, journal_file, lock_file, recipe, run_git
 
 Capture = pytest.CaptureFixture[str]
 BRANCH = "feature/x"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from align.recipe import sources
+from tests.extends_helpers import DEFAULT, PIN_EXAMPLE, child, problems, resolved
 from tests.helpers import Repo, write
-from tests.test_extends import DEFAULT, PIN_EXAMPLE, child, problems, resolved
 
 # -- git+URL@SHA#path -------------------------------------------------------------------------------------------------
 

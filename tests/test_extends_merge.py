@@ -10,8 +10,8 @@ from align.errors import RecipeError
 from align.recipe import model, sources
 from align.recipe.model import Fetch, Rebase, Report, Validate
 from align.recipe.resolve import resolve
+from tests.extends_helpers import DEFAULT, DEFAULT_STEPS, child, problems, resolved
 from tests.helpers import write
-from tests.test_extends import DEFAULT, DEFAULT_STEPS, child, problems, resolved
 
 # -- chains and cycles ------------------------------------------------------------------------------------------------
 

@@ -2,63 +2,20 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-from typing import Any
-
 import pytest
 
 from align.cli import main
-from tests.builders import diverge
-from tests.helpers import Repo, lock_left, write
-
-Commit = tuple[str, str, str]
-
-
-def git_by_hand(repo: Repo, *args: str) -> int:
-    """Run git as the user would in a terminal (an editor that accepts the message); return its exit code."""
-    env = {**os.environ, "GIT_EDITOR": "true"}
-    return subprocess.run(["git", *args], cwd=repo.path, env=env, capture_output=True, check=False).returncode
-
-
-def build(repo: Repo, *commits: Commit) -> list[str]:
-    """feature/x with ``commits`` (file, text, subject); origin/main changes README.md; main checked out."""
-    return diverge(repo, commits, [("README.md", "upstream side\n", "upstream change")]).commits
-
-
-def clashing(number: int) -> Commit:
-    return ("README.md", f"feature side {number}\n", f"feature: clash {number}")
-
-
-def clean(name: str) -> Commit:
-    return (name, f"{name}\n", f"feature: add {name}")
-
-
-def report_of(repo: Repo) -> dict[str, Any]:
-    git_dir = repo.path / ".git"
-    runs = sorted((git_dir / "align" / "runs").glob("*/report.json"))
-    return dict(json.loads(runs[-1].read_text(encoding="utf-8")))
-
-
-def assert_finished(repo: Repo, subjects: list[str]) -> None:
-    """feature/x is origin/main plus ``subjects`` (newest first); main is back; no rebase, journal or lock."""
-    assert repo.git("log", "--format=%s", "origin/main..feature/x").splitlines() == subjects
-    assert repo.git("merge-base", "feature/x", "origin/main") == repo.git("rev-parse", "origin/main")
-    assert repo.git("symbolic-ref", "HEAD") == "refs/heads/main"
-    assert repo.git("status", "--porcelain") == ""
-    assert repo.git("stash", "list") == ""
-    git_dir = repo.path / ".git"
-    assert not (git_dir / "rebase-merge").exists()
-    assert not (git_dir / "align" / "journal.json").exists()
-    assert not lock_left(git_dir / "align" / "lock")
-
-
-def dropped(report: dict[str, Any]) -> list[tuple[str, str, str]]:
-    return [(item["sha"], item["subject"], item["reason"]) for item in report["commits"]["dropped"]]
-
-
-SKIPPED = "skipped by the user (with git)"
+from tests.helpers import Repo, write
+from tests.pause_helpers import (
+    SKIPPED,
+    assert_finished,
+    build,
+    clashing,
+    clean,
+    dropped,
+    git_by_hand,
+    report_of,
+)
 
 
 def test_two_git_skips_finish_the_rebase_then_align_continue_keeps_the_rest(

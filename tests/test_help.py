@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
+from align.commands import COMMANDS
 from align.commands.help import topics
 from align.manpage import commands
-from align.parser import COMMANDS, HELP_TOPICS, build_parser
+from align.parser import HELP_TOPICS, build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 Capture = pytest.CaptureFixture[str]

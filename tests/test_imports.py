@@ -1,5 +1,6 @@
 """The house rules of align's imports (issue 14): no import cycle, and no import of an align module inside a
-function unless a comment on that line (or the line above) says why (start-up time, mostly)."""
+function unless a comment on that line (or the line above) says why (start-up time, mostly). In the tests, no
+test module imports another: what several share lives in a helper module (helpers, builders, snapshots...)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "align"
+TESTS = Path(__file__).resolve().parent
 
 
 def _modules(root: Path) -> dict[str, Path]:
@@ -136,3 +138,39 @@ def test_steps_never_import_the_engine(module: str) -> None:
             todo.extend(edges[name])
     assert "align.engine" not in seen
     assert "align.ending" not in seen
+
+
+def _test_module_imports(root: Path) -> list[str]:
+    """Return "importer imports target" for each import of a test module (``test_*``) by another module."""
+    edges, _ = _imports(_modules(root))
+    return sorted(
+        f"{module} imports {target}"
+        for module, targets in edges.items()
+        for target in targets
+        if target.rpartition(".")[2].startswith("test_") and target != module
+    )
+
+
+def test_no_test_module_imports_another() -> None:
+    assert _test_module_imports(TESTS) == []
+
+
+def test_the_walker_finds_a_test_module_imported_by_another(tmp_path: Path) -> None:
+    """The test above can fail: every way of importing a test module is seen, a helper module's import is not."""
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "__init__.py").write_text("")
+    (tests / "helpers.py").write_text("X = 1\n")
+    (tests / "test_a.py").write_text("from tests.helpers import X\n")
+    (tests / "test_b.py").write_text("from tests.test_a import X\n")
+    (tests / "test_c.py").write_text("from tests import test_a\n")
+    (tests / "test_d.py").write_text("import tests.test_b\n")
+    (tests / "test_e.py").write_text("from .test_c import test_a\n")
+    (tests / "kit.py").write_text("def f():\n    from tests.test_d import y\n")
+    assert _test_module_imports(tests) == [
+        "tests.kit imports tests.test_d",
+        "tests.test_b imports tests.test_a",
+        "tests.test_c imports tests.test_a",
+        "tests.test_d imports tests.test_b",
+        "tests.test_e imports tests.test_c",
+    ]

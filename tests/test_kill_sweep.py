@@ -17,7 +17,7 @@ then for every call K in 1..N, a fresh copy of the scenario gets:
 - ``sigint-K-abort`` / ``sigterm-K-abort``: the signal to align as git call K starts -> exit 130 (or a
   finished run: the state of an uninterrupted run), then ``align abort`` -> exit 0, every bit as before.
   The wrapper signals align, then execs git at once: whether git got to run before align's handler stops it
-  is a race, on purpose (align must cope with each outcome), so a signal case may fail only now and then.
+  is a race, on purpose (align must cope with each outcome).
 
 Accepted besides: death by SIGINT itself (the shell shows 130 too), and ``align abort`` refusing with exit 4
 when the kill left no journal and no lock (nothing to abort). "``align status`` shows no run" is checked as
@@ -40,9 +40,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import builders, helpers, snapshots
-from tests.helpers import Repo, write
-from tests.killing import Finished, Wrapper, environment, hermetic_env, run_align, subcommand
+from tests import helpers, snapshots
+from tests.helpers import Repo
+from tests.killing import Finished, Wrapper, copy, environment, hermetic_env, run_align, scenario, subcommand
 from tests.snapshots import Snapshot, difference, snapshot
 
 pytestmark = pytest.mark.slow
@@ -78,28 +78,6 @@ class Case:
         return f"{self.mode}-{self.call}-{self.action}-{self.name}-{self.where}"
 
 
-def build(base: Path, checked_out: str) -> Repo:
-    """The scenario, in ``base`` (run with the hermetic environment in place)."""
-    repo = Repo.create(base / "repos")
-    builders.track_notes(repo)
-    builders.three_commits(repo)
-    builders.moved_upstream(repo)
-    repo.git("fetch", "--quiet", "origin")
-    repo.git("switch", "--quiet", checked_out)
-    builders.user_stashes(repo)
-    builders.make_dirty(repo)
-    (repo.path / ".git" / "info").mkdir(exist_ok=True)
-    (repo.path / ".git" / "info" / "exclude").write_text("*.log\n", encoding="utf-8")
-    write(repo.path / "local.log", "ignored, the user's own\n")  # no checkout touches it; nothing may lose it
-    return repo
-
-
-def copy(work: Path, into: Path) -> Repo:
-    """A copy of the clone ``work`` in ``into`` (same origin)."""
-    shutil.copytree(work, into / "clone", symlinks=True)
-    return Repo(path=into / "clone", origin=work.parent / "origin.git")
-
-
 @functools.cache
 def templates() -> dict[str, Template]:
     """Build each scenario once per process (at collection; xdist workers each build their own) and count
@@ -110,7 +88,7 @@ def templates() -> dict[str, Template]:
     for where, checked_out in HEADS.items():
         env = hermetic_env(root / where / "home")
         with environment(env):
-            repo = build(root / where, checked_out)
+            repo = scenario(root / where, checked_out)
             reference = copy(repo.path, root / where / "reference")
             before = snapshot(reference)
             wrapper = Wrapper(root / where / "count")
@@ -137,13 +115,11 @@ def cases() -> list[Case]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "case" in metafunc.fixturenames:
         found = cases()
-        # A signal case races align's handler against git on purpose (see the module's docstring). Since the
-        # handler only records the signal (align.signals), align's own bookkeeping is never cut; what stays a
-        # race is git's: stopped before, during or after its work (some cases, e.g. sigint-52-abort-switch-onmain,
-        # still fail now and then). A failure is retried twice before it counts; kill-after cases never are.
-        race = pytest.mark.flaky(reruns=2)
-        params = [pytest.param(case, marks=race) if case.mode != "after" else case for case in found]
-        metafunc.parametrize("case", params, ids=[case.id for case in found])
+        # A signal case races align's handler against git on purpose (see the module's docstring): git is
+        # stopped before, during or after its work. Each outcome must be put back or finished exactly (git
+        # stopped half-way: tests/test_kill_half_done.py makes such states happen every time), so no case is
+        # retried: a failure is a bug.
+        metafunc.parametrize("case", found, ids=[case.id for case in found])
 
 
 def report(case: Case, argv: list[str], problems: list[str], outputs: list[tuple[str, Finished]]) -> str:

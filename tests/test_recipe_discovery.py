@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from align.recipe import sources
+from tests.extends_helpers import CI
 from tests.helpers import Repo, write
-from tests.test_extends import CI
 
 # -- discovery --------------------------------------------------------------------------------------------------------
 

@@ -6,11 +6,7 @@ from __future__ import annotations
 import pytest
 
 from align import __version__
-from tests.helpers import recipe_problems
-
-NOT_A_MAPPING = "a recipe is a mapping that starts with `version: 1`, found"
-NOX_EXPECTED = "expected a list of text values, or one `${variable}` that holds such a list"
-
+from tests.helpers import NOT_A_MAPPING, recipe_problems
 
 # Reading the file
 

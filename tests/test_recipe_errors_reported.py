@@ -8,8 +8,7 @@ import pytest
 
 from align import __version__
 from align.cli import main
-from tests.helpers import recipe_problems, write
-from tests.test_recipe_errors import NOX_EXPECTED
+from tests.helpers import NOX_EXPECTED, recipe_problems, write
 
 # All at once
 

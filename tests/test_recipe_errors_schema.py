@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import recipe_problems
-from tests.test_recipe_errors import NOX_EXPECTED
+from tests.helpers import NOX_EXPECTED, recipe_problems
 
 # Keys, kinds and options
 

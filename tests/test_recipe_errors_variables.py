@@ -9,8 +9,7 @@ import pytest
 from align.recipe import sources
 from align.recipe.model import Validate
 from align.recipe.resolve import resolve
-from tests.helpers import recipe_problems, write
-from tests.test_recipe_errors import NOX_EXPECTED
+from tests.helpers import NOX_EXPECTED, recipe_problems, write
 
 # Variables
 

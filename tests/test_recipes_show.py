@@ -7,8 +7,7 @@ from pathlib import Path
 
 from align.recipe.show import render_resolved
 from tests.helpers import write
-from tests.test_variables import DEFAULT, args, resolved
-from tests.test_variables_precedence import CHILD, PARENT
+from tests.variables_helpers import CHILD, DEFAULT, PARENT, args, resolved
 
 # -- align recipes show --resolved ------------------------------------------------------------------------------------
 

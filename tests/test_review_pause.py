@@ -9,11 +9,10 @@ import pytest
 from align.cli import main
 from tests.builders import diverge
 from tests.helpers import Repo
+from tests.pause_helpers import SKIPPED, assert_finished, by_hand, dropped, git_by_hand, last_report, paused, report_of
+from tests.safety_helpers import assert_restored, journal_file
+from tests.shallow_helpers import BRANCH, REF, is_shallow, origin_with_history, report, shallow_clone
 from tests.snapshots import BACKUPS, head, refs, rev, snapshot, stashes
-from tests.test_edges_pause import by_hand, last_report, paused
-from tests.test_git_skip import SKIPPED, assert_finished, dropped, git_by_hand, report_of
-from tests.test_safety import assert_restored, journal_file
-from tests.test_shallow import BRANCH, REF, is_shallow, origin_with_history, report, shallow_clone
 
 Capture = pytest.CaptureFixture[str]
 WHY = "shallow clone: feature/x and origin/main have no common commit in the history this clone holds"

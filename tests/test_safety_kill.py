@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,58 +12,26 @@ import pytest
 from align.cli import main
 from align.lock import lock_holder
 from tests.builders import disk_recipe
-from tests.helpers import Repo, lock_left, write
-from tests.test_safety import (
+from tests.helpers import Repo, lock_left
+from tests.safety_helpers import (
     align_process,
     assert_restored,
+    dead_pid,
     feature_repo,
     git_dir,
     journal_file,
     kill_group,
     lock_file,
+    lock_pid,
     make_dirty,
     recipe,
+    running,
     sleeper,
+    slow_rebase_hook,
     snapshot,
     tip,
     wait_for,
 )
-
-
-def slow_rebase_hook(repo: Repo, marker: Path) -> Path:
-    """A post-checkout hook that, inside a rebase only, creates ``marker`` and sleeps (to be killed there)."""
-    hook = write(
-        git_dir(repo) / "hooks" / "post-checkout",
-        f"""\
-        #!/bin/sh
-        if [ -d '{git_dir(repo) / "rebase-merge"}' ]; then
-          echo $PPID > '{marker}.tmp' && mv '{marker}.tmp' '{marker}'  # the pid of git's rebase
-          sleep 30
-        fi
-        """,
-    )
-    hook.chmod(0o755)
-    return hook
-
-
-def lock_pid(repo: Repo) -> int:
-    return int(json.loads(lock_file(repo).read_text(encoding="utf-8"))["pid"])
-
-
-def dead_pid() -> int:
-    """Return the pid of a process that has finished (and was reaped)."""
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
-
-
-def running(pid: int) -> bool:
-    """Tell whether process ``pid`` still runs (a zombie does not; Linux ``/proc``)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 @pytest.mark.parametrize("head", ["feature/x", "main"])

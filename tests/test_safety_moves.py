@@ -10,7 +10,7 @@ import pytest
 
 from align.cli import main
 from tests.helpers import Repo, lock_left
-from tests.test_safety import (
+from tests.safety_helpers import (
     align_refs,
     feature_repo,
     journal_file,

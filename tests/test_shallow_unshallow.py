@@ -9,8 +9,18 @@ import pytest
 
 from align import shallow
 from align.cli import main
+from tests.helpers import write
+from tests.shallow_helpers import (
+    BRANCH,
+    DEEPEN,
+    OWN,
+    REF,
+    TRACKING,
+    is_shallow,
+    origin_with_history,
+    shallow_clone,
+)
 from tests.snapshots import out, stashes, subjects
-from tests.test_shallow import BRANCH, DEEPEN, OWN, REF, TRACKING, is_shallow, origin_with_history, shallow_clone, write
 
 Capture = pytest.CaptureFixture[str]
 

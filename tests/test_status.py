@@ -106,7 +106,6 @@ def test_context_options_gives_the_recipe_step_or_its_defaults(tmp_path: Path) -
         journal=_journal(RunStatus.RUNNING),
         recipe_steps=(chosen,),
         monitor=Monitor(1),
-        git_dir=tmp_path,
     )
     assert context.options(model.Rebase) is chosen
     assert context.options(model.OnConflict) == model.default_step("on_conflict")

@@ -21,8 +21,8 @@ from align.steps import _process
 from align.steps.validate import preflight
 from tests.builders import ALIGN_STEPS, REPORT, feature, moved_upstream, steps_recipe, track_notes, user_stashes
 from tests.helpers import BRANCH, REF, Repo, write
+from tests.safety_helpers import running
 from tests.snapshots import backups, is_ancestor, out, rev, snapshot, stashes
-from tests.test_safety_kill import running
 
 Capture = pytest.CaptureFixture[str]
 

@@ -12,26 +12,9 @@ from align.recipe import model
 from align.recipe.model import Origin
 from align.recipe.resolve import parse_override
 from tests.helpers import write
-from tests.test_variables import DEFAULT, SCHEMA_DEFAULT, resolved, set_origin, validate
+from tests.variables_helpers import CHILD, DEFAULT, PARENT, SCHEMA_DEFAULT, resolved, set_origin, validate
 
 # -- precedence: --set > repository recipe > extended recipes > built-in defaults -------------------------------------
-
-PARENT = """\
-version: 1
-extends: default
-remote: upstream
-vars:
-  level: parent
-  only_parent: p
-"""
-CHILD = """\
-version: 1
-extends: ./parent.yaml
-vars:
-  level: child
-patch:
-  rebase: {onto: "${remote}/${level}"}
-"""
 
 
 @pytest.fixture

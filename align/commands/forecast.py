@@ -95,7 +95,6 @@ def context_of(git: Git, plan: Plan, *, onto: str = "", base: str = "") -> Conte
         journal=journal,
         recipe_steps=plan.recipe.steps,
         monitor=Monitor(len(plan.recipe.steps)),
-        git_dir=plan.location.git_dir,
     )
 
 

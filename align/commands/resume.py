@@ -16,5 +16,5 @@ def run(args: argparse.Namespace) -> int:
     """Resume the run in the journal with ``args.command`` (continue, skip or abort)."""
     location = locate(Git(Path.cwd()))
     store = Store(location.common_dir)
-    outcome = engine.resume(Git.at(location), store, location.git_dir, args.command)
+    outcome = engine.resume(Git.at(location), store, args.command)
     return show(outcome, quiet=args.quiet)

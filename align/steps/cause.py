@@ -16,7 +16,6 @@ import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from align.git import Git
 
@@ -69,7 +68,7 @@ class _History:
     files: dict[str, set[str]]  # sha -> the conflicted paths it touched
 
 
-def causes(git: Git, git_dir: Path, base: str, onto: str, paths: list[str], *, merging: bool) -> dict[str, Cause]:
+def causes(git: Git, base: str, onto: str, paths: list[str], *, merging: bool) -> dict[str, Cause]:
     """Return the cause of each conflicted path in ``paths``: upstream commits ``base..onto`` behind it.
 
     The stopped commit's side is stage 3 during a rebase (stage 2, ours, is the target plus the

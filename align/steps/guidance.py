@@ -31,7 +31,7 @@ def render(context: Context) -> list[str]:
     conflict = journal.found.conflicts[-1]
     paths = [path for path, _ in conflict.files]
     merging = context.git.progress().merging
-    found = causes(context.git, context.git_dir, journal.base, journal.onto_sha, paths, merging=merging)
+    found = causes(context.git, journal.base, journal.onto_sha, paths, merging=merging)
     said = context.conflict_notes
     if merging:
         lines = [f"conflict while merging {journal.run.onto} ({conflict.commit}) into {journal.run.branch}"]

@@ -10,7 +10,9 @@ branch (at its pre-run tip) checked out with its index and files.
 A file is taken for a leftover only when its bytes (as ``git add`` would store them) are those of the same
 path in one of the run's commits, or the start of them (git stopped writing it when the disk was full):
 removing it or checking it out again loses nothing. Any other file in the way is kept in the stash, with a
-warning.
+warning. A signal does the same to a ``git switch`` of the run, which writes the files, then the index, then
+HEAD: stopped between the last two, it leaves an index that differs from HEAD (staged changes) with the
+target's entries; an entry whose blob (or absence) is that of one of the run's commits is the run's too.
 """
 
 from __future__ import annotations
@@ -62,7 +64,9 @@ def quit_rebase(context: Context) -> None:
 
 
 def tidy(context: Context) -> None:
-    """Put back the files a failed checkout of the run changed: leftovers of one of the run's commits."""
+    """Put back the files a failed checkout of the run changed: leftovers of one of the run's commits (and
+    finish a drop of align's entry from the stash list that a signal stopped half-way)."""
+    stash.finish_drop(context.git, context.journal)
     if context.journal.rebase_abandoned:  # a rollback that stopped after `git rebase --quit` (a full disk?)
         _check_out_branch(context)
     else:
@@ -75,10 +79,14 @@ def _put_back_leftovers(context: Context) -> None:
     untouched = journal.engine == "memory" and not journal.tree_moved  # the user's tree, as the user left it
     if untouched or not (journal.stash or journal.started_rebase or journal.tree_moved or "rebase" in journal.done):
         return  # the user's work is still in the tree (or the run made no checkout): nothing is a leftover
-    modified, deleted, untracked = _changes(context)
-    if not (modified or deleted or untracked):
+    modified, deleted, untracked, staged = _changes(context)
+    if not (modified or deleted or untracked or staged):
         return
     commits = _run_commits(context)
+    unstaged = _staged_by_the_run(context, staged)
+    if unstaged:  # the index as HEAD there; the files the switch wrote are then put back with the others
+        git.run("--literal-pathspecs", "reset", "--quiet", "--", *unstaged)
+        modified, deleted, untracked, _ = _changes(context)
     same = _leftovers(context, [*modified, *untracked], commits)
     restore = [path for path in modified if path in same]
     absent = set().union(*(set(deleted) - set(_paths(context, commit, deleted)) for commit in commits))
@@ -98,7 +106,7 @@ def _check_out_branch(context: Context) -> None:
         "symbolic-ref", "-m", f"align {journal.run.run_id}: rollback (rebase --abort failed)", "HEAD", journal.run.ref
     )
     _put_back_leftovers(context)
-    _, _, untracked = _changes(context)
+    _, _, untracked, _ = _changes(context)
     tracked = _paths(context, "HEAD", untracked)  # under the untracked paths too: a file where a folder goes
     in_the_way = sorted(
         path for path in untracked if any(name == path or name.startswith(f"{path}/") for name in tracked)
@@ -117,11 +125,12 @@ def _check_out_branch(context: Context) -> None:
     context.save()
 
 
-def _changes(context: Context) -> tuple[list[str], list[str], list[str]]:
-    """Return the paths modified and deleted in the working tree only (index as HEAD), and the untracked ones."""
+def _changes(context: Context) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Return the paths modified and deleted in the working tree only (index as HEAD), the untracked ones, and
+    the paths whose index entry differs from HEAD's (not unmerged)."""
     argv = ("--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
     listed = context.git.run(*argv).stdout  # no index refresh: nothing to write on a full disk
-    modified, deleted, untracked = [], [], []
+    modified, deleted, untracked, staged = [], [], [], []
     for entry in listed.split("\0"):
         code, path = entry[:2], entry[3:]
         if code == " M":
@@ -130,14 +139,49 @@ def _changes(context: Context) -> tuple[list[str], list[str], list[str]]:
             deleted.append(path)
         elif code == "??":
             untracked.append(path)
-    return modified, deleted, untracked
+        elif len(code) == 2 and code[0] in "MAD" and code[1] in " MD":  # (AA, DD, anything with U: unmerged)
+            staged.append(path)
+    return modified, deleted, untracked, staged
 
 
-def _run_commits(context: Context) -> list[str]:
+def _staged_by_the_run(context: Context, staged: list[str]) -> list[str]:
+    """Return the ``staged`` paths whose index entry is the one one of the run's commits has there (its blob,
+    or no entry where the commit has none): what a switch of the run stopped before it moved HEAD wrote.
+
+    Such a switch goes from one of the run's commits, or from HEAD detached by the rollback (at the run's
+    result, which a killed run may not have recorded), to another: with HEAD on a branch anywhere else
+    (someone else moved the branch checked out), the index is the run's result, which the rollback keeps.
+    """
+    if not staged:
+        return []
+    commits = _run_commits(context, head=False)
+    git = context.git
+    attached = git.run("symbolic-ref", "--quiet", "HEAD", ok=(0, 1)).code == 0
+    if attached and git.commit_of("HEAD") not in commits:
+        return []
+    listed = context.git.run("--literal-pathspecs", "ls-files", "--stage", "-z", "--", *staged).stdout
+    index = {}
+    for entry in listed.split("\0"):
+        if entry:
+            info, _, path = entry.partition("\t")
+            index[path] = info.split()[1]
+    trees = [_paths(context, commit, staged) for commit in commits]
+    return [path for path in staged if any(tree.get(path) == index.get(path) for tree in trees)]
+
+
+def _run_commits(context: Context, *, head: bool = True) -> list[str]:
     """Return the commits whose files a checkout of the run may have written (a stash apply too: the
-    user's work, index and untracked files, which align applies again afterwards)."""
+    user's work, index and untracked files, which align applies again afterwards).
+
+    Unless ``head``, neither HEAD's commit nor the branch's current tip (someone else may have moved it):
+    only the commits the run itself went to.
+    """
     journal = context.journal
-    names = [journal.run.original_tip, journal.new_tip, journal.onto_sha, "HEAD", journal.run.original_head]
+    names = [journal.run.original_tip, journal.new_tip, journal.onto_sha]
+    if head:
+        names += ["HEAD", journal.run.original_head]
+    elif journal.run.original_head != journal.run.ref:  # (a branch name: where it is now)
+        names.append(journal.run.original_head)
     if journal.stash:
         names += [journal.stash, f"{journal.stash}^2", f"{journal.stash}^3"]
     commits = [context.git.commit_of(name) or "" for name in names if name]

@@ -68,8 +68,9 @@ def _windows(context: Context) -> list[tuple[float, float]]:
 
 def in_the_way(context: Context, commit: str) -> list[str]:
     """Return what keeps git from checking out ``commit``: lock files in the git dir, untracked files it has."""
-    locks = sorted(path.name for path in context.git_dir.glob("*.lock"))
-    if context.store.root.parent != context.git_dir:
+    own = context.git.git_path("index").parent  # this working tree's git dir (index.lock, HEAD.lock)
+    locks = sorted(path.name for path in own.glob("*.lock"))
+    if context.store.root.parent != own:  # a linked working tree: the common git dir's too (refs)
         locks += sorted(path.name for path in context.store.root.parent.glob("*.lock"))
     untracked, wanted = _untracked_in(context, commit)
     return [*locks, *(path for path in untracked if path in wanted)]

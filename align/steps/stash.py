@@ -211,6 +211,22 @@ def _drop_from_list(git: Git, oid: str, entries: list[tuple[str, str]]) -> None:
         git.run("stash", "store", "--quiet", "--message", message, sha)
 
 
+def finish_drop(git: Git, journal: Journal) -> None:
+    """Finish a ``git stash drop`` of align's entry that a signal stopped between rewriting the stash list and
+    moving ``refs/stash``: the ref still names align's stash, which the list no longer holds. git's own way
+    (``reflog expire --updateref``: the ref set to the list's top, no entry added), or the ref deleted when
+    the list is empty (as ``git stash drop`` does)."""
+    if not journal.stash or git.commit_of("refs/stash") != journal.stash:
+        return
+    entries = _stash_list(git)
+    if entries and entries[0][0] == journal.stash:
+        return  # still in the list: dropped as usual
+    if entries:
+        git.run("reflog", "expire", "--expire=never", "--expire-unreachable=never", "--updateref", "refs/stash")
+    else:
+        _delete_ref(git, "refs/stash", journal.stash)
+
+
 def _find_unrecorded(journal: Journal, entries: list[tuple[str, str]]) -> str:
     """Find this run's stash in the stash list by its message (after a push, or a kill right after one)."""
     marker = f"{_marker(journal)} on "
