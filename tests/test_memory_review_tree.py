@@ -1,0 +1,89 @@
+"""A hostile review of the in-memory engine (issue 11), continued: what git's rebase reads from the working
+tree it checks out (``.gitattributes``), and a branch checked out in another worktree."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from align.cli import main
+from tests.builders import FEATURE_EDIT, UPSTREAM_EDIT, feature, steps_recipe, upstream
+from tests.helpers import BRANCH, REF, Repo, git
+from tests.journals import last_run
+from tests.snapshots import difference, in_progress, rev, snapshot
+from tests.twins import OFFLINE, git_rebase, twin
+
+ABORTING = ("backup: {}", "rebase: {onto: origin/main}", "on_conflict: {action: abort}", "on_fail: {action: rollback}")
+
+
+def plain_rebase(copy: Path) -> int:
+    """Run plain ``git rebase`` in the twin; return its exit code (1: it stopped at a conflict)."""
+    args = ["git", "rebase", "--merge", "--no-fork-point", "--quiet", "origin/main", BRANCH]
+    return subprocess.run(args, cwd=copy, capture_output=True, check=False).returncode
+
+
+def test_the_users_own_merge_attribute_does_not_resolve_the_features_conflict(repo: Repo, tmp_path: Path) -> None:
+    """On main the user committed ``*.md merge=union`` (not pushed); neither the feature nor the target has it.
+    git's rebase checks the feature out, where the attribute is not: the pick conflicts and git stops."""
+    old = feature(repo, ("a.txt", "a\n", "feature: add a"), FEATURE_EDIT)
+    upstream(repo, *UPSTREAM_EDIT, fetch=True)
+    repo.git("switch", "--quiet", "main")
+    repo.commit(".gitattributes", "*.md merge=union\n", "mine: union merges for markdown")
+    os.chdir(repo.path)
+    copy = twin(repo, tmp_path)
+
+    code = main([BRANCH, "--recipe", steps_recipe(tmp_path, *OFFLINE)])
+
+    assert plain_rebase(copy) == 1  # git stops at the conflict
+    assert (code, in_progress(repo)) != (0, False), "align made a union merge git does not make"
+    assert git(repo.path, "show", f"{REF}:README.md") != "hello from upstream\nhello from the feature"
+    assert rev(repo, REF) == old[-1] or in_progress(repo)
+
+
+def test_a_merge_attribute_the_branch_brings_resolves_its_later_conflict_as_in_git(repo: Repo, tmp_path: Path) -> None:
+    """The feature adds ``*.md merge=union`` before its edit of README.md: in git's rebase the attribute is
+    checked out when the edit is picked, so the pick merges cleanly; ``on_conflict: abort`` must not abort."""
+    feature(repo, (".gitattributes", "*.md merge=union\n", "feature: union merges for markdown"), FEATURE_EDIT)
+    upstream(repo, *UPSTREAM_EDIT, fetch=True)
+    repo.git("switch", "--quiet", "main")
+    os.chdir(repo.path)
+    copy = twin(repo, tmp_path)
+
+    code = main([BRANCH, "--recipe", steps_recipe(tmp_path, *ABORTING)])
+
+    assert git_rebase(copy) == rev(repo, REF)
+    assert code == 0
+
+
+def test_the_checked_out_branchs_later_merge_attribute_does_not_resolve_its_earlier_conflict(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """The feature (checked out) edits README.md, then adds ``*.md merge=union``: git's rebase picks the edit
+    with the target checked out, where the attribute is not yet: it stops at the conflict."""
+    old = feature(repo, FEATURE_EDIT, (".gitattributes", "*.md merge=union\n", "feature: union merges for markdown"))
+    upstream(repo, *UPSTREAM_EDIT, fetch=True)
+    os.chdir(repo.path)
+    copy = twin(repo, tmp_path)
+
+    code = main([BRANCH, "--recipe", steps_recipe(tmp_path, *OFFLINE)])
+
+    assert plain_rebase(copy) == 1
+    assert (code, in_progress(repo)) != (0, False), "align made a union merge git does not make"
+    assert rev(repo, REF) == old[-1] or in_progress(repo)
+
+
+def test_a_branch_checked_out_in_another_worktree_is_not_moved_under_its_feet(repo: Repo, tmp_path: Path) -> None:
+    old = feature(repo, ("a.txt", "a\n", "feature: add a"))
+    upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
+    repo.git("switch", "--quiet", "main")
+    elsewhere = tmp_path / "elsewhere"
+    repo.git("worktree", "add", "--quiet", str(elsewhere), BRANCH)
+    os.chdir(repo.path)
+    before = snapshot(repo)
+
+    code = main([BRANCH, "--recipe", steps_recipe(tmp_path, *OFFLINE)])
+
+    status = git(elsewhere, "status", "--porcelain")
+    assert (code, rev(repo, REF), status) == (4, old[-1], ""), last_run(repo).engine
+    assert difference(before, snapshot(repo)) == ""
