@@ -159,21 +159,24 @@ def replay(
     for item in originals:
         known_trees[item.sha] = item.tree
     head = _Head(sha=onto, tree=trees[onto])
-    with (
-        tempfile.TemporaryDirectory(prefix="align-replay-") as folder,
-        stream(git, "hash-object", "-w", "-t", "commit", "--stdin-paths", "--no-filters") as writer,
-    ):
-        objects = _Writer(writer, Path(folder))
-        total, done = sum(1 for item in originals if not _upstream(item, known_trees)), 0
-        for item in originals:
-            if _upstream(item, known_trees):
-                head.left.append(Left(sha=item.sha, subject=item.subject, reason="already upstream"))
-                continue
-            stopped = _pick(git, objects, head, item, known_trees, committer=committer)
-            if stopped is not None:
-                return stopped
-            done += 1
-            picked(done, total)
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="align-replay-") as folder,
+            stream(git, "hash-object", "-w", "-t", "commit", "--stdin-paths", "--no-filters") as writer,
+        ):
+            objects = _Writer(writer, Path(folder))
+            total, done = sum(1 for item in originals if not _upstream(item, known_trees)), 0
+            for item in originals:
+                if _upstream(item, known_trees):
+                    head.left.append(Left(sha=item.sha, subject=item.subject, reason="already upstream"))
+                    continue
+                stopped = _pick(git, objects, head, item, known_trees, committer=committer)
+                if stopped is not None:
+                    return stopped
+                done += 1
+                picked(done, total)
+    except OSError as error:  # no usable TMPDIR (missing, unwritable, full): git's rebase on disk needs none
+        raise Unsupported(f"the replay cannot write its temporary files ({error.strerror}: {error.filename})") from None
     return head.result()
 
 

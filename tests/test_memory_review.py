@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,16 @@ def test_a_clean_history_still_goes_through_memory(repo: Repo, tmp_path: Path) -
     ours, theirs, _ = aligned(repo, tmp_path, *OFFLINE)
 
     assert ours == theirs
+
+
+def test_no_usable_temporary_folder_leaves_the_run_to_git_on_disk(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replay writes each commit object through a file in TMPDIR; git's rebase needs none. A TMPDIR
+    that is missing (or unwritable, or full) is a reason for disk, not an internal error and a run to abort."""
+    on_the_branch(repo, AUTHOR, b"feature: b\n")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-folder"))
+
+    assert as_git_does(repo, tmp_path) == "disk"
+    assert "temporary files" in last_run(repo).engine_reason
+    assert not (repo.path / ".git" / "align" / "journal.json").exists()
