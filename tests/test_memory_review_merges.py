@@ -130,5 +130,3 @@ def test_the_checked_out_branch_in_a_sparse_checkout_ends_as_git_leaves_it(repo:
     ours, theirs = snapshot(repo), snapshot(Repo(path=copy, origin=repo.origin))
     assert (ours.files, ours.index, ours.status) == (theirs.files, theirs.index, theirs.status)
     assert git(repo.path, "ls-files", "-t") == git(copy, "ls-files", "-t")
-
-
