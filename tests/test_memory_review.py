@@ -127,3 +127,17 @@ def test_no_usable_temporary_folder_leaves_the_run_to_git_on_disk(
     assert as_git_does(repo, tmp_path) == "disk"
     assert "temporary files" in last_run(repo).engine_reason
     assert not (repo.path / ".git" / "align" / "journal.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("cleanup", "engine"), [("strip", "disk"), ("whitespace", "disk"), ("scissors", "disk"), ("default", "memory")]
+)
+def test_commit_cleanup_ends_the_messages_as_git_ends_them(
+    repo: Repo, tmp_path: Path, cleanup: str, engine: str
+) -> None:
+    """git's rebase cleans up each picked message as commit.cleanup says (``default`` is not a value it
+    knows there: it warns and keeps the message as it is)."""
+    on_the_branch(repo, AUTHOR, b"feature: b   \n\n#123 is fixed\n\n")
+    repo.git("config", "commit.cleanup", cleanup)
+
+    assert as_git_does(repo, tmp_path) == engine

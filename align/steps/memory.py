@@ -32,7 +32,7 @@ from align.steps import backup, conflict, local_files, stash
 # The config that makes a rebase do what the memory engine does not: sign, re-encode, copy notes,
 # renormalise or call a merge driver, or run hooks from elsewhere.
 _CONFIG = (
-    r"^(commit\.gpgsign|i18n\.commitencoding|i18n\.logoutputencoding|notes\.rewriteref|merge\.renormalize"
+    r"^(commit\.gpgsign|commit\.cleanup|i18n\.commitencoding|i18n\.logoutputencoding|notes\.rewriteref|merge\.renormalize"
     r"|merge\..+\.driver|core\.hookspath)$"
 )
 # Hooks git's rebase runs (pre-rebase, post-rewrite) or its picks may run (prepare-commit-msg, post-commit).
@@ -166,6 +166,8 @@ def _config_reason(git: Git, *, checked_out: bool) -> str | None:
         key, _, value = entry.partition("\n")
         if key == "commit.gpgsign" and value.lower() not in _FALSE:
             return "commit.gpgsign is set (git's rebase signs the commits)"
+        if key == "commit.cleanup" and value in ("strip", "whitespace", "scissors"):  # as git spells them
+            return f"commit.cleanup is {value} (git's rebase cleans up the messages)"
         if key.startswith("i18n.") and value.lower() not in _UTF8:
             return f"{key} is {value} (git re-encodes the messages)"
         if key == "notes.rewriteref":
