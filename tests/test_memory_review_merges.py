@@ -4,6 +4,7 @@ histories and odd tree entries. Each scenario: align (memory) against plain ``gi
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from align.cli import main
 from tests.builders import commit_changes, feature, steps_recipe, upstream, upstream_changes
 from tests.helpers import BRANCH, REF, Repo, git, write
 from tests.journals import last_run
-from tests.snapshots import rev, snapshot, subjects
+from tests.snapshots import in_progress, rev, snapshot, subjects
 from tests.twins import OFFLINE, aligned, twin
 
 LINES = "".join(f"line {n}\n" for n in range(1, 21))
@@ -130,3 +131,30 @@ def test_the_checked_out_branch_in_a_sparse_checkout_ends_as_git_leaves_it(repo:
     ours, theirs = snapshot(repo), snapshot(Repo(path=copy, origin=repo.origin))
     assert (ours.files, ours.index, ours.status) == (theirs.files, theirs.index, theirs.status)
     assert git(repo.path, "ls-files", "-t") == git(copy, "ls-files", "-t")
+
+
+@pytest.mark.parametrize("strategy", ["resolve", "recursive"])
+def test_pull_twohead_is_the_strategy_of_gits_picks(repo: Repo, tmp_path: Path, strategy: str) -> None:
+    """git's sequencer takes its default strategy from pull.twohead: ``resolve`` has no rename detection,
+    so the pick of a rename over an edit conflicts there (ort merges it); ``recursive`` is the older engine."""
+    commit_changes(repo.path, {"old.txt": "one\ntwo\nthree\nfour\n"}, "base: old")
+    repo.git("push", "--quiet", "origin", "main")
+    feature(repo, ("a.txt", "a\n", "feature: a"))
+    repo.git("mv", "old.txt", "new.txt")
+    repo.git("commit", "--quiet", "-m", "feature: rename old")
+    upstream_changes(repo, {"old.txt": "one\ntwo\nthree\nFOUR\n"}, "upstream: edit old", fetch=True)
+    repo.git("config", "pull.twohead", strategy)
+    repo.git("switch", "--quiet", "main")
+    os.chdir(repo.path)
+    copy = twin(repo, tmp_path)
+    old = rev(repo, REF)
+
+    code = main([BRANCH, "--recipe", steps_recipe(tmp_path, *OFFLINE)])
+
+    args = ["git", "rebase", "--merge", "--no-fork-point", "--quiet", "origin/main", BRANCH]
+    plain = subprocess.run(args, cwd=copy, capture_output=True, check=False).returncode
+    if plain:  # git stops at the conflict: so does align (on disk, paused), the branch not moved
+        assert (code != 0, in_progress(repo), rev(repo, REF)) == (True, True, old)
+    else:
+        assert (code, rev(repo, REF)) == (0, git(copy, "rev-parse", REF))
+        assert last_run(repo).engine == "disk"

@@ -33,7 +33,7 @@ from align.steps import backup, conflict, local_files, stash
 # renormalise or call a merge driver, or run hooks from elsewhere.
 _CONFIG = (
     r"^(commit\.gpgsign|commit\.cleanup|i18n\.commitencoding|i18n\.logoutputencoding|notes\.rewriteref|merge\.renormalize"
-    r"|merge\..+\.driver|core\.hookspath)$"
+    r"|merge\..+\.driver|core\.hookspath|pull\.twohead)$"
 )
 # Hooks git's rebase runs (pre-rebase, post-rewrite) or its picks may run (prepare-commit-msg, post-commit).
 _HOOKS = ("pre-rebase", "post-rewrite", "prepare-commit-msg", "post-commit")
@@ -176,6 +176,8 @@ def _config_reason(git: Git, *, checked_out: bool) -> str | None:
             return "merge.renormalize is set"
         if key.startswith("merge.") and key.endswith(".driver"):
             return f"a merge driver is configured ({key})"
+        if key == "pull.twohead" and value != "ort":  # the sequencer's default strategy
+            return f"pull.twohead is {value} (git's rebase merges with that strategy, not ort)"
         if key == "core.hookspath":
             hooks = value
     return _hook_reason(git, hooks, (*_HOOKS, "post-checkout") if checked_out else _HOOKS)
