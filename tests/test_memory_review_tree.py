@@ -7,9 +7,11 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from align.cli import main
 from tests.builders import FEATURE_EDIT, UPSTREAM_EDIT, feature, steps_recipe, upstream
-from tests.helpers import BRANCH, REF, Repo, git
+from tests.helpers import BRANCH, REF, Repo, git, write
 from tests.journals import last_run
 from tests.snapshots import difference, in_progress, rev, snapshot
 from tests.twins import OFFLINE, git_rebase, twin
@@ -87,3 +89,57 @@ def test_a_branch_checked_out_in_another_worktree_is_not_moved_under_its_feet(re
     status = git(elsewhere, "status", "--porcelain")
     assert (code, rev(repo, REF), status) == (4, old[-1], ""), last_run(repo).engine
     assert difference(before, snapshot(repo)) == ""
+
+
+def test_the_checked_out_branch_that_cannot_move_gets_the_users_work_back(repo: Repo, tmp_path: Path) -> None:
+    """The work went to align's stash before the ref transaction; the transaction is refused: every bit back."""
+    old = feature(repo, ("a.txt", "a\n", "feature: add a"), ("b.txt", "b\n", "feature: add b"))
+    upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
+    write(repo.path / "a.txt", "my edit of a\n")
+    write(repo.path / "b.txt", "staged b\n")
+    repo.git("add", "b.txt")
+    write(repo.path / "mine.txt", "untracked\n")
+    hook = repo.path / ".git" / "hooks" / "reference-transaction"
+    hook.parent.mkdir(exist_ok=True)
+    moves = f"awk '$3 == \"{REF}\" && $1 != $2 {{found = 1}} END {{exit !found}}'"  # the branch moving, only
+    hook.write_text(f'#!/bin/sh\n[ "$1" = prepared ] && {moves} && exit 1\nexit 0\n', encoding="utf-8")
+    hook.chmod(0o755)
+    os.chdir(repo.path)
+    before = snapshot(repo)
+
+    assert main([BRANCH, "--recipe", steps_recipe(tmp_path, *OFFLINE)]) == 4
+
+    assert rev(repo, REF) == old[-1]
+    assert difference(before, snapshot(repo)) == ""
+    assert git(repo.path, "for-each-ref", "refs/align/stash/") == ""
+
+
+def test_run_from_a_linked_worktree_where_the_branch_is_checked_out(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The branch is replayed in memory and that worktree follows; the main worktree is not touched."""
+    feature(repo, ("a.txt", "a\n", "feature: add a"), ("b.txt", "b\n", "feature: add b"))
+    upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
+    repo.git("switch", "--quiet", "main")
+    copy = twin(repo, tmp_path)
+    linked = tmp_path / "linked"
+    repo.git("worktree", "add", "--quiet", str(linked), BRANCH)
+    write(linked / "a.txt", "my edit of a\n")
+    write(linked / "mine.txt", "untracked\n")
+    os.chdir(linked)
+    before = snapshot(repo)
+
+    assert main([BRANCH, "--recipe", steps_recipe(tmp_path, *OFFLINE)]) == 0
+
+    assert rev(repo, REF) == git_rebase(copy)
+    assert git(linked, "status", "--porcelain") == "M a.txt\n?? mine.txt"
+    assert (linked / "up.txt").read_bytes() == b"up\n"
+    assert "engine:  memory" in capsys.readouterr().out
+    assert (linked / "a.txt").read_bytes() == b"my edit of a\n"
+    after = snapshot(repo)
+    assert (after.head, after.index, after.files, after.stashes) == (
+        before.head,
+        before.index,
+        before.files,
+        before.stashes,
+    )
