@@ -283,6 +283,8 @@ def _header(body: bytes, name: bytes) -> bytes | None:
 
 def _original(sha: str, body: bytes, mark: str) -> Original:
     headers, _, message = body.partition(b"\n\n")
+    if b"\0" in body:  # git's pick reads the message as a C string: it ends at the NUL
+        raise Unsupported(f"commit {sha[:12]} holds a NUL byte (git's rebase cuts its message there)")
     encoding = _header(body, b"encoding")
     if encoding is not None and encoding.decode("ascii", "replace").lower() not in _UTF8:
         headers, message = _utf8(sha, encoding.decode("ascii", "replace"), headers, message)

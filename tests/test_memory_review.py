@@ -67,8 +67,9 @@ AUTHOR = b"author A <a@x.invalid> 1700000000 +0000\n"
         (b"\n  \nfeature: after blank lines\n", "memory"),
         (b"feature: caf\xe9, Latin-1 and no encoding header", "disk"),  # git rewrites it as UTF-8
         (b"feature: a noncharacter \xef\xbf\xbe\n", "disk"),  # U+FFFE: valid UTF-8 to Python, not to git
+        (b"feature: before a NUL\n\0after it\n", "disk"),  # git's pick reads the message as a C string
     ],
-    ids=["empty", "blank", "leading-blank-lines", "latin1-raw", "noncharacter"],
+    ids=["empty", "blank", "leading-blank-lines", "latin1-raw", "noncharacter", "nul"],
 )
 def test_odd_messages_end_as_git_ends_them(repo: Repo, tmp_path: Path, message: bytes, engine: str) -> None:
     on_the_branch(repo, AUTHOR, message)
