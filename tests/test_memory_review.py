@@ -17,8 +17,8 @@ from align.cli import main
 from tests.builders import feature, steps_recipe, upstream
 from tests.helpers import BRANCH, REF, Repo, write
 from tests.journals import last_run
-from tests.snapshots import rev
-from tests.twins import OFFLINE, aligned, git_rebase, twin, user_work
+from tests.snapshots import difference, rev, snapshot
+from tests.twins import CHECKS, OFFLINE, aligned, git_rebase, mtimes, twin, user_work
 
 
 def raw_commit(repo: Repo, body: bytes) -> None:
@@ -142,3 +142,19 @@ def test_commit_cleanup_ends_the_messages_as_git_ends_them(
     repo.git("config", "commit.cleanup", cleanup)
 
     assert as_git_does(repo, tmp_path) == engine
+
+
+def test_a_failed_verify_after_a_memory_run_rolls_back_without_touching_the_tree(repo: Repo, tmp_path: Path) -> None:
+    """A message of blank lines ends empty, as in git: metadata_preserved fails; the rollback only moves the
+    branch back: the user's tree, index, stashes and mtimes stay as they were."""
+    on_the_branch(repo, AUTHOR, b"  \n\n")
+    old = rev(repo, REF)
+    user_work(repo)
+    before, times = snapshot(repo), mtimes(repo)
+
+    assert main([BRANCH, "--recipe", steps_recipe(tmp_path, *OFFLINE, CHECKS)]) == 1
+
+    assert last_run(repo).engine == "memory"
+    assert mtimes(repo) == times
+    assert difference(before, snapshot(repo)) == ""
+    assert rev(repo, REF) == old
