@@ -28,6 +28,7 @@ Objects are read with one ``git cat-file --batch`` and written through one long-
 from __future__ import annotations
 
 import codecs
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,12 @@ from align.gitstream import Stream, stream
 
 MEMORY_VERSION = (2, 38)  # git merge-tree --write-tree
 _UTF8 = {"utf-8", "utf8"}
+# Encodings whose spelling glibc's iconv (git's re-encoder) knows and whose table Python's codec shares;
+# for any other (SHIFT_JIS maps a backslash to a yen sign in iconv, not in Python; ``koi8_r`` is a name
+# only Python knows, so git keeps the bytes) the replay stands aside for git.
+_REENCODED = re.compile(r"(?i)(iso[-_]?8859-(1[0-6]|[1-9])|latin-?1|(cp|windows-)125[0-8])")
+# git's isspace() (sane_ctype): what makes a line blank for skip_blank_lines().
+_BLANK = b" \t\n\r"
 
 
 class Unsupported(Exception):
@@ -152,21 +159,24 @@ def replay(
     for item in originals:
         known_trees[item.sha] = item.tree
     head = _Head(sha=onto, tree=trees[onto])
-    with (
-        tempfile.TemporaryDirectory(prefix="align-replay-") as folder,
-        stream(git, "hash-object", "-w", "-t", "commit", "--stdin-paths", "--no-filters") as writer,
-    ):
-        objects = _Writer(writer, Path(folder))
-        total, done = sum(1 for item in originals if not _upstream(item, known_trees)), 0
-        for item in originals:
-            if _upstream(item, known_trees):
-                head.left.append(Left(sha=item.sha, subject=item.subject, reason="already upstream"))
-                continue
-            stopped = _pick(git, objects, head, item, known_trees, committer=committer)
-            if stopped is not None:
-                return stopped
-            done += 1
-            picked(done, total)
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="align-replay-") as folder,
+            stream(git, "hash-object", "-w", "-t", "commit", "--stdin-paths", "--no-filters") as writer,
+        ):
+            objects = _Writer(writer, Path(folder))
+            total, done = sum(1 for item in originals if not _upstream(item, known_trees)), 0
+            for item in originals:
+                if _upstream(item, known_trees):
+                    head.left.append(Left(sha=item.sha, subject=item.subject, reason="already upstream"))
+                    continue
+                stopped = _pick(git, objects, head, item, known_trees, committer=committer)
+                if stopped is not None:
+                    return stopped
+                done += 1
+                picked(done, total)
+    except OSError as error:  # no usable TMPDIR (missing, unwritable, full): git's rebase on disk needs none
+        raise Unsupported(f"the replay cannot write its temporary files ({error.strerror}: {error.filename})") from None
     return head.result()
 
 
@@ -273,9 +283,15 @@ def _header(body: bytes, name: bytes) -> bytes | None:
 
 def _original(sha: str, body: bytes, mark: str) -> Original:
     headers, _, message = body.partition(b"\n\n")
+    if b"\0" in body:  # git's pick reads the message as a C string: it ends at the NUL
+        raise Unsupported(f"commit {sha[:12]} holds a NUL byte (git's rebase cuts its message there)")
     encoding = _header(body, b"encoding")
     if encoding is not None and encoding.decode("ascii", "replace").lower() not in _UTF8:
         headers, message = _utf8(sha, encoding.decode("ascii", "replace"), headers, message)
+    elif not _git_utf8(headers + b"\n\n" + message):
+        # git's commit_tree_extended() rewrites bytes that are not UTF-8 as if Latin-1 (verify_utf8());
+        # align does not copy that rewriting: git's rebase does it.
+        raise Unsupported(f"commit {sha[:12]} is not UTF-8 (git's rebase rewrites its bytes as Latin-1)")
     found: dict[bytes, list[bytes]] = {}
     for line in headers.split(b"\n"):
         if line[:1] != b" ":  # continuation lines (a signature) belong to the header before
@@ -286,7 +302,7 @@ def _original(sha: str, body: bytes, mark: str) -> Original:
         parents=tuple(parent.decode() for parent in found.get(b"parent", [])),
         tree=found[b"tree"][0].decode(),
         author=found[b"author"][0],
-        message=message,
+        message=_skip_blank_lines(message),  # a pick's message starts at the subject (find_commit_subject())
         mark=mark,
     )
 
@@ -296,6 +312,8 @@ def _utf8(sha: str, encoding: str, headers: bytes, message: bytes) -> tuple[byte
     and Python might see differently (an unknown encoding, bytes that are not in it)."""
     try:
         codecs.lookup(encoding)
+        if not _REENCODED.fullmatch(encoding):
+            raise LookupError(encoding)
         return (
             headers.decode(encoding).encode("utf-8"),
             message.decode(encoding).encode("utf-8"),
@@ -306,4 +324,27 @@ def _utf8(sha: str, encoding: str, headers: bytes, message: bytes) -> tuple[byte
 
 def committer_ident(git: Git) -> bytes:
     """Return who git says commits now: ``Name <email> seconds zone``."""
-    return git.run("var", "GIT_COMMITTER_IDENT").stdout.rstrip("\n").encode("utf-8", "surrogateescape")
+    ident = git.run("var", "GIT_COMMITTER_IDENT").stdout.rstrip("\n").encode("utf-8", "surrogateescape")
+    if not _git_utf8(ident):  # git would rewrite it as Latin-1 in each commit (verify_utf8())
+        raise Unsupported("the committer's name is not UTF-8 (git's rebase rewrites it as Latin-1)")
+    return ident
+
+
+def _skip_blank_lines(message: bytes) -> bytes:
+    """Return ``message`` without its leading blank lines, as git's skip_blank_lines() does."""
+    while message:
+        line, newline, rest = message.partition(b"\n")
+        if line.strip(_BLANK):
+            break
+        message = rest if newline else b""
+    return message
+
+
+def _git_utf8(text: bytes) -> bool:
+    """Tell whether git's find_invalid_utf8() accepts ``text``: strict UTF-8 without the noncharacters
+    (U+FDD0..U+FDEF, U+xxFFFE, U+xxFFFF) that git also rejects."""
+    try:
+        decoded = text.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not any(0xFDD0 <= ord(c) <= 0xFDEF or ord(c) & 0xFFFE == 0xFFFE for c in decoded if ord(c) >= 0xFDD0)

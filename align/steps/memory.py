@@ -32,8 +32,8 @@ from align.steps import backup, conflict, local_files, stash
 # The config that makes a rebase do what the memory engine does not: sign, re-encode, copy notes,
 # renormalise or call a merge driver, or run hooks from elsewhere.
 _CONFIG = (
-    r"^(commit\.gpgsign|i18n\.commitencoding|i18n\.logoutputencoding|notes\.rewriteref|merge\.renormalize"
-    r"|merge\..+\.driver|core\.hookspath)$"
+    r"^(commit\.gpgsign|commit\.cleanup|i18n\.commitencoding|i18n\.logoutputencoding|notes\.rewriteref|merge\.renormalize"
+    r"|merge\..+\.driver|core\.hookspath|pull\.twohead)$"
 )
 # Hooks git's rebase runs (pre-rebase, post-rewrite) or its picks may run (prepare-commit-msg, post-commit).
 _HOOKS = ("pre-rebase", "post-rewrite", "prepare-commit-msg", "post-commit")
@@ -66,7 +66,7 @@ def why_disk(context: Context, step: Rebase, *, merges: int) -> str | None:
     here = journal.run.original_head == journal.run.ref
     if not here and any(isinstance(item, Validate) and (item.nox or item.run) for item in context.recipe_steps):
         return "validate runs on the aligned working tree"
-    return _config_reason(git, checked_out=here)
+    return _config_reason(git, checked_out=here) or _attributes_reason(context)
 
 
 def run(context: Context, step: Rebase) -> StepResult | Fallback | None:
@@ -167,6 +167,8 @@ def _config_reason(git: Git, *, checked_out: bool) -> str | None:
         key, _, value = entry.partition("\n")
         if key == "commit.gpgsign" and value.lower() not in _FALSE:
             return "commit.gpgsign is set (git's rebase signs the commits)"
+        if key == "commit.cleanup" and value in ("strip", "whitespace", "scissors"):  # as git spells them
+            return f"commit.cleanup is {value} (git's rebase cleans up the messages)"
         if key.startswith("i18n.") and value.lower() not in _UTF8:
             return f"{key} is {value} (git re-encodes the messages)"
         if key == "notes.rewriteref":
@@ -175,9 +177,35 @@ def _config_reason(git: Git, *, checked_out: bool) -> str | None:
             return "merge.renormalize is set"
         if key.startswith("merge.") and key.endswith(".driver"):
             return f"a merge driver is configured ({key})"
+        if key == "pull.twohead" and value != "ort":  # the sequencer's default strategy
+            return f"pull.twohead is {value} (git's rebase merges with that strategy, not ort)"
         if key == "core.hookspath":
             hooks = value
     return _hook_reason(git, hooks, (*_HOOKS, "post-checkout") if checked_out else _HOOKS)
+
+
+def _attributes_reason(context: Context) -> str | None:
+    """Return why a ``.gitattributes`` could make a pick merge otherwise than in git's rebase (three git
+    processes, none when no such file mentions a merge attribute).
+
+    git 2.39's ``merge-tree`` reads ``merge``/``conflict-marker-size`` attributes (``binary`` sets
+    ``-merge``) from the working tree it runs in, the user's; git's rebase reads them from the tree it
+    checks out (the target, then each pick). Until the replay can give merge-tree the picked tree's
+    attributes, a ``.gitattributes`` that may set one, here, in the target or in the branch's changes,
+    sends the run to disk. (A macro defined in info/attributes or core.attributesFile is not seen.)"""
+    git, journal = context.git, context.journal
+    pattern, files = r"merge|conflict-marker-size|binary|\[attr\]", "*.gitattributes"
+    searches = (
+        ("grep", "-q", "--untracked", "--no-exclude-standard", "-E", "-e", pattern, "--", files),  # the user's
+        ("grep", "-q", "-E", "-e", pattern, journal.onto_sha, "--", files),  # the target's
+    )
+    for args in searches:
+        if git.run(*args, ok=(0, 1)).code == 0:
+            return "a .gitattributes file sets merge attributes (git's rebase reads them from the tree it checks out)"
+    changed = f"{journal.base}..{journal.run.original_tip}"
+    if git.run("log", "--format=%H", "-G", pattern, changed, "--", files).stdout.strip():
+        return "the branch changes merge attributes in a .gitattributes file"
+    return None
 
 
 def _hook_reason(git: Git, configured: str, names: tuple[str, ...]) -> str | None:
