@@ -200,7 +200,7 @@ def _attributes_reason(context: Context) -> str | None:
         ("grep", "-q", "-E", "-e", pattern, journal.onto_sha, "--", files),  # the target's
     )
     for args in searches:
-        if git.run(*args, ok=(0, 1)).code == 0:
+        if git.run(*NO_SUBMODULES, *args, ok=(0, 1)).code == 0:  # (grep --untracked refuses submodule.recurse)
             return "a .gitattributes file sets merge attributes (git's rebase reads them from the tree it checks out)"
     changed = f"{journal.base}..{journal.run.original_tip}"
     if git.run("log", "--format=%H", "-G", pattern, changed, "--", files).stdout.strip():
