@@ -28,6 +28,7 @@ Objects are read with one ``git cat-file --batch`` and written through one long-
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import re
 import tempfile
 from collections.abc import Callable, Sequence
@@ -348,3 +349,19 @@ def _git_utf8(text: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return not any(0xFDD0 <= ord(c) <= 0xFDEF or ord(c) & 0xFFFE == 0xFFFE for c in decoded if ord(c) >= 0xFDD0)
+
+
+_SHA = re.compile(r"\b[0-9a-f]{40}(?:[0-9a-f]{24})?\b")
+
+
+def as_git_labels(git: Git, found: Conflicted) -> Conflicted:
+    """Name the sides as git's rebase does: ``merge-tree`` labels them by the object names it was given (the
+    throw-away commit for the new head, the full sha of the commit picked), git's rebase by ``HEAD`` and
+    ``SHORT (subject)``; they show in the paths of files moved out of the way (``f.txt~HEAD``)."""
+    picked = f"{git.run('rev-parse', '--short', found.commit).stdout.strip()} ({found.subject})"
+
+    def relabel(text: str) -> str:
+        return _SHA.sub(lambda match: picked if match.group(0) == found.commit else "HEAD", text)
+
+    files = tuple((relabel(path), code) for path, code in found.files)
+    return dataclasses.replace(found, files=files, messages=tuple(relabel(message) for message in found.messages))

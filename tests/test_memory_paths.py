@@ -11,7 +11,7 @@ import pytest
 
 from align.cli import main
 from align.state import Store
-from tests.builders import FEATURE_EDIT, UPSTREAM_EDIT, feature, steps_recipe, upstream
+from tests.builders import FEATURE_EDIT, UPSTREAM_EDIT, feature, steps_recipe, upstream, upstream_changes
 from tests.helpers import BRANCH, REF, Repo, git, write
 from tests.journals import last_run
 from tests.snapshots import difference, in_progress, rev, snapshot, stashes, subjects
@@ -227,3 +227,18 @@ def test_merge_commits_and_unrelated_histories_go_to_disk(repo: Repo, tmp_path: 
 
     journal = last_run(repo)
     assert (journal.engine, journal.engine_reason) == ("disk", "lonely has no common history with origin/main")
+
+
+def test_a_file_moved_aside_by_a_conflict_found_in_memory_is_named_as_git_names_it(repo: Repo, tmp_path: Path) -> None:
+    repo.commit("f.txt", "a file\n", "base: f")
+    repo.git("push", "--quiet", "origin", "main")
+    [tip] = feature(repo, ("f.txt", "a file, edited\n", "feature: edit f"))
+    upstream_changes(repo, {"f.txt": None, "f.txt/inside.txt": "x\n"}, "upstream: f is a directory", fetch=True)
+    repo.git("switch", "--quiet", "main")
+    os.chdir(repo.path)
+
+    assert main([BRANCH, "--recipe", steps_recipe(tmp_path, *ABORTING)]) == 1
+
+    short = repo.git("rev-parse", "--short", tip)
+    [found] = report_of(repo)["conflicts"]  # type: ignore[misc]
+    assert found["files"] == [{"path": f"f.txt~{short} (feature: edit f)", "kind": "deleted by us"}]

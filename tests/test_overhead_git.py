@@ -31,6 +31,9 @@ REBASE = [
     "rev-list",  # behind and ahead (the merge count is known from planning)
     "merge-base",
     "config",  # what would make git's rebase differ from memory (signing, hooks path...)
+    "grep",  # merge attributes in the user's .gitattributes (git 2.39's merge-tree reads them there)
+    "grep",  # ... in the target's
+    "log",  # ... in the branch's changes
     "rev-list",  # the commits to pick, those already upstream marked
     "cat-file",  # the commits, read in one batch
     "var",  # the committer

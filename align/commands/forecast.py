@@ -25,6 +25,7 @@ from align.replay import (
     Conflicted,
     Original,
     Unsupported,
+    as_git_labels,
     commits,
     committer_ident,
     conflicts,
@@ -146,21 +147,8 @@ def forecast(git: Git, plan: Plan, *, fetched: str = "", warnings: tuple[str, ..
         empty=tuple(named[item.sha] for item in done.left if item.reason != "already upstream"),
     )
     if isinstance(result, Conflicted):
-        return _conflicted(found, context, step, _as_git_labels(git, result), originals)
+        return _conflicted(found, context, step, as_git_labels(git, result), originals)
     return found
-
-
-def _as_git_labels(git: Git, found: Conflicted) -> Conflicted:
-    """Name the sides as git's rebase does: ``merge-tree`` labels them by the object names it was given (the
-    engine's throw-away commit for the new head, the full sha of the commit picked), git's rebase by ``HEAD``
-    and ``SHORT (subject)``; they show in the paths of files moved out of the way (``f.txt~HEAD``)."""
-    picked = f"{git.run('rev-parse', '--short', found.commit).stdout.strip()} ({found.subject})"
-
-    def relabel(text: str) -> str:
-        return _SHA.sub(lambda match: picked if match.group(0) == found.commit else "HEAD", text)
-
-    files = tuple((relabel(path), code) for path, code in found.files)
-    return replace(found, files=files, messages=tuple(relabel(message) for message in found.messages))
 
 
 def _conflicted(

@@ -26,7 +26,16 @@ from align.invocation import command
 from align.journal import Conflict, Dropped
 from align.plan import NO_SUBMODULES
 from align.recipe.model import Backup, OnConflict, Rebase, Validate
-from align.replay import MEMORY_VERSION, Conflicted, Replayed, Unsupported, commits, committer_ident, replay
+from align.replay import (
+    MEMORY_VERSION,
+    Conflicted,
+    Replayed,
+    Unsupported,
+    as_git_labels,
+    commits,
+    committer_ident,
+    replay,
+)
 from align.steps import backup, conflict, local_files, stash
 
 # The config that makes a rebase do what the memory engine does not: sign, re-encode, copy notes,
@@ -135,6 +144,7 @@ def _conflicted(context: Context, step: Rebase, found: Conflicted) -> StepResult
     aborting = context.options(OnConflict).action == "abort"
     if aborting and not (step.rerere and _has_resolutions(context.git)):
         journal.engine = "memory"
+        found = as_git_labels(context.git, found)  # a file moved aside is named as git's rebase names it
         files = [(path, conflict.KINDS.get(code, code)) for path, code in found.files]
         short = context.git.run("rev-parse", "--short", found.commit).stdout.strip()  # as git names it at a pause
         journal.found.conflicts.append(Conflict(commit=short, subject=found.subject, files=files))
