@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from align.state import Store
+from tests.builders import disk_recipe
 from tests.helpers import BRANCH, Repo
 from tests.killing import Wrapper, copy, environment, hermetic_env, run_align, scenario, subcommand
 from tests.snapshots import Snapshot, difference, snapshot
@@ -44,7 +45,8 @@ def template() -> Template:
         repo = scenario(root, "main")
         before = snapshot(repo)
         counted = Wrapper(root / "count")
-        assert counted.run(copy(repo.path, root / "counted").path, env, BRANCH).code == 0
+        # on disk (engine: disk): the branch rebased in the working tree, the user's work in align's stash
+        assert counted.run(copy(repo.path, root / "counted").path, env, BRANCH, "--recipe", disk_recipe(root)).code == 0
         rebase = next(number for number, argv in enumerate(counted.calls(), 1) if subcommand(argv) == "rebase")
         killed = killed_run(repo.path, root / "killed", env, rebase + 1)
         aborts = Wrapper(root / "abort")
@@ -57,7 +59,7 @@ def template() -> Template:
 def killed_run(work: Path, into: Path, env: dict[str, str], call: int) -> Repo:
     """A copy of the scenario ``work`` whose run was killed (SIGKILL) right after its git call ``call``."""
     repo = copy(work, into)
-    run = Wrapper(into / "kill", "after", call).run(repo.path, env, BRANCH)
+    run = Wrapper(into / "kill", "after", call).run(repo.path, env, BRANCH, "--recipe", disk_recipe(into))
     assert run.code == -9, run.output
     return repo
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests import snapshots
+from tests.builders import disk_recipe
 from tests.helpers import BRANCH, Repo
 from tests.killing import Wrapper, copy, environment, hermetic_env, run_align, scenario, subcommand
 from tests.snapshots import Snapshot, difference, snapshot
@@ -40,7 +41,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
         repo = scenario(root, "main")
         reference = copy(repo.path, root / "reference")
         wrapper = Wrapper(root / "count")
-        done = wrapper.run(reference.path, env, BRANCH)
+        done = wrapper.run(reference.path, env, BRANCH, "--recipe", disk_recipe(root))
         after = snapshot(reference)
     assert done.code == 0, done.output
     names = [subcommand(argv) for argv in wrapper.calls()]
@@ -68,7 +69,7 @@ def interrupted(template: Template, tmp_path: Path, which: str, partial: str, mo
     repo = copy(template.work, tmp_path)
     before = snapshot(repo)
     wrapper = Wrapper(tmp_path / "wrapper", mode, template.calls[which], partial)
-    run = wrapper.run(repo.path, hermetic_env(tmp_path / "home"), BRANCH)
+    run = wrapper.run(repo.path, hermetic_env(tmp_path / "home"), BRANCH, "--recipe", disk_recipe(tmp_path))
     assert wrapper.acted()
     assert run.code == 130, run.output
     if which == "drop":  # align's entry is out of the list, refs/stash still names it

@@ -28,7 +28,6 @@ def _context(repo: Repo, onto: str, new_tip: str, *steps: model.Step) -> Context
         journal=journal,
         recipe_steps=steps,
         monitor=Monitor(1),
-        git_dir=git_dir,
     )
 
 
