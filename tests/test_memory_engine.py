@@ -134,8 +134,10 @@ def test_modes_symlinks_crlf_and_renames_on_both_sides(repo: Repo, tmp_path: Pat
         (lambda repo: repo.git("config", "notes.rewriteRef", "refs/notes/commits"), "notes.rewriteRef"),
         (lambda repo: repo.git("config", "merge.mine.driver", "true"), "merge driver"),
         (lambda repo: repo.git("config", "i18n.commitEncoding", "ISO-8859-1"), "i18n.commitencoding"),
+        (lambda repo: repo.git("config", "merge.renormalize", "true"), "merge.renormalize"),
+        (lambda repo: hooks_in(repo, "my-hooks", "post-rewrite"), "a post-rewrite hook"),
     ],
-    ids=["gpgsign", "notes", "merge-driver", "encoding"],
+    ids=["gpgsign", "notes", "merge-driver", "encoding", "renormalize", "relative-hooks-path"],
 )
 def test_config_that_makes_git_differ_sends_the_run_to_disk(repo: Repo, tmp_path: Path, setup, reason: str) -> None:  # type: ignore[no-untyped-def]
     feature(repo, ("a.txt", "a\n", "feature: add a"))
@@ -149,3 +151,11 @@ def test_config_that_makes_git_differ_sends_the_run_to_disk(repo: Repo, tmp_path
     journal = last_run(repo)
     assert journal.engine == "disk"
     assert reason in journal.engine_reason
+
+
+def hooks_in(repo: Repo, folder: str, name: str) -> None:
+    """A hook ``name`` in ``folder``, named by a relative ``core.hooksPath`` (git takes it from the top)."""
+    hook = repo.path / folder / name
+    write(hook, "#!/bin/sh\nexit 0\n")
+    hook.chmod(0o755)
+    repo.git("config", "core.hooksPath", folder)
