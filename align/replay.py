@@ -14,8 +14,8 @@ merge machinery:
   throw-away commit with N's tree and parent P: their only merge base is P, so the merge is the
   three-way merge of P, N and C that a cherry-pick is (ort, with the repository's merge config).
 - A pick whose result has N's tree "became empty" and is dropped (git's ``--empty=drop``); a commit
-  that was empty to begin with is kept (git's default since 2.26). A pick whose parent is N already is
-  kept as it is (git fast-forwards it).
+  that was empty to begin with is kept (git's default since 2.26). (git fast-forwards a pick whose parent
+  is the head already; with the target as upstream and the branch behind it, no pick's parent is.)
 - The new commit keeps the author line and the message byte for byte; the committer is the current
   identity (``git var GIT_COMMITTER_IDENT``). A message in another encoding (an ``encoding`` header) is
   re-encoded to UTF-8 and the header dropped, as git's sequencer does (``logmsg_reencode``); other
@@ -190,10 +190,6 @@ def _pick(
     git: Git, objects: _Writer, head: _Head, item: Original, trees: dict[str, str], *, committer: bytes
 ) -> Conflicted | None:
     parent = item.parents[0]
-    if parent == head.sha:  # git fast-forwards a pick whose parent is the head already
-        head.sha, head.tree = item.sha, item.tree
-        head.rewritten.append((item.sha, item.sha))
-        return None
     if parent not in trees:
         raise Unsupported(f"the parent of {item.sha[:12]} is outside the branch")
     if item.tree == trees[parent]:  # empty to begin with: kept, as git keeps it
