@@ -16,7 +16,7 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO
 
 
@@ -149,3 +149,22 @@ def _find_codec(name: str) -> codecs.CodecInfo | None:
 
 
 codecs.register(_find_codec)
+
+
+def batch_objects(output: str, oids: Sequence[str]) -> dict[str, tuple[bytes, bytes]]:
+    """Return each object of ``git cat-file --batch``'s ``output`` (asked for ``oids``, in that order) as
+    (type, body); the output was decoded as ``Git.run`` decodes it, so its bytes come back exactly."""
+    raw = output.encode("utf-8", "surrogateescape")
+    found: dict[str, tuple[bytes, bytes]] = {}
+    position = 0
+    for oid in oids:
+        end = raw.index(b"\n", position)
+        header = raw[position:end].split()
+        if len(header) != 3:  # "<oid> missing" (or ambiguous): no body follows
+            found[oid] = (b" ".join(header[1:]), b"")
+            position = end + 1
+            continue
+        size = int(header[2])
+        found[oid] = (header[1], raw[end + 1 : end + 1 + size])
+        position = end + 1 + size + 1
+    return found

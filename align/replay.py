@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from align.git import Git
+from align.gitio import batch_objects
 from align.gitstream import Stream, stream
 
 MEMORY_VERSION = (2, 38)  # git merge-tree --write-tree
@@ -130,18 +131,11 @@ def read_objects(git: Git, shas: Sequence[str]) -> dict[str, bytes]:
     """Return the raw bodies of commit objects ``shas``, in one ``git cat-file --batch``."""
     unique = list(dict.fromkeys(shas))
     data = git.run("cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in unique)).stdout
-    blob = data.encode("utf-8", "surrogateescape")
-    found: dict[str, bytes] = {}
-    position = 0
-    for sha in unique:
-        end = blob.index(b"\n", position)
-        header = blob[position:end].split()
-        if len(header) != 3 or header[1] != b"commit":
-            raise Unsupported(f"{sha} is not a commit the object database can read ({blob[position:end]!r})")
-        size = int(header[2])
-        found[sha] = blob[end + 1 : end + 1 + size]
-        position = end + 1 + size + 1
-    return found
+    found = batch_objects(data, unique)
+    for sha, (kind, _) in found.items():
+        if kind != b"commit":
+            raise Unsupported(f"{sha} is not a commit the object database can read ({kind.decode(errors='replace')})")
+    return {sha: body for sha, (_, body) in found.items()}
 
 
 def replay(

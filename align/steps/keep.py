@@ -24,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from align.errors import AlignError
 from align.git import Git
+from align.gitio import batch_objects
 from align.journal import Journal
 
 # Attributes that make the bytes on disk differ from the bytes git stores.
@@ -199,16 +201,11 @@ def _read_blobs(git: Git, oids: list[str]) -> dict[str, bytes]:
     if not unique:
         return {}
     data = git.run("cat-file", "--batch", stdin="".join(f"{oid}\n" for oid in unique)).stdout
-    raw = data.encode("utf-8", "surrogateescape")
-    blobs: dict[str, bytes] = {}
-    position = 0
-    for oid in unique:
-        end = raw.index(b"\n", position)
-        header = raw[position:end].split()
-        size = int(header[2])
-        blobs[oid] = raw[end + 1 : end + 1 + size]
-        position = end + 1 + size + 1
-    return blobs
+    found = batch_objects(data, unique)
+    missing = [oid for oid, (kind, _) in found.items() if kind != b"blob"]
+    if missing:  # never a short or empty copy of the user's bytes
+        raise AlignError(f"git cannot read the kept blob(s) {', '.join(missing)}", hint="run `git fsck`")
+    return {oid: body for oid, (_, body) in found.items()}
 
 
 def _clear(path: Path) -> None:
