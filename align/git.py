@@ -65,14 +65,13 @@ class Git:
         self.env = dict(env or {})
         self.stats = stats if stats is not None else Stats()
         self._paths = paths if paths is not None else {}  # git_path's answers, shared with with_env's copies
-        self._command = _git_command().bake(
-            "--no-pager",
-            _cwd=str(cwd),
-            _env=environment(env),
-            _tty_out=False,
-            _encoding=FS_CODEC,
-            _truncate_exc=False,
-        )
+        self._options: dict[str, Any] = {
+            "_cwd": str(cwd), "_env": environment(env), "_tty_out": False, "_encoding": FS_CODEC,
+            "_truncate_exc": False,
+        }  # fmt: skip
+        executable = _git_command()
+        self._executable = str(executable)  # git's path, for a ``via`` program to run
+        self._command = executable.bake("--no-pager", **self._options)
 
     @classmethod
     def at(cls, location: Location) -> Git:
@@ -163,8 +162,14 @@ class Git:
             raise GitError(args, result.code, result.stderr)
         return result
 
-    def command(self, *args: str, **options: Any) -> Any:
-        """Start ``git ARGS`` through sh with this directory and environment (``align.gitstream`` only)."""
+    def command(self, *args: str, via: tuple[str, ...] = (), **options: Any) -> Any:
+        """Start ``git ARGS`` through sh with this directory and environment (``align.gitstream`` only);
+        ``via``: a program and its arguments that run git (``stdbuf -o0``)."""
+        if via:
+            import sh  # lazily, as everywhere in this module (start-up time)
+
+            runner = sh.Command(via[0]).bake(*via[1:], self._executable, "--no-pager", **self._options)
+            return runner(*args, **options)
         return self._command(*args, **options)
 
     def toplevel(self) -> Path | None:

@@ -1,9 +1,10 @@
-"""A long-running git process asked one line at a time (``hash-object --stdin-paths``, ``cat-file --batch-check``).
+"""A long-running git process fed one line at a time (``hash-object --stdin-paths``, ``merge-tree --stdin``).
 
-Starting git costs a few milliseconds; the in-memory engine writes two objects per replayed commit, so it
-keeps one ``git hash-object -w --stdin-paths`` running for the whole replay instead of starting one per
-object. Like ``Git.run`` it goes through ``sh``, in its own session (a signal to align does not reach it;
-align stops it), with git's hardened environment, and counts as one git call in the run's statistics.
+Starting git costs a few milliseconds; the in-memory engine writes two objects and makes one merge per
+replayed commit, so it keeps one ``git hash-object -w --stdin-paths`` and one ``git merge-tree --stdin``
+running for the whole replay instead of starting three processes per commit. Like ``Git.run`` it goes
+through ``sh``, in its own session (a signal to align does not reach it; align stops it), with git's
+hardened environment, and counts as one git call in the run's statistics.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ _POLL = 0.05  # how often a wait for git's answer looks for a signal
 
 
 class Stream:
-    """One git process: ``ask(line)`` writes a line to its input and returns the line it answers."""
+    """One git process: ``ask(line)`` writes a line to its input and returns the line it answers;
+    a stream of ``chunks`` gives git's output as it comes (``send``, then ``receive``)."""
 
     def __init__(
         self, process: Any, args: tuple[str, ...], lines: queue.Queue[str | None], answers: queue.Queue[str]
@@ -37,22 +39,51 @@ class Stream:
         self._args = args
         self._lines = lines
         self._answers = answers
+        self.closed = False
 
     def ask(self, line: str) -> str:
         """Send ``line`` (no newline in it) and return git's one-line answer (without its newline)."""
+        self.send(line)
+        answer = self.receive(ANSWER_TIMEOUT)
+        if answer is None:
+            raise GitError(self._args, -1, "git did not answer in time")
+        return answer.rstrip("\n")
+
+    def send(self, line: str) -> None:
+        """Write ``line`` and a newline to git's input."""
         if "\n" in line:
             raise ValueError(f"a line for git holds a newline: {line!r}")
         signals.check()
         self._lines.put(line + "\n")
+
+    def close(self) -> None:
+        """End git's input: git answers what it was sent, then exits."""
+        if not self.closed:
+            self.closed = True
+            self._lines.put(None)
+
+    def receive(self, timeout: float | None) -> str | None:
+        """Return git's next piece of output; None when ``timeout`` seconds passed without one (or git
+        ended: then a ``GitError`` names what it said)."""
         waited = 0.0
         while True:
             try:
-                return self._answers.get(timeout=_POLL).rstrip("\n")
+                return self._answers.get(timeout=_POLL)
             except queue.Empty:
                 signals.check()  # a signal stops the wait (the process is stopped on the way out)
                 waited += _POLL
-                if waited > ANSWER_TIMEOUT or (not self._process.is_alive() and self._answers.empty()):
+                if not self._process.is_alive() and self._answers.empty():
                     raise GitError(self._args, -1, self._error()) from None
+                if timeout is not None and waited > timeout:
+                    return None
+
+    def rest(self) -> list[str]:
+        """After ``close``: wait for git to end, and return the pieces of output not received yet."""
+        self._process.wait()
+        pieces = []
+        while not self._answers.empty():
+            pieces.append(self._answers.get_nowait())
+        return pieces
 
     def _error(self) -> str:
         with contextlib.suppress(Exception):
@@ -61,24 +92,28 @@ class Stream:
 
 
 @contextlib.contextmanager
-def stream(git: Git, *args: str) -> Iterator[Stream]:
-    """Run ``git ARGS`` for the duration of the block, reading its input line by line from ``Stream.ask``."""
+def stream(git: Git, *args: str, chunks: bool = False, via: tuple[str, ...] = ()) -> Iterator[Stream]:
+    """Run ``git ARGS`` for the duration of the block, its input written by ``Stream.send``. Its output
+    comes line by line, or with ``chunks`` as git writes it; ``via`` is a program git runs under
+    (``stdbuf -o0``: git's output unbuffered)."""
     signals.check()
     lines: queue.Queue[str | None] = queue.Queue()
     answers: queue.Queue[str] = queue.Queue()
     started = time.perf_counter()
     process = git.command(
         *args,
+        via=via,
         _in=lines,
         _out=answers.put,
-        _out_bufsize=1,
+        _out_bufsize=0 if chunks else 1,
         _bg=True,
         _bg_exc=False,  # a git stopped by align is not an error of sh's background thread
         _new_session=True,
         _ok_code=list(range(-64, 256)),
     )
+    opened = Stream(process, args, lines, answers)
     try:
-        yield Stream(process, args, lines, answers)
+        yield opened
     except BaseException:
         with contextlib.suppress(Exception):
             process.kill_group()
@@ -88,7 +123,7 @@ def stream(git: Git, *args: str) -> Iterator[Stream]:
     finally:
         git.stats.calls += 1
         git.stats.seconds += time.perf_counter() - started
-    lines.put(None)  # end of input: git finishes
+    opened.close()  # end of input: git finishes
     process.wait()
     log.debug(
         "git %s -> %d (%.3f s, one line at a time)", " ".join(args), process.exit_code, time.perf_counter() - started

@@ -38,6 +38,7 @@ from pathlib import Path
 from align.git import Git
 from align.gitio import batch_objects
 from align.gitstream import Stream, stream
+from align.merges import Merger, merges
 
 MEMORY_VERSION = (2, 38)  # git merge-tree --write-tree
 _UTF8 = {"utf-8", "utf8"}
@@ -158,14 +159,15 @@ def replay(
         with (
             tempfile.TemporaryDirectory(prefix="align-replay-") as folder,
             stream(git, "hash-object", "-w", "-t", "commit", "--stdin-paths", "--no-filters") as writer,
+            merges(git) as merger,
         ):
-            objects = _Writer(writer, Path(folder))
+            objects = _Writer(writer, Path(folder), merger)
             total, done = sum(1 for item in originals if not _upstream(item, known_trees)), 0
             for item in originals:
                 if _upstream(item, known_trees):
                     head.left.append(Left(sha=item.sha, subject=item.subject, reason="already upstream"))
                     continue
-                stopped = _pick(git, objects, head, item, known_trees, committer=committer)
+                stopped = _pick(objects, head, item, known_trees, committer=committer)
                 if stopped is not None:
                     return stopped
                 done += 1
@@ -181,7 +183,7 @@ def _upstream(item: Original, trees: dict[str, str]) -> bool:
 
 
 def _pick(
-    git: Git, objects: _Writer, head: _Head, item: Original, trees: dict[str, str], *, committer: bytes
+    objects: _Writer, head: _Head, item: Original, trees: dict[str, str], *, committer: bytes
 ) -> Conflicted | None:
     parent = item.parents[0]
     if parent not in trees:
@@ -190,14 +192,14 @@ def _pick(
         tree = head.tree
     else:
         throwaway = objects.write(_commit(head.tree, [parent], committer, committer, b"align replay\n"))
-        merged = git.run("merge-tree", "--write-tree", "-z", throwaway, item.sha, ok=(0, 1))
+        merged = objects.merger.merge(throwaway, item.sha)
         head.picks += 1
-        if merged.code == 1:
-            files, messages = conflicts(merged.stdout)
+        if not merged.clean:
+            files, messages = conflicts(merged.output)
             return Conflicted(
                 commit=item.sha, subject=item.subject, files=files, messages=messages, before=head.result()
             )
-        tree = merged.stdout.split("\0", 1)[0].strip()
+        tree = merged.tree
         if tree == head.tree:  # became empty: git drops it (--empty=drop)
             reason = "became empty (already upstream)"
             head.left.append(Left(sha=item.sha, subject=item.subject, reason=reason))
@@ -242,11 +244,13 @@ def _messages(informational: str) -> tuple[str, ...]:
 
 
 class _Writer:
-    """Writes commit objects through one ``hash-object --stdin-paths`` (each body through a file)."""
+    """Writes commit objects through one ``hash-object --stdin-paths`` (each body through a file), and
+    merges them (``merger``)."""
 
-    def __init__(self, stream_: Stream, folder: Path) -> None:
+    def __init__(self, stream_: Stream, folder: Path, merger: Merger) -> None:
         self._stream = stream_
         self._folder = folder
+        self.merger = merger
         self._count = 0
 
     def write(self, body: bytes) -> str:
