@@ -246,7 +246,9 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
             name,
             help=text,
             description=f"{text[0].upper()}{text[1:]}. Works from the journal, also after the process that "
-            "paused (or was interrupted or killed) has exited.",
+            "paused (or was interrupted or killed) has exited. In a batch (several branches in one command), "
+            "continue and skip then align the branches not started yet; abort puts back every branch the batch "
+            "aligned (a branch that moved since is left alone and named, exit 4).",
             formatter_class=formatter,
         )
         _handled(resume_parser, table.resume)
@@ -255,11 +257,14 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
         "undo",
         help="restore the branch from its last backup (refuses if it moved since)",
         description="Put BRANCH back at the tip it had before its last alignment. Refuses (exit 4) when the "
-        "branch moved since that run, unless --force, which first keeps a backup of what it replaces.",
+        "branch moved since that run, unless --force, which first keeps a backup of what it replaces. Without "
+        "BRANCH, after a command that aligned several branches: every branch of that batch.",
         epilog="examples:\n  align undo\n  align undo feature/x --force",
         formatter_class=formatter,
     )
-    undo_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="default: the current branch")
+    undo_parser.add_argument(
+        "branch", nargs="?", metavar="BRANCH", help="default: the current branch, or the whole last batch"
+    )
     undo_parser.add_argument("--force", action="store_true", help="undo even if the branch moved since the run")
     _handled(undo_parser, table.undo)
 

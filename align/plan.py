@@ -180,8 +180,9 @@ def refuse_unmovable(git: Git, location: Location, ref: str, *, need_clean: bool
         )
 
 
-def make_plan(git: Git, options: Options) -> Plan:
-    """Decide the run: check the branch, resolve the recipe, choose the target."""
+def make_plan(git: Git, options: Options, *, run_id: str = "") -> Plan:
+    """Decide the run: check the branch, resolve the recipe, choose the target (``run_id``: the id a batch
+    gave the run before it started; a new one otherwise)."""
     location = locate(git)
     if options.branch is None:
         if location.head_ref is None or not location.head_ref.startswith("refs/heads/"):
@@ -199,7 +200,7 @@ def make_plan(git: Git, options: Options) -> Plan:
         overrides["target"] = options.target
     if options.remote is not None:
         overrides["remote"] = options.remote
-    run_id = new_run_id()
+    run_id = run_id or new_run_id()
     hint = overrides.get("remote")
     remote_hint = hint if isinstance(hint, str) else DEFAULT_REMOTE
     wanted = overrides.get("target")

@@ -54,5 +54,5 @@ def test_the_branches_a_pause_left_unstarted_are_named(repo: Repo, capsys: Captu
     assert main([BRANCH, OTHER]) == 3
 
     err = capsys.readouterr().err
-    assert f"not started: {OTHER} (the run paused first; align them once this run is finished)" in err
+    assert f"not started yet: {OTHER} (the run paused first; `align continue` aligns them once it is finished" in err
     assert rev(repo, f"refs/heads/{OTHER}") == other_tip

@@ -1,20 +1,85 @@
-"""``align continue | skip | abort``: finish a run paused at a conflict, or interrupted."""
+"""``align continue | skip | abort``: finish a run paused at a conflict, or interrupted, and the batch it
+belongs to (``align.batch``): continue and skip go on with the branches not started yet; abort puts back
+every branch the batch aligned."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from align import engine
+from align import batch, engine
+from align.batch import Batch
 from align.commands.outcome import show
-from align.git import Git
-from align.plan import locate
+from align.commands.run import align_plans
+from align.commands.undo import restore
+from align.errors import Refusal
+from align.git import Git, Location
+from align.invocation import command
+from align.plan import Options, locate, make_plan
 from align.state import Store
+from align.status import RunStatus, worst
 
 
 def run(args: argparse.Namespace) -> int:
-    """Resume the run in the journal with ``args.command`` (continue, skip or abort)."""
+    """Resume the run in the journal with ``args.command`` (continue, skip or abort), then its batch."""
     location = locate(Git(Path.cwd()))
     store = Store(location.common_dir)
-    outcome = engine.resume(Git.at(location), store, args.command)
-    return show(outcome, quiet=args.quiet)
+    quiet = bool(getattr(args, "quiet", False))
+    saved = batch.load(store)
+    if saved is None:
+        return show(engine.resume(Git.at(location), store, args.command), quiet=quiet)
+    if saved.worktree != str(location.root):
+        raise Refusal(
+            f"the batch of align runs in progress belongs to the working tree {saved.worktree}",
+            hint=f"cd {saved.worktree} and run `{command(args.command)}` there",
+        )
+    codes: list[int] = []
+    if store.journal() is not None:  # the run the batch stopped at
+        outcome = engine.resume(Git.at(location), store, args.command)
+        codes.append(show(outcome, quiet=quiet))
+        saved.ended(outcome.journal.run.run_id, outcome.journal.status)
+        batch.save(store, saved)
+        if not RunStatus(outcome.journal.status).final:  # paused again, or interrupted: the batch waits
+            return worst(codes)
+    else:  # stopped between two runs (a kill): each started run's archive says how it ended
+        saved.settle(store)
+        if args.command == "skip":
+            raise Refusal(
+                "there is no commit to skip: the batch did not stop at a conflict", hint=f"run `{command('continue')}`"
+            )
+    if args.command == "abort":
+        codes.append(_put_back(location, store, saved))
+        batch.drop(store)
+        return worst(codes)
+    rest = saved.pending()
+    if not rest:
+        batch.drop(store)
+        return worst(codes)
+    options = saved.args()
+    here = Git(Path.cwd())
+    plans = [make_plan(here, Options.from_args(options, entry.branch), run_id=entry.run_id) for entry in rest]
+    codes.append(align_plans(plans, options, saved))
+    return worst(codes)
+
+
+def _put_back(location: Location, store: Store, saved: Batch) -> int:
+    """``align abort`` of a batch: put back each branch it aligned (compare-and-swap from its run's backup;
+    a branch that moved since is left alone and named); the branches not started stay as they are."""
+    git = Git.at(location)
+    codes = [0]
+    with store.lock("abort"):
+        for entry in saved.entries:
+            if entry.status == batch.PENDING:
+                print(f"{entry.branch}: not started (the batch was aborted)")
+                continue
+            journal = store.past_journal(entry.run_id)
+            if journal is None or not RunStatus(journal.status).undoable or not journal.new_tip:
+                continue
+            try:
+                lines = restore(git, location, journal, force=False)
+            except Refusal as refused:
+                lines = [f"{entry.branch}: not put back: {refused.one_line()}"]
+                codes.append(refused.exit_code)
+            for line in lines:
+                print(line)
+    return max(codes)

@@ -7,11 +7,13 @@ import sys
 import time
 from pathlib import Path
 
-from align import engine
+from align import batch, engine
+from align.batch import Batch
 from align.commands.forecast import describe
 from align.commands.outcome import show
 from align.errors import AlignError, Refusal, UsageError
 from align.git import Git
+from align.invocation import command
 from align.journal import Journal, RecipeRecord, RunRecord
 from align.monitor import drop_log_file
 from align.outputs import REPORT_OPTIONS, Reports
@@ -24,7 +26,6 @@ from align.steps import report
 
 def run(args: argparse.Namespace) -> int:
     """Align each branch named (the current one when none is); stop at a pause or an interruption."""
-    codes: list[int] = []
     here = Git(Path.cwd())
     # Every branch is checked before any is aligned: a bad name refuses the whole command.
     plans = []
@@ -36,21 +37,51 @@ def run(args: argparse.Namespace) -> int:
             raise
     for plan in plans:
         _refuse_outputs_in_tree(args, plan)
-    batch = tuple(plan.run_id for plan in plans) if len(args.branches) > 1 else ()
-    for plan in plans:
+    if args.dry_run:
+        for plan in plans:
+            print(describe(Git.at(plan.location), plan))
+        return 0
+    store = Store(plans[0].location.common_dir)
+    waiting = batch.load(store)
+    if waiting is not None:  # a batch stopped at a pause or an interruption is still in progress
+        names = ", ".join(entry.branch for entry in waiting.entries)
+        busy = Refusal(
+            f"a batch of align runs is in progress ({names})",
+            hint=f"finish it first: `{command('continue')}` or `{command('abort')}`",
+        )
+        _report_refusal(args, busy, here, plan=plans[0])
+        raise busy
+    saved = None
+    if len(args.branches) > 1:  # one batch: `align continue` and `abort` carry on with all of it
+        saved = Batch.start(str(plans[0].location.root), [(plan.branch, plan.run_id) for plan in plans], args)
+        batch.save(store, saved)
+    return align_plans(plans, args, saved)
+
+
+def align_plans(plans: list[Plan], args: argparse.Namespace, saved: Batch | None) -> int:
+    """Align each plan in turn; stop at a pause or an interruption (the batch, if any, is kept for
+    ``align continue``); forget the batch once every branch ran."""
+    codes: list[int] = []
+    ids = saved.run_ids if saved is not None else ()
+    for index, plan in enumerate(plans):
         git = Git.at(plan.location)  # knows its git paths: no call to ask them again
-        if args.dry_run:
-            print(describe(git, plan))
-            continue
+        store = Store(plan.location.common_dir)
         try:
-            outcome = engine.start(git, plan, reports=_reports(args, batch))
+            outcome = engine.start(git, plan, reports=_reports(args, ids))
         except Refusal as error:
-            _report_refusal(args, error, git, plan=plan, batch=batch)
+            _report_refusal(args, error, git, plan=plan, batch=ids)
+            if saved is not None:
+                batch.drop(store)
             raise
         codes.append(show(outcome, quiet=args.quiet))
+        if saved is not None:
+            saved.ended(plan.run_id, outcome.journal.status)
+            batch.save(store, saved)
         if codes[-1] in (RunStatus.PAUSED.exit_code, RunStatus.INTERRUPTED.exit_code):
-            _not_started(plans[plans.index(plan) + 1 :], codes[-1])
-            break
+            _not_started(plans[index + 1 :], codes[-1])
+            return worst(codes)
+        if saved is not None and index == len(plans) - 1:
+            batch.drop(store)
     return worst(codes)
 
 
@@ -58,8 +89,12 @@ def _not_started(rest: list[Plan], code: int) -> None:
     """Name the branches a pause or an interruption left before they were started."""
     if rest:
         names = ", ".join(plan.branch for plan in rest)
-        why = "paused" if code == 3 else "interrupted"
-        print(f"not started: {names} (the run {why} first; align them once this run is finished)", file=sys.stderr)
+        why = "paused" if code == 3 else "was interrupted"
+        print(
+            f"not started yet: {names} (the run {why} first; `{command('continue')}` aligns them once it is "
+            f"finished, `{command('abort')}` puts back every branch of the batch)",
+            file=sys.stderr,
+        )
 
 
 def _refuse_outputs_in_tree(args: argparse.Namespace, plan: Plan) -> None:

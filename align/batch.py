@@ -1,0 +1,105 @@
+"""A command given several branches is one batch: its list is kept beside the journal until it is over.
+
+``align run b1 b2 b3`` that pauses at b2 keeps ``batch.json`` in align's folder: every branch with its
+run id and where it stands (``pending``, then the status its run ended with), and the command line's
+options. ``align continue`` (or ``skip``) finishes b2's run, then aligns the branches still pending
+with the same options; ``align abort`` aborts b2's run, then puts back every branch the batch aligned
+(compare-and-swap, each from its run's backup; a branch that moved since is left alone and named), and
+b3 is never started. The file goes once the batch is over: every branch ran, or it was aborted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from align.state import Store, write_atomic
+from align.status import RunStatus
+
+PENDING = "pending"
+_OPTIONS = ("recipe", "target", "remote", "overrides", "quiet", "report_json", "report_markdown", "report_junit")
+
+
+@dataclass(kw_only=True)
+class Entry:
+    """One branch of a batch: its run's id (given before it starts) and where it stands."""
+
+    branch: str
+    run_id: str
+    status: str = PENDING  # pending, or the status its run ended with (align.status.RunStatus)
+
+
+@dataclass(kw_only=True)
+class Batch:
+    """The branches of one command, in order, and the options they are aligned with."""
+
+    worktree: str
+    entries: list[Entry] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)  # the command line's, for the branches still pending
+
+    @classmethod
+    def start(cls, worktree: str, branches: list[tuple[str, str]], args: argparse.Namespace) -> Batch:
+        """Return a new batch of (branch, run id) pairs run with the options of ``args``."""
+        options = {name: getattr(args, name, None) for name in _OPTIONS}
+        options["overrides"] = list(options["overrides"] or [])
+        entries = [Entry(branch=branch, run_id=run_id) for branch, run_id in branches]
+        return cls(worktree=worktree, entries=entries, options=options)
+
+    @property
+    def run_ids(self) -> tuple[str, ...]:
+        """The run ids of the batch, in order (each report file holds them all)."""
+        return tuple(entry.run_id for entry in self.entries)
+
+    def pending(self) -> list[Entry]:
+        """The branches not started yet."""
+        return [entry for entry in self.entries if entry.status == PENDING]
+
+    def args(self) -> argparse.Namespace:
+        """The command line's options again, for the pending branches."""
+        return argparse.Namespace(**self.options)
+
+    def ended(self, run_id: str, status: str) -> None:
+        """Note how the run ``run_id`` ended (or stopped: paused, interrupted)."""
+        for entry in self.entries:
+            if entry.run_id == run_id:
+                entry.status = status
+
+    def settle(self, store: Store) -> None:
+        """After an interruption between two runs: take each started run's status from its archive."""
+        for entry in self.entries:
+            if entry.status in (PENDING, RunStatus.RUNNING, RunStatus.INTERRUPTED, RunStatus.PAUSED):
+                journal = store.past_journal(entry.run_id)
+                if journal is not None:
+                    entry.status = journal.status
+
+    def to_json(self) -> str:
+        """Return the batch as JSON."""
+        return json.dumps(asdict(self), indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Batch:
+        """Read a batch written by ``to_json``."""
+        data = json.loads(text)
+        entries = [Entry(**entry) for entry in data.get("entries", [])]
+        return cls(worktree=data.get("worktree", ""), entries=entries, options=dict(data.get("options", {})))
+
+
+def load(store: Store) -> Batch | None:
+    """Return the batch in progress, or None."""
+    try:
+        return Batch.from_json((store.root / "batch.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def save(store: Store, batch: Batch) -> None:
+    """Write the batch atomically."""
+    store.root.mkdir(parents=True, exist_ok=True)
+    write_atomic(store.root / "batch.json", batch.to_json())
+
+
+def drop(store: Store) -> None:
+    """The batch is over: forget it."""
+    (store.root / "batch.json").unlink(missing_ok=True)
