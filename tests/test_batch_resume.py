@@ -55,6 +55,9 @@ def test_continue_finishes_the_paused_branch_then_aligns_the_rest(repo: Repo, ca
         (OTHER, "aligned"), (BRANCH, "paused"), (THIRD, "pending"),
     ]  # fmt: skip
 
+    assert main(["status"]) == 0
+    assert f"batch: {OTHER} (aligned), {BRANCH} (paused), {THIRD} (pending)" in capsys.readouterr().out
+
     write(repo.path / "README.md", "resolved\n")
     repo.git("add", "README.md")
     assert main(["continue"]) == 0
@@ -116,6 +119,9 @@ def test_a_new_run_waits_for_the_batch(repo: Repo, capsys: Capture) -> None:
     assert f"a batch of align runs is in progress ({THIRD})" in capsys.readouterr().err
     assert load(store) == waiting
     assert rev(repo, f"refs/heads/{THIRD}") == third
+
+    assert main(["status"]) == 0
+    assert "`align continue` aligns the pending branches" in capsys.readouterr().out
 
     assert main(["continue"]) == 0  # the batch stopped between runs: continue aligns what is pending
 

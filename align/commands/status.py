@@ -6,7 +6,7 @@ import argparse
 import copy
 from pathlib import Path
 
-from align import invocation
+from align import batch, invocation
 from align.git import Git, Location
 from align.journal import Journal
 from align.plan import locate
@@ -57,7 +57,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"  next: `{say('continue')}` or `{say('abort')}`")
         elif journal.status in ("paused", "interrupted", "running", "error"):
             print(f"  next: `{say('continue')}`, `{say('skip')}` or `{say('abort')}`")
-    elif holder is None:
+    waiting = batch.load(store)
+    if waiting is not None:
+        states = ", ".join(f"{entry.branch} ({entry.status.replace('_', ' ')})" for entry in waiting.entries)
+        print(f"batch: {states}")
+        if journal is None and holder is None:  # stopped between two runs
+            pending, back = say("continue"), say("abort")
+            print(f"  next: `{pending}` aligns the pending branches, `{back}` puts back the aligned ones")
+    elif journal is None and holder is None:
         print("nothing in progress")
     runs = store.past_runs()
     if runs:
