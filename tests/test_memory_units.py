@@ -9,11 +9,11 @@ from align.cli import main
 from align.errors import GitError
 from align.git import Git
 from align.gitstream import stream
-from align.replay import Unsupported, read_objects
+from align.replay import Unsupported, commits, committer_ident, read_objects, replay
 from tests.builders import feature, steps_recipe, upstream
 from tests.helpers import BRANCH, REF, Repo
 from tests.journals import last_run
-from tests.snapshots import backups, rev
+from tests.snapshots import backups, rev, snapshot
 
 
 def test_a_line_with_a_newline_is_refused_before_it_reaches_git(repo: Repo) -> None:
@@ -45,3 +45,19 @@ def test_a_memory_run_without_a_backup_step_still_backs_the_branch_up_first(in_r
     assert last_run(in_repo).engine == "memory"
     assert list(backups(in_repo).values()) == [old]
     assert rev(in_repo, REF) != old
+
+
+def test_a_commit_whose_parent_the_replay_was_not_given_is_left_to_git(repo: Repo) -> None:
+    feature(repo, ("a.txt", "a\n", "feature: add a"), ("b.txt", "b\n", "feature: add b"))
+    upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
+    git = Git(repo.path)
+    onto = rev(repo, "origin/main")
+    base = repo.git("merge-base", onto, BRANCH)
+    originals, trees = commits(git, onto, rev(repo, REF), base)
+    known = {sha: trees[sha] for sha in (onto, base)}  # the trees of the target and the base, not of "add a"
+    before = snapshot(repo)
+
+    with pytest.raises(Unsupported, match="outside the branch"):
+        replay(git, onto, originals[1:], known, committer=committer_ident(git))  # its parent: not in the list
+
+    assert snapshot(repo) == before
