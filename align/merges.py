@@ -31,7 +31,7 @@ from align.gitstream import Stream, stream
 
 BATCHED = (2, 39)  # git merge-tree --stdin
 FLUSHES = (2, 49)  # git flushes each answer of merge-tree --stdin itself
-FIRST_ANSWER = 1.0  # seconds the first merge may take before align stops waiting for the stream
+FIRST_ANSWER = 5.0  # seconds the first merge may take before align stops waiting for the stream
 _ARGS = ("merge-tree", "--stdin", "--messages")
 
 
