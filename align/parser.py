@@ -188,7 +188,12 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
         "3 paused at a conflict, 4 refused (unsafe state; nothing touched), 130 interrupted.",
         formatter_class=formatter,
     )
-    run_parser.add_argument("branches", nargs="*", metavar="BRANCH", help="a local branch (default: the current one)")
+    run_parser.add_argument(
+        "branches",
+        nargs="*",
+        metavar="BRANCH",
+        help="a local branch, or a pattern ('feature/*', as `git branch --list` matches it); default: the current one",
+    )
     _add_recipe_options(run_parser)
     run_parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
     for fmt, what, many in (
@@ -221,7 +226,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
         formatter_class=formatter,
     )
     plan_parser.add_argument(
-        "branches", nargs="*", metavar="BRANCH", help="a local branch, or several (default: the current one)"
+        "branches", nargs="*", metavar="BRANCH", help="local branches or patterns ('feature/*'); default: current"
     )
     _add_recipe_options(plan_parser)
     plan_parser.add_argument(

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from align import __version__
+from align import __version__, selection
 from align.commands.forecast import Commit, Forecast, context_of, forecast, text
 from align.errors import AlignError, Refusal, UsageError
 from align.git import Git
@@ -28,7 +28,7 @@ SCHEMA_VERSION = 1
 def run(args: argparse.Namespace) -> int:
     """Print the plan of each branch named (the current one when none is)."""
     here = Git(Path.cwd())
-    names: list[str | None] = list(args.branches) or [None]
+    names: list[str | None] = list(selection.expand(here, args.branches)) or [None]
     _refuse_missing(here, [name for name in names if name is not None])
     plans = [make_plan(here, Options.from_args(args, name)) for name in names]
     fetched = _fetch_targets(plans) if args.fetch else {}

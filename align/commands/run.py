@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from align import batch, engine
+from align import batch, engine, selection
 from align.batch import Batch
 from align.commands.forecast import describe
 from align.commands.outcome import show
@@ -27,6 +27,7 @@ from align.steps import report
 def run(args: argparse.Namespace) -> int:
     """Align each branch named (the current one when none is); stop at a pause or an interruption."""
     here = Git(Path.cwd())
+    args.branches = selection.expand(here, args.branches)  # 'feature/*': the local branches it matches
     # Every branch is checked before any is aligned: a bad name refuses the whole command.
     plans = []
     for branch in args.branches or [None]:
