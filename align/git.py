@@ -16,7 +16,7 @@ from typing import Any
 from align import gitstate, signals
 from align.errors import AlignError, GitError
 from align.gitenv import environment
-from align.gitio import FS_CODEC, SPAWN, Deadline, Tail, capture, feed, read, reaped
+from align.gitio import FS_CODEC, SPAWN, Deadline, Tail, capture, feed, read, reaped, unmerged_paths
 from align.gitmemo import Memo, is_pure
 from align.gitstate import GIT_PATHS, Progress
 from align.stopped import note
@@ -298,14 +298,10 @@ class Git:
         return [entry for entry in result.stdout.split("\0") if entry]
 
     def unmerged(self) -> list[tuple[str, str]]:
-        """Return each unmerged path with its two-letter status (``UU``, ``AA``, ``DU``...)."""
-        result = self.run("status", "--porcelain=v2", "-z", "--untracked-files=no")
-        found = []
-        for entry in result.stdout.split("\0"):
-            if entry.startswith("u "):
-                fields = entry.split(" ", 10)
-                found.append((fields[10], fields[1]))
-        return found
+        """Return each unmerged path with its two-letter status (``UU``, ``AA``, ``DU``...), from the index
+        alone (``ls-files -u``: no look at the working tree's files, unlike ``git status``)."""
+        result = self.run("ls-files", "-z", "--unmerged", "--full-name", "--", ":/")
+        return unmerged_paths(result.stdout.split("\0"))
 
     def counts(self, onto: str, tip: str) -> tuple[int, int, int, str | None]:
         """Return (behind, ahead, merge commits ahead, merge base) of ``tip`` against ``onto``."""

@@ -1,4 +1,5 @@
-"""How a git process's input and output are carried: through files in memory, never through sh's buffers.
+"""How a git process's input and output are carried (through files in memory, never through sh's buffers), and
+read: objects of `cat-file --batch`, unmerged entries of `ls-files -u` and `merge-tree`.
 
 sh keeps only the last ``_internal_bufsize`` chunks of what it reads from a process, stops reading 2 s
 after the process ends, reads live output 1 byte at a time and writes input 1 KiB at a time: a large
@@ -16,7 +17,7 @@ import signal
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, BinaryIO
 
 
@@ -168,3 +169,21 @@ def batch_objects(output: str, oids: Sequence[str]) -> dict[str, tuple[bytes, by
         found[oid] = (header[1], raw[end + 1 : end + 1 + size])
         position = end + 1 + size + 1
     return found
+
+
+# The stages an unmerged path has in the index, as ``git status`` names them.
+_STAGES = {
+    frozenset("123"): "UU", frozenset("23"): "AA", frozenset("12"): "UD", frozenset("13"): "DU",
+    frozenset("2"): "AU", frozenset("3"): "UA", frozenset("1"): "DD",
+}  # fmt: skip
+
+
+def unmerged_paths(entries: Iterable[str]) -> list[tuple[str, str]]:
+    """Return each path of ``MODE OID STAGE\tPATH`` entries (``ls-files -u``, ``merge-tree``'s conflicted
+    entries) once, in order, with the two letters ``git status`` gives it."""
+    stages: dict[str, set[str]] = {}
+    for entry in entries:
+        if "\t" in entry:
+            info, path = entry.split("\t", 1)
+            stages.setdefault(path, set()).add(info.split()[-1])
+    return [(path, _STAGES.get(frozenset(found), "UU")) for path, found in stages.items()]

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from align.git import Git
-from align.gitio import batch_objects
+from align.gitio import batch_objects, unmerged_paths
 from align.gitstream import Stream, stream
 from align.merges import Merger, merges
 
@@ -214,16 +214,7 @@ def conflicts(output: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]
     """Return the conflicted files (path, status letters) and git's messages from ``merge-tree -z``'s output."""
     _, _, rest = output.partition("\0")
     entries, _, informational = rest.partition("\0\0")
-    stages: dict[str, set[str]] = {}
-    for entry in entries.split("\0"):
-        if "\t" in entry:
-            info, path = entry.split("\t", 1)
-            stages.setdefault(path, set()).add(info.split()[-1])
-    letters = {
-        frozenset("123"): "UU", frozenset("23"): "AA", frozenset("12"): "UD", frozenset("13"): "DU",
-        frozenset("2"): "AU", frozenset("3"): "UA", frozenset("1"): "DD",
-    }  # fmt: skip
-    files = tuple((path, letters.get(frozenset(found), "UU")) for path, found in stages.items())
+    files = tuple(unmerged_paths(entries.split("\0")))
     return files, _messages(informational)
 
 

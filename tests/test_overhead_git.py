@@ -41,7 +41,8 @@ REBASE = [
     "hash-object",  # the new commits, written through one process (logged when it ends)
     "update-ref",  # the branch moved: one compare-and-swap transaction
 ]
-VERIFY = ["diff", "status", "rev-list", "rev-parse", "log", "patch-id"]  # contains_target and linear: one rev-list
+# clean_state: ls-files -u (the index alone); contains_target and linear: one rev-list
+VERIFY = ["diff", "ls-files", "rev-list", "rev-parse", "log", "patch-id"]
 SETTLE = ["symbolic-ref", "log"]  # HEAD was not moved; no stash of align's to give back
 CLEAN_RUN = PLANNING + BACKUP + REBASE + VERIFY + SETTLE
 
