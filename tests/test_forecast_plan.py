@@ -3,6 +3,7 @@ remote-tracking ref moves), the engine a run would use, a merge recipe; without 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -202,3 +203,25 @@ def test_a_branch_with_merge_commits_has_no_exact_forecast(in_repo: Repo, tmp_pa
     assert (entry["outcome"], entry["merges"], entry["conflict"]) == ("unknown", 1, None)
     assert entry["reason"] == "feature/x has 1 merge commit(s) since origin/main"
     assert entry["engine"] == {"name": "disk", "reason": "feature/x has merge commits (rebase_merges)"}
+
+
+def test_recorded_rerere_resolutions_send_a_conflicting_run_to_disk(
+    in_repo: Repo, tmp_path: Path, capsys: Capture
+) -> None:
+    built = conflict(in_repo, head=BRANCH)
+    rerere = ["git", "-c", "rerere.enabled=true"]
+    stopped = subprocess.run([*rerere, "rebase", "origin/main"], cwd=in_repo.path, capture_output=True, check=False)
+    assert stopped.returncode != 0
+    (in_repo.path / "README.md").write_text("resolved\n", encoding="utf-8")
+    in_repo.git("add", "README.md")
+    editor = {**os.environ, "GIT_EDITOR": "true"}
+    subprocess.run([*rerere, "rebase", "--continue"], cwd=in_repo.path, env=editor, capture_output=True, check=True)
+    in_repo.git("reset", "--quiet", "--hard", built.tip)  # the branch as it was: rerere remembers the resolution
+    recipe = steps_recipe(tmp_path, "rebase: {onto: origin/main, rerere: true}", "on_conflict: {action: abort}")
+
+    entry = only_plan(capsys, BRANCH, "--recipe", recipe)
+
+    where = f"{built.tip[:12]} feature: conflict"
+    assert entry["engine"] == {
+        "name": "disk", "reason": f"rerere has recorded resolutions: git's rebase may resolve the conflict at {where}",
+    }  # fmt: skip

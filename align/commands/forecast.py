@@ -164,6 +164,13 @@ def _conflicted(
     )
     rest = tuple(Commit(sha=item.sha, subject=item.subject) for item in originals[position:])
     found = replace(found, stop=stop, not_reached=rest)
+    if found.engine == "memory" and step.rerere and conflict.has_resolutions(context.git):
+        where = f"{result.commit[:12]} {result.subject}"
+        if step.engine == "memory":
+            why = f"the run refuses: engine: memory cannot use rerere's recorded resolutions at {where}"
+        else:
+            why = f"rerere has recorded resolutions: git's rebase may resolve the conflict at {where}"
+        return replace(found, engine="disk" if step.engine != "memory" else "memory", engine_reason=why)
     if found.engine == "memory" and context.options(OnConflict).action != "abort":
         where = f"{result.commit[:12]} {result.subject}"
         if step.engine == "memory":

@@ -77,6 +77,15 @@ def rerere_paths(stderr: str) -> list[tuple[str, str]]:
     return [(path, "UU") for path in _RERERE.findall(stderr)]
 
 
+def has_resolutions(git: Git) -> bool:
+    """Tell whether rerere has recorded resolutions (git's rebase might resolve a conflict with them)."""
+    folder = git.git_path("rr-cache")
+    try:
+        return any(folder.iterdir())
+    except OSError:
+        return False
+
+
 def guidance(context: Context) -> list[str]:
     """Return what to tell the user at a pause: the commit, each file and its kind, what to run next."""
     return guide.render(context)
