@@ -7,7 +7,7 @@ from align.errors import AlignError
 from align.invocation import command
 from align.plan import NO_SUBMODULES
 from align.refs import restore_branch, restore_stacked
-from align.steps import recover, stale, stash
+from align.steps import carry, recover, stale, stash
 
 
 def restore(context: Context) -> str:
@@ -36,6 +36,7 @@ def restore(context: Context) -> str:
                 git.run(*NO_SUBMODULES, "reset", "--quiet", "--hard")
     stale.clear_half_done(context)
     recover.tidy(context)  # what a checkout that failed half-way (a full disk) left in the working tree
+    carry.back(context)  # the user's work carried by the memory engine: make sure it can follow the branch back
     moved = _restore_branch(context)
     _restore_stacked(context)
     put_head_back(context)
@@ -169,7 +170,7 @@ def _keep_leftovers(context: Context) -> None:
     nothing of the run's in the tree, and nothing is touched.
     """
     journal = context.journal
-    if journal.engine == "memory" and not journal.tree_moved:  # the working tree is the user's, untouched
+    if journal.engine == "memory" and (not journal.tree_moved or journal.carried):  # the user's work is in it
         return
     if journal.started_rebase or "rebase" in journal.done:
         stash.keep_leftovers(context.git, journal, "what the run changed in the working tree (by validate or a hook)")
