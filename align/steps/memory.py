@@ -26,7 +26,7 @@ from align.git import Git
 from align.invocation import command
 from align.journal import Conflict, Dropped
 from align.plan import NO_SUBMODULES
-from align.recipe.model import Backup, OnConflict, Rebase, Validate
+from align.recipe.model import Backup, OnConflict, Rebase
 from align.replay import (
     MEMORY_VERSION,
     Conflicted,
@@ -73,9 +73,7 @@ def why_disk(context: Context, step: Rebase, *, merges: int) -> str | None:
         return f"{journal.run.branch} has merge commits (rebase_merges)"
     if step.update_refs:
         return "update_refs: other branches move with it"
-    here = journal.run.original_head == journal.run.ref
-    if not here and any(isinstance(item, Validate) and (item.nox or item.run) for item in context.recipe_steps):
-        return "validate runs on the aligned working tree"
+    here = journal.run.original_head == journal.run.ref  # (not here, validate runs in a temporary worktree)
     return _config_reason(git, checked_out=here) or _attributes_reason(context)
 
 

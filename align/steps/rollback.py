@@ -7,13 +7,14 @@ from align.errors import AlignError
 from align.invocation import command
 from align.plan import NO_SUBMODULES
 from align.refs import restore_branch, restore_stacked
-from align.steps import carry, recover, stale, stash
+from align.steps import carry, elsewhere, recover, stale, stash
 
 
 def restore(context: Context) -> str:
     """Undo the run so far; return a sentence saying what was restored (or why the branch was not)."""
     git, journal = context.git, context.journal
     stale.clear_locks(context)  # left by a git process align stopped (an interruption), if unchanged since
+    elsewhere.remove(context)  # the temporary worktree of a validation a kill stopped
     stash.take_back(
         git, journal, record=context.save
     )  # the user's work, if it was being applied back, goes back into align's stash
