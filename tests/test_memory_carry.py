@@ -180,3 +180,22 @@ def test_a_rollback_the_merge_back_would_refuse_keeps_the_work_in_align_stash(re
     assert repo.git("status", "--porcelain") == "MM README.md\n M a.txt\n M list.txt\n?? mine.txt"
     journal = last_run(repo)
     assert any("could not be carried back" in warning for warning in journal.found.warnings)
+
+
+def test_an_ignored_file_where_the_new_tip_adds_one_is_refused_before_anything_moves(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """git's two-way merge would overwrite an ignored file without a word (its dry run says yes): the run
+    is refused before it starts, as for the disk path, and nothing is touched."""
+    old = scenario(repo)
+    user_work(repo)
+    (repo.path / ".git" / "info").mkdir(exist_ok=True)
+    (repo.path / ".git" / "info" / "exclude").write_text("up.txt\n", encoding="utf-8")
+    write(repo.path / "up.txt", "mine, ignored\n")
+    before = snapshot(repo)
+
+    assert main([BRANCH, "--recipe", steps_recipe(tmp_path, *OFFLINE)]) == 4
+
+    assert difference(before, snapshot(repo)) == ""
+    assert rev(repo, REF) == old[-1]
+    assert (repo.path / "up.txt").read_bytes() == b"mine, ignored\n"
