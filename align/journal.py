@@ -172,6 +172,8 @@ class Journal:
     engine: str = ""  # the rebase step's engine: "" (not yet chosen) | memory (tree untouched) | disk
     engine_reason: str = ""  # why disk was chosen
     tree_moved: bool = False  # memory, branch checked out here: its working tree is being moved (or was)
+    carried: bool = False  # ... with the uncommitted work in it (steps/carry.py), not in align's stash
+    validate_worktree: str = ""  # steps/elsewhere.py: the temporary worktree validate runs in (removed after)
     new_tip: str = ""
     step: str = ""
     done: list[str] = field(default_factory=list)

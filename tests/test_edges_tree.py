@@ -13,12 +13,23 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.builders import disk_recipe, diverge
+from tests.builders import disk_recipe, diverge, steps_recipe
 from tests.helpers import Repo, lock_left, write
 from tests.safety_helpers import REAL_GIT, feature_repo, journal_file, lock_file, recipe, run_git
 
 Capture = pytest.CaptureFixture[str]
 BRANCH = "feature/x"
+# The default recipe with a validate step on the tree: the checked-out branch's work goes to align's stash.
+VALIDATING = (
+    "backup: {}",
+    "fetch: {prune: true}",
+    'rebase: {onto: "${remote}/${target}", dirty: stash, rerere: true}',
+    "on_conflict: {action: pause}",
+    "on_fail: {action: rollback}",
+    "verify: {checks: [clean_state, contains_target, linear, backup_reachable, patches_preserved]}",
+    'validate: {run: [["true"]]}',
+    "report: {formats: [console]}",
+)
 IGNORED = "1 ignored file(s) here would be overwritten or deleted by the checkouts of this run"
 
 pytestmark = pytest.mark.usefixtures("in_repo")
@@ -276,8 +287,10 @@ def test_a_kill_after_a_call_of_the_stash_loses_nothing(
     old = feature_repo(repo, head=head)
     dirty_with_stash(repo)
     before = state(repo)
-    # on main the branch would be aligned in memory (no stash at all): the stash is the disk path's
-    argv = [sys.executable, "-m", "align", BRANCH, *(["--recipe", disk_recipe(tmp_path)] if head == "main" else [])]
+    # on main the branch would be aligned in memory (no stash at all): the stash is the disk path's; on the
+    # branch, the memory engine carries work on files it does not touch unless a validate step runs on the tree
+    chosen = disk_recipe(tmp_path) if head == "main" else steps_recipe(tmp_path, *VALIDATING)
+    argv = [sys.executable, "-m", "align", BRANCH, "--recipe", chosen]
     killed = subprocess.run(argv, cwd=repo.path, env=killing_git(tmp_path, pattern), capture_output=True, check=False)
     assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
 

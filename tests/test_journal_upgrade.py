@@ -20,7 +20,7 @@ from tests.snapshots import difference, rev, snapshot, subjects
 # A journal written by align 371dd2d (before the split), paused at a conflict, kept as it was on disk.
 OLD = Path(__file__).resolve().parent / "data" / "journal-v1-paused.json"
 # Progress fields added since (issue 11: the engine); the previous version wrote none of them.
-NEWER = ("engine", "engine_reason", "tree_moved")
+NEWER = ("engine", "engine_reason", "tree_moved", "carried", "validate_worktree")
 
 
 def test_a_journal_of_the_previous_version_is_read_field_by_field() -> None:

@@ -6,11 +6,12 @@ branch with ``align.replay`` and moves it with one ``git update-ref --stdin`` (c
 working tree, the index, HEAD and the stash list are never touched: a kill at any point leaves either
 nothing moved, or the branch moved and the journal's reflog-named move for ``align abort`` to undo.
 
-A branch checked out here is replayed the same way; then the uncommitted work goes to align's stash (as
-for the disk path), the branch moves, and ``git read-tree -m -u OLD NEW`` moves the index and the files
-in one two-way merge (what ``git checkout`` does), instead of one checkout per commit. From there the
-run is where a disk rebase would leave it (branch at the new tip, clean tree, the work in align's stash),
-so the rest — verify, validate, the stash put back, a rollback — is the same.
+A branch checked out here is replayed the same way; then the branch moves, and ``git read-tree -m -u OLD
+NEW`` moves the index and the files in one two-way merge (what ``git checkout`` does), instead of one
+checkout per commit. The uncommitted work rides that merge when it can (``steps/carry.py``: no validate on
+the tree, no path of the user's that the alignment changes); otherwise it goes to align's stash first, as
+for the disk path, and the run is then where a disk rebase would leave it (branch at the new tip, clean
+tree, the work in align's stash), so the rest — verify, validate, the stash put back, a rollback — is the same.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from align.git import Git
 from align.invocation import command
 from align.journal import Conflict, Dropped
 from align.plan import NO_SUBMODULES
-from align.recipe.model import Backup, OnConflict, Rebase, Validate
+from align.recipe.model import Backup, OnConflict, Rebase
 from align.replay import (
     MEMORY_VERSION,
     Conflicted,
@@ -36,7 +37,7 @@ from align.replay import (
     committer_ident,
     replay,
 )
-from align.steps import backup, conflict, local_files, stash
+from align.steps import backup, carry, conflict, local_files, stash
 
 # The config that makes a rebase do what the memory engine does not: sign, re-encode, copy notes,
 # renormalise or call a merge driver, or run hooks from elsewhere.
@@ -72,9 +73,7 @@ def why_disk(context: Context, step: Rebase, *, merges: int) -> str | None:
         return f"{journal.run.branch} has merge commits (rebase_merges)"
     if step.update_refs:
         return "update_refs: other branches move with it"
-    here = journal.run.original_head == journal.run.ref
-    if not here and any(isinstance(item, Validate) and (item.nox or item.run) for item in context.recipe_steps):
-        return "validate runs on the aligned working tree"
+    here = journal.run.original_head == journal.run.ref  # (not here, validate runs in a temporary worktree)
     return _config_reason(git, checked_out=here) or _attributes_reason(context)
 
 
@@ -94,20 +93,23 @@ def run(context: Context, step: Rebase) -> StepResult | Fallback | None:
     at_risk = local_files.protect(context, journal.run.original_tip) if here else []
     if not journal.backup_ref:  # promise 1: a backup before any ref moves, even without a backup step
         backup.run(context, Backup())
-    if here:  # the user's uncommitted work waits in align's stash, as for the disk path
+    carried = here and not journal.stash and carry.possible(context, journal.run.original_tip, result.tip, at_risk)
+    if here and not carried:  # the user's uncommitted work waits in align's stash, as for the disk path
         stash.save(git, journal, journal.run.original_tip, at_risk, record=context.save)
-    journal.engine, journal.tree_moved, journal.new_tip = "memory", here, result.tip
+    journal.engine, journal.tree_moved, journal.carried, journal.new_tip = "memory", here, carried, result.tip
     journal.commits_after = len(result.rewritten)
     context.save()
     _move(context, result)
     if here:  # the working tree and index follow the branch (a two-way merge, as `git checkout` moves them)
-        git.run(*NO_SUBMODULES, "read-tree", "-m", "-u", journal.run.original_tip, result.tip)
+        carry.move(git, journal.run.original_tip, result.tip)
     for item in result.left:
         if item.reason != "already upstream":  # as the disk path: only what git says it dropped is recorded
             journal.found.dropped.append(
                 Dropped(commit=item.sha, short=item.sha[:12], subject=item.subject, reason=item.reason)
             )
     untouched = "the working tree followed in one checkout" if here else "the working tree was not touched"
+    if carried:
+        untouched += ", your uncommitted changes with it (no stash)"
     context.monitor.note(f"{len(result.rewritten)} commit(s) replayed in memory ({result.picks} merge(s)); {untouched}")
     return None
 
@@ -118,8 +120,8 @@ def moved(context: Context) -> bool:
     git, journal = context.git, context.journal
     if journal.engine != "memory" or not journal.new_tip or git.commit_of(journal.run.ref) != journal.new_tip:
         return False
-    if journal.tree_moved and git.run("diff-index", "--cached", "--quiet", journal.new_tip, "--", ok=(0, 1)).code:
-        git.run(*NO_SUBMODULES, "read-tree", "-m", "-u", journal.run.original_tip, journal.new_tip)
+    if journal.tree_moved:
+        carry.finish(git, journal.run.original_tip, journal.new_tip)
     return True
 
 

@@ -76,7 +76,9 @@ def tidy(context: Context) -> None:
 def _put_back_leftovers(context: Context) -> None:
     """Check out again, or remove, the changed files whose bytes are (the start of) the run's own."""
     git, journal = context.git, context.journal
-    untouched = journal.engine == "memory" and not journal.tree_moved  # the user's tree, as the user left it
+    # The user's tree as the user left it (or with the work carried through the memory engine's checkout,
+    # whose own paths ``carry.finish`` puts right).
+    untouched = journal.engine == "memory" and (not journal.tree_moved or journal.carried)
     if untouched or not (journal.stash or journal.started_rebase or journal.tree_moved or "rebase" in journal.done):
         return  # the user's work is still in the tree (or the run made no checkout): nothing is a leftover
     modified, deleted, untracked, staged = _changes(context)

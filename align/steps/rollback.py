@@ -7,13 +7,14 @@ from align.errors import AlignError
 from align.invocation import command
 from align.plan import NO_SUBMODULES
 from align.refs import restore_branch, restore_stacked
-from align.steps import recover, stale, stash
+from align.steps import carry, elsewhere, recover, stale, stash
 
 
 def restore(context: Context) -> str:
     """Undo the run so far; return a sentence saying what was restored (or why the branch was not)."""
     git, journal = context.git, context.journal
     stale.clear_locks(context)  # left by a git process align stopped (an interruption), if unchanged since
+    elsewhere.remove(context)  # the temporary worktree of a validation a kill stopped
     stash.take_back(
         git, journal, record=context.save
     )  # the user's work, if it was being applied back, goes back into align's stash
@@ -36,6 +37,7 @@ def restore(context: Context) -> str:
                 git.run(*NO_SUBMODULES, "reset", "--quiet", "--hard")
     stale.clear_half_done(context)
     recover.tidy(context)  # what a checkout that failed half-way (a full disk) left in the working tree
+    carry.back(context)  # the user's work carried by the memory engine: make sure it can follow the branch back
     moved = _restore_branch(context)
     _restore_stacked(context)
     put_head_back(context)
@@ -169,7 +171,7 @@ def _keep_leftovers(context: Context) -> None:
     nothing of the run's in the tree, and nothing is touched.
     """
     journal = context.journal
-    if journal.engine == "memory" and not journal.tree_moved:  # the working tree is the user's, untouched
+    if journal.engine == "memory" and (not journal.tree_moved or journal.carried):  # the user's work is in it
         return
     if journal.started_rebase or "rebase" in journal.done:
         stash.keep_leftovers(context.git, journal, "what the run changed in the working tree (by validate or a hook)")

@@ -1,5 +1,8 @@
 """``validate``: run the team's nox sessions, then plain commands, on the aligned working tree.
 
+A branch the memory engine aligned without checking it out is validated in a temporary worktree of its
+new tip (``steps/elsewhere.py``): the user's working tree, index, HEAD and stash list are not touched.
+
 Each name in ``nox:`` runs as its own nox process, in the working tree's root::
 
     python -m nox --no-color --noxfile=NOXFILE --sessions=NAME --report TMP/report.json [-- ARGS]
@@ -48,7 +51,7 @@ from align.errors import UsageError
 from align.gitenv import LEAKED
 from align.journal import SessionRecord
 from align.recipe.model import Validate
-from align.steps import _process
+from align.steps import _process, elsewhere
 
 TAIL = 30  # lines of output kept per session or command
 TAIL_WIDTH = 1000  # characters kept of a line in the tail
@@ -68,7 +71,20 @@ def run(context: Context, step: Validate) -> StepResult:
     if not labels:
         return StepResult(status=StepStatus.SKIPPED, detail="no sessions or commands")
     journal.found.sessions.clear()  # a resumed run validates again, from the start
-    root, env = context.git.cwd, environment()
+    if not elsewhere.needed(context):
+        return _validate(context, step, labels, context.git.cwd)
+    with elsewhere.worktree(context) as root:  # the branch is not checked out here: the user's tree stays theirs
+        context.monitor.note(
+            f"in a temporary worktree of {journal.new_tip[:12]} ({root}); your working tree is not touched"
+        )
+        result = _validate(context, step, labels, root)
+    where = f" (in a temporary worktree of {journal.new_tip[:12]})"
+    return StepResult(status=result.status, detail=result.detail + where)
+
+
+def _validate(context: Context, step: Validate, labels: Sequence[str], root: Path) -> StepResult:
+    """Run the sessions and commands ``labels`` name in the working tree ``root``."""
+    journal, env = context.journal, environment()
     for index, label in enumerate(labels):
         context.monitor.note(f"running {label}")
         if index < len(step.nox):
