@@ -144,7 +144,7 @@ def _conflicted(context: Context, step: Rebase, found: Conflicted) -> StepResult
     journal = context.journal
     where = f"{found.commit[:12]} {found.subject}"
     aborting = context.options(OnConflict).action == "abort"
-    if aborting and not (step.rerere and _has_resolutions(context.git)):
+    if aborting and not (step.rerere and conflict.has_resolutions(context.git)):
         journal.engine = "memory"
         found = as_git_labels(context.git, found)  # a file moved aside is named as git's rebase names it
         files = [(path, conflict.KINDS.get(code, code)) for path, code in found.files]
@@ -160,15 +160,6 @@ def _conflicted(context: Context, step: Rebase, found: Conflicted) -> StepResult
             hint=f"resolve it with `engine: auto` or `engine: disk`; `{command('plan')}` shows the conflict",
         )
     return Fallback(reason=f"a conflict at {where} is resolved in the working tree")
-
-
-def _has_resolutions(git: Git) -> bool:
-    """Tell whether rerere has recorded resolutions (the disk path might resolve the conflict with them)."""
-    folder = git.git_path("rr-cache")
-    try:
-        return any(folder.iterdir())
-    except OSError:
-        return False
 
 
 def _config_reason(git: Git, *, checked_out: bool) -> str | None:
