@@ -6,14 +6,17 @@ naming ``refs/stash`` (nor ``refs/align/stash/``), not only a stash list that lo
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+
+import pytest
 
 from align.cli import main
 from tests.builders import SIX, feature, steps_recipe, upstream_changes
 from tests.helpers import BRANCH, REF, Repo, write
 from tests.journals import last_run
-from tests.snapshots import difference, rev, snapshot, stashes
+from tests.snapshots import difference, git_dir, rev, snapshot, stashes
 from tests.twins import OFFLINE, mtimes
 
 LIST = "list.txt"
@@ -64,7 +67,9 @@ def index_entries(repo: Repo) -> set[str]:
     return set(repo.git("ls-files", "--stage").splitlines())
 
 
-def test_work_on_files_the_alignment_does_not_touch_rides_the_checkout(repo: Repo, tmp_path: Path) -> None:
+def test_work_on_files_the_alignment_does_not_touch_rides_the_checkout(
+    repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     scenario(repo)
     user_work(repo)
     log = log_refs(repo, tmp_path)
@@ -92,6 +97,11 @@ def test_work_on_files_the_alignment_does_not_touch_rides_the_checkout(repo: Rep
     assert {path: stamp for path, stamp in mtimes(repo).items() if path in unchanged} == unchanged
     journal = last_run(repo)
     assert (journal.engine, journal.tree_moved, journal.carried, journal.stash) == ("memory", True, True, "")
+    assert "engine:  memory (the working tree followed in one checkout, your uncommitted changes with it)" in (
+        capsys.readouterr().out
+    )
+    report = json.loads((git_dir(repo) / "align" / "runs" / journal.run.run_id / "report.json").read_text())
+    assert report["engine"] == {"name": "memory", "reason": "", "tree_moved": True, "carried": True}
 
 
 def test_work_on_a_file_the_alignment_changes_goes_through_align_stash(repo: Repo, tmp_path: Path) -> None:

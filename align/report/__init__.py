@@ -18,7 +18,8 @@ Keys, in the order a reader meets them:
   added [{sha, subject}]}
 - ``conflicts`` [{commit, subject, files [{path, kind}], resolution}]
 - ``backup_ref``, ``stacked`` [{ref, before, after}] (branches ``update_refs`` moved), ``branch_restored``
-- ``engine`` {name (memory | disk | ""), reason (why disk), tree_moved (memory: the checked-out tree followed)}
+- ``engine`` {name (memory | disk | ""), reason (why disk), tree_moved (memory: the checked-out tree followed),
+  carried (the uncommitted work rode that checkout, no stash)}
 - ``verify`` [{check, ok, status, detail, duration_s}], ``validate`` [{session, kind, ok, status, duration_s,
   exit_code, tail, argv, reason}]
 - ``git`` {calls, seconds}, ``warnings`` [text], ``guidance`` [lines: what to do next]
@@ -88,7 +89,12 @@ def build(journal: Journal, guidance: Sequence[str] = ()) -> dict[str, Any]:
             for ref, before in sorted(journal.stacked.items())
         ],
         "branch_restored": journal.branch_restored,
-        "engine": {"name": journal.engine, "reason": journal.engine_reason, "tree_moved": journal.tree_moved},
+        "engine": {
+            "name": journal.engine,
+            "reason": journal.engine_reason,
+            "tree_moved": journal.tree_moved,
+            "carried": journal.carried,
+        },
         "verify": [_check(item) for item in journal.found.checks],
         "validate": [_session(item) for item in journal.found.sessions],
         "git": {"calls": journal.git_calls, "seconds": _seconds(journal.git_seconds)},

@@ -32,7 +32,9 @@ def render(report: dict[str, Any]) -> str:
         name = item["ref"].removeprefix("refs/heads/")
         lines.append(f"  moved:   {name} {item['before'][:12]} -> {item['after'][:12]} (update_refs)")
     engine = report.get("engine") or {}  # a report of an older align has none
-    if engine.get("name") == "memory" and engine.get("tree_moved"):
+    if engine.get("name") == "memory" and engine.get("carried"):
+        lines.append("  engine:  memory (the working tree followed in one checkout, your uncommitted changes with it)")
+    elif engine.get("name") == "memory" and engine.get("tree_moved"):
         lines.append("  engine:  memory (the working tree followed in one checkout)")
     elif engine.get("name") == "memory":
         lines.append("  engine:  memory (the working tree, index and HEAD were not touched)")
