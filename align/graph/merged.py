@@ -12,9 +12,12 @@
   the merge: the target holds its tree changes). This is what ``git commit-tree <tip tree> -p <merge
   base>`` and ``git cherry <target>`` would tell, without writing the commit: the diffs of all branches go
   through one ``git diff-tree --stdin`` and one ``git patch-id``, the target's commits through one ``git
-  log -p`` and one ``git patch-id``.
+  log -p`` and one ``git patch-id``. Failing both, a branch whose merge into the target would change
+  nothing (``git merge-tree --write-tree``: clean, and the target's own tree) is ``squash`` too, with no
+  upstream commit named: the target holds every change it has (e.g. the bottom of a stack squashed
+  together with the branch above it).
 
-Nothing is written (no ref, no object).
+Nothing is written: no ref, and no object but the trees ``merge-tree`` may write.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from collections.abc import Iterable, Mapping
 from align.git import Git
 from align.graph.build import Loaded, base_of
 from align.graph.model import ANCESTOR, REBASE, SQUASH, Merged
+
+MERGE_TREE_VERSION = (2, 38)  # git merge-tree --write-tree
 
 
 def merged(git: Git, loaded: Loaded, branches: Iterable[str] | None = None) -> dict[str, Merged | None]:
@@ -107,6 +112,14 @@ def _squashed(git: Git, loaded: Loaded, names: list[str]) -> dict[str, Merged | 
             commit = upstream.get(ids.get(tip, ""))
             if commit is not None and found[name] is None and not _holds(git, commit, tip):
                 found[name] = Merged(kind=SQUASH, upstream=commit)
+    left = [name for name in names if found[name] is None]
+    if left and git.version()[:2] >= MERGE_TREE_VERSION:
+        target_tree = git.run("rev-parse", f"{graph.onto_sha}^{{tree}}").stdout.strip()
+        for name in left:
+            merge = git.run("merge-tree", "--write-tree", "--no-messages", graph.onto_sha, graph.nodes[name].tip,
+                            ok=(0, 1))  # fmt: skip
+            if merge.code == 0 and merge.stdout.split("\n", 1)[0].strip() == target_tree:
+                found[name] = Merged(kind=SQUASH, upstream=None)
     return found
 
 
