@@ -11,7 +11,7 @@ from align.graph.merged import merged
 from align.graph.model import ANCESTOR, REBASE, SQUASH, Merged
 from tests.builders import upstream
 from tests.graphing import branch_on, read_graph, stack
-from tests.helpers import Repo, git
+from tests.helpers import Repo, git, write
 from tests.snapshots import refs, rev, snapshot
 
 
@@ -185,3 +185,24 @@ def test_a_two_commit_branch_squashed_after_its_conflicts_were_resolved(in_repo:
     found = merged_states(in_repo)
 
     assert found["p"] == Merged(kind=SQUASH, upstream=squash)
+
+
+def test_a_squash_merge_is_found_whatever_the_diff_config_says(in_repo: Repo) -> None:
+    # textconv, an external diff, no prefixes, signatures shown: the upstream patches are read as git's plumbing does
+    in_repo.git("config", "diff.upper.textconv", "tr a-z A-Z")
+    in_repo.git("config", "diff.external", "false")
+    in_repo.git("config", "diff.noprefix", "true")
+    in_repo.git("config", "log.showSignature", "true")
+    write(in_repo.path / ".git" / "info" / "attributes", "*.txt diff=upper\n")
+    branch_on(in_repo, "s", "main", ("s.txt", "one\n"), ("s.txt", "one\ntwo\n"))
+    push_branches(in_repo, "s")
+    in_repo.git("switch", "--quiet", "main")
+    squash = on_origin(
+        in_repo,
+        ("fetch", "--quiet", "origin", "s"),
+        ("merge", "--quiet", "--squash", "FETCH_HEAD"),
+        ("commit", "--quiet", "-m", "Squash s"),
+    )
+    upstream(in_repo, "after.txt", "after\n", "upstream: after", fetch=True)
+
+    assert merged_states(in_repo)["s"] == Merged(kind=SQUASH, upstream=squash)

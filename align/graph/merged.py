@@ -11,10 +11,11 @@
   from its merge base with the target (a branch whose conflicts with the target were resolved before
   the merge: the target holds its tree changes). This is what ``git commit-tree <tip tree> -p <merge
   base>`` and ``git cherry <target>`` would tell, without writing the commit: the diffs of all branches go
-  through one ``git diff-tree --stdin`` and one ``git patch-id``, the target's commits through one ``git
-  log -p`` and one ``git patch-id``. Failing both, a branch whose merge into the target would change
-  nothing (``git merge-tree --write-tree``: clean, and the target's own tree) is ``squash`` too, with no
-  upstream commit named: the target holds every change it has (e.g. the bottom of a stack squashed
+  through one ``git diff-tree --stdin`` and one ``git patch-id``, the target's commits through one
+  ``git rev-list``, one ``git diff-tree --stdin`` and one ``git patch-id`` (plumbing: no diff config
+  changes a diff). Failing both, a branch whose merge into the target would change nothing (``git
+  merge-tree --write-tree``: clean, and the target's own tree) is ``squash`` too, with no upstream commit
+  named: the target holds every change it has (e.g. the bottom of a stack squashed
   together with the branch above it).
 
 Nothing is written: no ref, and no object but the trees ``merge-tree`` may write.
@@ -29,6 +30,7 @@ from align.graph.build import Loaded, base_of
 from align.graph.model import ANCESTOR, REBASE, SQUASH, Merged
 
 MERGE_TREE_VERSION = (2, 38)  # git merge-tree --write-tree
+_DIFF = ("-p", "--binary", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv")
 
 
 def merged(git: Git, loaded: Loaded, branches: Iterable[str] | None = None) -> dict[str, Merged | None]:
@@ -106,7 +108,7 @@ def _squashed(git: Git, loaded: Loaded, names: list[str]) -> dict[str, Merged | 
             rounds[index].append((tip, start, name))
     for round_ in rounds:
         lines = "".join(f"{tip} {start}\n" for tip, start, _ in round_)
-        diffs = git.run("diff-tree", "--stdin", "-p", "--binary", "--no-renames", "--no-color", stdin=lines).stdout
+        diffs = git.run("diff-tree", "--stdin", *_DIFF, stdin=lines).stdout
         ids = _patch_ids(git, diffs)
         for tip, _, name in round_:
             commit = upstream.get(ids.get(tip, ""))
@@ -124,13 +126,19 @@ def _squashed(git: Git, loaded: Loaded, names: list[str]) -> dict[str, Merged | 
 
 
 def _upstream_patches(git: Git, onto: str, bases: list[str]) -> dict[str, str]:
-    """Return the patch id of each (non-merge) target commit above ``bases``, newest first wins."""
+    """Return the patch id of each (non-merge) target commit above ``bases``, newest first wins.
+
+    The diffs come from ``diff-tree``, as the branches' own do: plumbing, which no diff config changes
+    (textconv, an external diff, prefixes, the diff algorithm), so equal changes give equal ids.
+    """
     if not bases:
         return {}
-    log = git.run("log", "-p", "--binary", "--no-renames", "--no-color", "--no-merges", "--format=commit %H",
-                  onto, "--not", *sorted(set(bases)), "--").stdout  # fmt: skip
+    listed = git.run("rev-list", "--no-merges", onto, "--not", *sorted(set(bases)), "--").stdout
+    if not listed.strip():
+        return {}
+    diffs = git.run("diff-tree", "--stdin", "--root", *_DIFF, stdin=listed).stdout
     found: dict[str, str] = {}
-    for patch_id, commit in _pairs(git, log):
+    for patch_id, commit in _pairs(git, diffs):
         found.setdefault(patch_id, commit)
     return found
 
