@@ -120,7 +120,8 @@ def test_a_cycle_set_by_hand_is_refused_and_track_can_break_it(in_repo: Repo, ca
 
     assert main(["tree"]) == 4
     assert capsys.readouterr().err == (
-        "align: error: the declared parents form a cycle: a -> b -> a (each arrow points at the parent)\n"
+        "align: error: the parents declared (or imported) in git config form a cycle: a -> b -> a (each arrow "
+        "points at the parent)\n"
         "align: hint: break it: `align untrack a` or `align track a --parent BRANCH`\n"
     )
     assert snapshot(in_repo) == before
@@ -207,3 +208,16 @@ def test_git_town_import_reads_its_config_keys(in_repo: Repo, capsys: Capture) -
     data = tree_json(capsys)
     assert [entry["branch"] for entry in data["branches"]] == ["c", "b", "a", "z"]
     assert by_branch(data)["b"]["parent"]["imported_from"] == "git-town"
+
+
+def test_untrack_cleans_up_after_a_deleted_branch(in_repo: Repo, capsys: Capture) -> None:
+    stack(in_repo)
+    in_repo.git("branch", "--quiet", "-D", "c")
+    in_repo.git(
+        "config", "branch.c.alignParent", "a"
+    )  # left behind (git branch -D removes the section; a tool may not)
+
+    assert main(["untrack", "c"]) == 0
+
+    assert out(capsys) == "c: removed branch.c.alignParent (a)\nc: its parent is inferred from now on\n"
+    assert config_keys(in_repo) == {}

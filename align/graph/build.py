@@ -89,7 +89,7 @@ def load(git: Git, *, target: str, onto: str, onto_sha: str) -> Loaded:
     history = _history(git, [ref.sha for ref in tips.values()] + [sha for shas in backups.values() for sha in shas],
                        onto_sha, backups)  # fmt: skip
     parents = {name: _explicit(name, keys, tips, target) for name in tips}
-    refuse_cycle({name: p.name for name, p in parents.items() if p is not None and not p.is_target}, "declared")
+    refuse_cycle({name: p.name for name, p in parents.items() if p is not None and not p.is_target})
     chosen = {name: parent for name, parent in parents.items() if parent is not None}
     for name in sorted(tips):
         if name not in chosen:

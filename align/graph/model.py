@@ -125,12 +125,12 @@ def find_cycle(parents: Mapping[str, str]) -> list[str] | None:
     return None
 
 
-def refuse_cycle(parents: Mapping[str, str], what: str) -> None:
+def refuse_cycle(parents: Mapping[str, str]) -> None:
     """Refuse (exit 4) a cycle in the parents git config holds (set by hand: ``align track`` refuses one)."""
     cycle = find_cycle(parents)
     if cycle is not None:
         shown = " -> ".join(cycle)
         raise Refusal(
-            f"the {what} parents form a cycle: {shown} (each arrow points at the parent)",
+            f"the parents declared (or imported) in git config form a cycle: {shown} (each arrow points at the parent)",
             hint=f"break it: `align untrack {cycle[0]}` or `align track {cycle[0]} --parent BRANCH`",
         )
