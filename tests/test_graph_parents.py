@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from align.cli import main
-from tests.graphing import by_branch, config_keys, read_graph, stack, tree_json
+from tests.graphing import by_branch, config_keys, index_mtime, read_graph, stack, tree_json
 from tests.helpers import Repo, write
 from tests.snapshots import git_dir, out, snapshot
 
@@ -158,9 +158,12 @@ def test_machete_import_copies_the_layout_and_a_new_import_refreshes_it(in_repo:
     assert main(["track", "--import", "machete"]) == 0
     assert out(capsys) == f"nothing imported: there is no git-machete layout here ({layout})\n"
     write(layout, "main\n\ta\n\t\tb\n\t\t\tc\n\tgone\n\tb\n")  # tabs; b twice: the last line wins
-    before = snapshot(in_repo)
+    before = snapshot(in_repo)  # (its `git status` may refresh the index: the mtime is taken after it)
+    mtime = index_mtime(in_repo)
 
     assert main(["track", "--import", "machete"]) == 0
+
+    assert index_mtime(in_repo) == mtime
 
     assert out(capsys) == (
         "imported a: parent main\nimported b: parent main\nimported c: parent b\nskipped gone: not a local branch\n"

@@ -138,6 +138,12 @@ def test_the_base_of_a_child_survives_its_parent_being_amended(in_repo: Repo, ca
     in_repo.git("update-ref", "refs/align/backups/a/20260101T120000Z", old_a)
     assert base_of(git, read_graph(in_repo), "b") == Base(sha=old_a, source=FORK_POINT)
     assert in_repo.git("rev-list", "--count", f"{old_a}..b") == "1"  # only b's own commit is above it
+    capsys.readouterr()
+    b = by_branch(tree_json(capsys))["b"]
+    assert (b["ahead"], b["own"], b["behind"]) == (2, 1, 2)  # a's old commit is not b's own
+    assert b["base"] == {"commit": old_a, "source": "fork-point"}
+    assert main(["tree"]) == 0
+    assert "  b: parent a (declared), 2 ahead (1 of its own), 2 behind a\n" in out(capsys)
 
 
 def test_a_repository_without_other_branches_shows_the_target_alone(in_repo: Repo, capsys: Capture) -> None:

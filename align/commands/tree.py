@@ -37,6 +37,7 @@ class Row:
     base: Base | None
     ahead: int
     behind: int
+    own: int | None  # commits above its base: what a run moves (None: no base)
     merged: Merged | None
     forecast: Forecast
 
@@ -85,13 +86,16 @@ def _rows(git: Git, loaded: Loaded, plan: Plan) -> list[Row]:
         counts = git.run("rev-list", "--left-right", "--count", f"{parent_tip}...{node.tip}", "--").stdout.split()
         onto = plan.onto if node.parent.is_target else graph.parent_ref(name)
         branch_plan = replace(plan, branch=name, ref=f"{HEADS}{name}", tip=node.tip, onto=onto)
+        base = base_of(git, loaded, name)
+        own = git.run("rev-list", "--count", f"{base.sha}..{node.tip}", "--").stdout if base is not None else None
         rows.append(
             Row(
                 node=node,
                 depth=len(graph.ancestors(name)),
-                base=base_of(git, loaded, name),
+                base=base,
                 ahead=int(counts[1]),
                 behind=int(counts[0]),
+                own=int(own) if own is not None else None,
                 merged=states[name],
                 forecast=forecast(git, branch_plan),
             )
@@ -109,7 +113,8 @@ def text(loaded: Loaded, rows: list[Row]) -> str:
         node, indent = row.node, "  " * (row.depth + 1)
         parent = node.parent
         source = f"{parent.source} from {parent.imported_from}" if parent.imported_from else parent.source
-        counts = f"{row.ahead} ahead, {row.behind} behind {parent.name}"
+        mine = f" ({row.own} of its own)" if row.own is not None and row.own != row.ahead else ""
+        counts = f"{row.ahead} ahead{mine}, {row.behind} behind {parent.name}"
         lines.append(f"{indent}{node.branch}: parent {parent.name} ({source}), {counts}")
         more = indent + "    "
         if row.base is not None:
@@ -169,6 +174,7 @@ def _branch(row: Row) -> dict[str, Any]:
         "recorded_base": node.recorded_base,
         "ahead": row.ahead,
         "behind": row.behind,
+        "own": row.own,
         "merged": None if row.merged is None else {"kind": row.merged.kind, "upstream": row.merged.upstream},
         "worktree": node.worktree or None,
         "forecast": {
