@@ -15,7 +15,8 @@ GLOBAL_VALUE_OPTIONS = ("--log-file",)  # accepted by every command
 HELP_TOPICS = {
     "run": "getting-started", "plan": "getting-started", "continue": "conflicts", "skip": "conflicts",
     "abort": "conflicts", "undo": "safety", "status": "safety", "check": "recipes", "recipes": "recipes",
-    "backups": "safety", "report": "ci", "history": "ci", "help": "overview",
+    "backups": "safety", "report": "ci", "history": "ci", "help": "overview", "tree": "getting-started",
+    "track": "getting-started", "untrack": "getting-started",
 }  # fmt: skip
 EPILOG = """\
 examples:
@@ -281,6 +282,63 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
     )
     _handled(status_parser, table.status)
     _add_report_commands(commands, formatter)
+    _add_graph_commands(commands, formatter)
+
+
+def _add_graph_commands(commands: _Commands, formatter: type[argparse.HelpFormatter]) -> None:
+    tree_parser = commands.add_parser(
+        "tree",
+        help="the branch graph: parents, bases, ahead/behind, merged state, worktrees, forecasts",
+        description="Show every local branch under its parent (another local branch, or the target), with where "
+        "the parent came from (declared with `align track`, imported, or inferred from the history), the base its "
+        "own commits start from, commits ahead of and behind its parent, whether its commits already reached the "
+        "target (ancestor: merged or fast-forwarded; rebase: every patch upstream; squash: its whole diff is one "
+        "upstream commit), the working tree it is checked out in, and the exact forecast of aligning it onto its "
+        "parent (clean, or the conflicting commit and files). Changes nothing.",
+        epilog="examples:\n  align tree\n  align tree --format json | jq '.branches[] | {branch, merged}'\n\n"
+        "exit codes: 0 printed, 2 usage error, 4 refused (e.g. the target does not exist here).",
+        formatter_class=formatter,
+    )
+    _add_recipe_options(tree_parser)
+    tree_parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json (schemas/tree.schema.json)"
+    )
+    _handled(tree_parser, table.tree)
+    track_parser = commands.add_parser(
+        "track",
+        help="declare a branch's parent (git config branch.NAME.alignParent), or import git-machete's/git-town's",
+        description="Declare that BRANCH is built on PARENT (another local branch, or the target): stored as "
+        "branch.BRANCH.alignParent in the repository's git config. A declared parent beats an imported one, "
+        "which beats the inferred one. With --import, copy the parents git-machete (.git/machete) or git-town "
+        "(git-town-branch.NAME.parent) keeps into branch.NAME.alignImportedParent; importing again refreshes "
+        "them. Only git config changes.",
+        epilog="examples:\n  align track feature/b --parent feature/a\n  align track feature/a --parent main\n"
+        "  align track --import machete\n\n"
+        "exit codes: 0 done (or nothing to import), 2 usage error: an unknown branch or parent, a parent that is\n"
+        "the branch, a parent that would make a cycle (nothing changed), 4 refused (e.g. an unsafe branch name).",
+        formatter_class=formatter,
+    )
+    track_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="the local branch whose parent you declare")
+    track_parser.add_argument("--parent", metavar="PARENT", help="the local branch it is built on, or the target")
+    track_parser.add_argument(
+        "--import",
+        dest="import_from",
+        choices=("machete", "git-town"),
+        help="copy the parents git-machete's layout or git-town's config keeps",
+    )
+    _add_recipe_options(track_parser)
+    _handled(track_parser, table.track)
+    untrack_parser = commands.add_parser(
+        "untrack",
+        help="forget a branch's declared or imported parent and its recorded base",
+        description="Remove branch.BRANCH.alignParent, alignImportedParent, alignImportedFrom and alignBase from "
+        "git config: the branch's parent is inferred from its history again. Only git config changes.",
+        epilog="examples:\n  align untrack feature/b\n\n"
+        "exit codes: 0 done (or nothing to forget), 2 no such branch, 4 refused (an unsafe branch name).",
+        formatter_class=formatter,
+    )
+    untrack_parser.add_argument("branch", metavar="BRANCH", help="the branch align should forget the parent of")
+    _handled(untrack_parser, table.untrack)
 
 
 def _add_report_commands(commands: _Commands, formatter: type[argparse.HelpFormatter]) -> None:

@@ -9,5 +9,5 @@ from __future__ import annotations
 # The command words; `align WORD` with any other first word aligns branch WORD (`align run WORD`).
 COMMANDS = (
     "run", "continue", "skip", "abort", "undo", "status", "plan", "check", "recipes", "backups", "report", "history",
-    "help",
+    "help", "tree", "track", "untrack",
 )  # fmt: skip

@@ -115,3 +115,24 @@ def help_(args: argparse.Namespace) -> int:
     from align.commands.help import run  # lazy: start-up time (DESIGN §9)
 
     return run(args)
+
+
+def tree(args: argparse.Namespace) -> int:
+    """``align tree [--format text|json]``."""
+    from align.commands.tree import run  # lazy: start-up time (DESIGN §9)
+
+    return run(args)
+
+
+def track(args: argparse.Namespace) -> int:
+    """``align track BRANCH --parent PARENT`` or ``align track --import machete|git-town``."""
+    from align.commands.track import run  # lazy: start-up time (DESIGN §9)
+
+    return run(args)
+
+
+def untrack(args: argparse.Namespace) -> int:
+    """``align untrack BRANCH``."""
+    from align.commands.track import run_untrack  # lazy: start-up time (DESIGN §9)
+
+    return run_untrack(args)
