@@ -15,8 +15,8 @@ GLOBAL_VALUE_OPTIONS = ("--log-file",)  # accepted by every command
 HELP_TOPICS = {
     "run": "getting-started", "plan": "getting-started", "continue": "conflicts", "skip": "conflicts",
     "abort": "conflicts", "undo": "safety", "status": "safety", "check": "recipes", "recipes": "recipes",
-    "backups": "safety", "report": "ci", "history": "ci", "help": "overview", "tree": "getting-started",
-    "track": "getting-started", "untrack": "getting-started",
+    "backups": "safety", "report": "ci", "history": "ci", "help": "overview", "tree": "stacks",
+    "track": "stacks", "untrack": "stacks",
 }  # fmt: skip
 EPILOG = """\
 examples:
