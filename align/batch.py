@@ -15,6 +15,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from align.errors import Refusal
 from align.state import Store, write_atomic
 from align.status import RunStatus
 
@@ -80,18 +81,37 @@ class Batch:
 
     @classmethod
     def from_json(cls, text: str) -> Batch:
-        """Read a batch written by ``to_json``."""
+        """Read a batch written by ``to_json``; ``ValueError`` when it is not one."""
         data = json.loads(text)
-        entries = [Entry(**entry) for entry in data.get("entries", [])]
-        return cls(worktree=data.get("worktree", ""), entries=entries, options=dict(data.get("options", {})))
+        if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+            raise ValueError("not a batch: no list of entries")
+        entries = []
+        for entry in data["entries"]:
+            if not isinstance(entry, dict) or set(entry) != {"branch", "run_id", "status"}:
+                raise ValueError(f"not an entry of a batch: {entry!r}"[:200])
+            if not all(isinstance(value, str) for value in entry.values()):
+                raise ValueError(f"not an entry of a batch: {entry!r}"[:200])
+            entries.append(Entry(**entry))
+        worktree, options = data.get("worktree", ""), data.get("options", {})
+        if not isinstance(worktree, str) or not isinstance(options, dict):
+            raise ValueError("not a batch: its worktree or options are not what align writes")
+        return cls(worktree=worktree, entries=entries, options=dict(options))
 
 
 def load(store: Store) -> Batch | None:
-    """Return the batch in progress, or None."""
+    """Return the batch in progress, or None; refuse (exit 4) when its file cannot be read."""
+    path = store.root / "batch.json"
     try:
-        return Batch.from_json((store.root / "batch.json").read_text(encoding="utf-8"))
+        return Batch.from_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
+    except (OSError, ValueError) as error:  # UnicodeDecodeError and json's errors are ValueErrors
+        raise Refusal(
+            f"the batch file {path} cannot be read: {error}",
+            hint=f"remove it to forget the batch (`rm {path}`): a run in progress is then continued or aborted "
+            "alone, the branches not started stay as they are, and every branch aligned keeps its backup "
+            "(`align backups list`)",
+        ) from error
 
 
 def save(store: Store, batch: Batch) -> None:
