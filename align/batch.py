@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from align.errors import Refusal
@@ -20,7 +21,8 @@ from align.state import Store, write_atomic
 from align.status import RunStatus
 
 PENDING = "pending"
-_OPTIONS = ("recipe", "target", "remote", "overrides", "quiet", "report_json", "report_markdown", "report_junit")
+_REPORTS = ("report_json", "report_markdown", "report_junit")
+_OPTIONS = ("recipe", "target", "remote", "overrides", "quiet", *_REPORTS)
 
 
 @dataclass(kw_only=True)
@@ -37,6 +39,7 @@ class Batch:
     """The branches of one command, in order, and the options they are aligned with."""
 
     worktree: str
+    cwd: str = ""  # the directory the command ran in: its relative --recipe and report paths are from there
     entries: list[Entry] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)  # the command line's, for the branches still pending
 
@@ -45,8 +48,11 @@ class Batch:
         """Return a new batch of (branch, run id) pairs run with the options of ``args``."""
         options = {name: getattr(args, name, None) for name in _OPTIONS}
         options["overrides"] = list(options["overrides"] or [])
+        here = Path.cwd()
+        for name in _REPORTS:  # as ``align run`` writes them: from where the command ran
+            options[name] = str(here / options[name]) if options[name] else options[name]
         entries = [Entry(branch=branch, run_id=run_id) for branch, run_id in branches]
-        return cls(worktree=worktree, entries=entries, options=options)
+        return cls(worktree=worktree, cwd=str(here), entries=entries, options=options)
 
     @property
     def run_ids(self) -> tuple[str, ...]:
@@ -92,10 +98,10 @@ class Batch:
             if not all(isinstance(value, str) for value in entry.values()):
                 raise ValueError(f"not an entry of a batch: {entry!r}"[:200])
             entries.append(Entry(**entry))
-        worktree, options = data.get("worktree", ""), data.get("options", {})
-        if not isinstance(worktree, str) or not isinstance(options, dict):
-            raise ValueError("not a batch: its worktree or options are not what align writes")
-        return cls(worktree=worktree, entries=entries, options=dict(options))
+        worktree, cwd, options = data.get("worktree", ""), data.get("cwd", ""), data.get("options", {})
+        if not isinstance(worktree, str) or not isinstance(cwd, str) or not isinstance(options, dict):
+            raise ValueError("not a batch: its worktree, directory or options are not what align writes")
+        return cls(worktree=worktree, cwd=cwd, entries=entries, options=dict(options))
 
 
 def load(store: Store) -> Batch | None:

@@ -3,6 +3,7 @@ another directory than the command's, ``align undo`` after a batch with a branch
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,8 @@ from align.git import Git
 from align.plan import locate
 from align.state import Store
 from tests.builders import feature, moved_upstream, three_commits
-from tests.helpers import OTHER, Repo
-from tests.snapshots import snapshot
+from tests.helpers import BRANCH, OTHER, REF, Repo, write
+from tests.snapshots import in_progress, is_ancestor, snapshot, subjects
 
 Capture = pytest.CaptureFixture[str]
 THIRD = "feature/z"
@@ -63,3 +64,33 @@ def test_an_unreadable_batch_file_is_a_refusal_that_says_what_to_do(
         assert "remove it" in captured.err
     assert snapshot(repo) == before
     assert path.read_bytes() == text.encode("utf-8", "surrogateescape")
+
+
+def test_continue_from_another_directory_keeps_the_commands_recipe_and_report_paths(
+    repo: Repo, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _three(repo)
+    write(repo.path / ".git" / "info" / "exclude", "out/\n")
+    out = repo.path / "out"
+    (out / "deeper").mkdir(parents=True)
+    write(out / "r.yaml", "version: 1\nextends: default\n")
+    assert main([OTHER, BRANCH, THIRD, "--recipe", "out/r.yaml", "--report-json", "out/report.json"]) == 3
+    write(repo.path / "README.md", "resolved\n")
+    repo.git("add", "README.md")
+    monkeypatch.chdir(out / "deeper")
+    capsys.readouterr()
+
+    assert main(["continue"]) == 0
+
+    assert not _batch_file(repo).exists()
+    for ref in (REF, f"refs/heads/{OTHER}", f"refs/heads/{THIRD}"):
+        assert is_ancestor(repo, "origin/main", ref)
+    assert subjects(repo, f"origin/main..{THIRD}") == ["feature: add z"]
+    assert sorted(path.name for path in out.rglob("*.json")) == ["report.json"]
+    report = json.loads((out / "report.json").read_text())
+    assert [(run["branch"], run["status"]) for run in report] == [
+        (OTHER, "aligned"), (BRANCH, "aligned"), (THIRD, "aligned"),
+    ]  # fmt: skip
+    assert len({run["recipe"]["sha256"] for run in report}) == 1  # the same recipe for every branch
+    assert all(run["recipe"]["source"].endswith("out/r.yaml") for run in report)
+    assert not in_progress(repo)

@@ -5,6 +5,7 @@ every branch the batch aligned."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from align import batch, engine
@@ -57,7 +58,11 @@ def run(args: argparse.Namespace) -> int:
         return worst(codes)
     options = saved.args()
     here = Git(Path.cwd())
-    plans = [make_plan(here, Options.from_args(options, entry.branch), run_id=entry.run_id) for entry in rest]
+    where = Path(saved.cwd or Path.cwd())  # the command's relative --recipe resolves from where it ran
+    plans = [
+        make_plan(here, replace(Options.from_args(options, entry.branch), cwd=where), run_id=entry.run_id)
+        for entry in rest
+    ]
     codes.append(align_plans(plans, options, saved))
     return worst(codes)
 
