@@ -50,7 +50,8 @@ class Batch:
         options["overrides"] = list(options["overrides"] or [])
         here = Path.cwd()
         for name in _REPORTS:  # as ``align run`` writes them: from where the command ran
-            options[name] = str(here / options[name]) if options[name] else options[name]
+            path = options[name]
+            options[name] = str(here / path) if isinstance(path, str) and path else path
         entries = [Entry(branch=branch, run_id=run_id) for branch, run_id in branches]
         return cls(worktree=worktree, cwd=str(here), entries=entries, options=options)
 
