@@ -12,9 +12,9 @@ from align.cli import main
 from align.git import Git
 from align.plan import locate
 from align.state import Store
-from tests.builders import feature, moved_upstream, three_commits
+from tests.builders import feature, moved_upstream, three_commits, upstream
 from tests.helpers import BRANCH, OTHER, REF, Repo, write
-from tests.snapshots import in_progress, is_ancestor, snapshot, subjects
+from tests.snapshots import in_progress, is_ancestor, rev, snapshot, subjects
 
 Capture = pytest.CaptureFixture[str]
 THIRD = "feature/z"
@@ -94,3 +94,53 @@ def test_continue_from_another_directory_keeps_the_commands_recipe_and_report_pa
     assert len({run["recipe"]["sha256"] for run in report}) == 1  # the same recipe for every branch
     assert all(run["recipe"]["source"].endswith("out/r.yaml") for run in report)
     assert not in_progress(repo)
+
+
+@pytest.mark.parametrize("order", ["up-to-date-last", "up-to-date-first"])
+def test_undo_after_a_batch_with_a_branch_up_to_date_undoes_the_others(repo: Repo, capsys: Capture, order: str) -> None:
+    y = feature(repo, ("y.txt", "y\n", "feature: add y"), branch=OTHER)[-1]
+    upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
+    repo.git("switch", "--quiet", "-c", THIRD, "origin/main")  # up to date with origin/main
+    z = rev(repo, f"refs/heads/{THIRD}")
+    repo.git("switch", "--quiet", "main")
+    branches = [OTHER, THIRD] if order == "up-to-date-last" else [THIRD, OTHER]
+    assert main(branches) == 0
+    assert is_ancestor(repo, "origin/main", f"refs/heads/{OTHER}")
+    capsys.readouterr()
+
+    assert main(["undo"]) == 0
+
+    assert f"{OTHER} restored to {y[:12]}" in capsys.readouterr().out
+    assert rev(repo, f"refs/heads/{OTHER}") == y
+    assert rev(repo, f"refs/heads/{THIRD}") == z
+    assert rev(repo, "HEAD") == rev(repo, "refs/heads/main")
+    assert not in_progress(repo)
+
+
+def test_abort_leaves_an_aligned_branch_checked_out_with_work_and_says_how_to_undo_it_later(
+    repo: Repo, capsys: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    y, x, z = _three(repo)
+    assert main([OTHER, BRANCH, THIRD]) == 3
+    aligned = rev(repo, f"refs/heads/{OTHER}")
+    other = repo.path.parent / "other-worktree"
+    repo.git("worktree", "add", "--quiet", str(other), OTHER)
+    write(other / "y.txt", "work in progress\n")
+    capsys.readouterr()
+
+    assert main(["abort"]) == 4
+
+    out = capsys.readouterr().out
+    assert f"{OTHER}: not put back: {OTHER} is checked out in another working tree: {other}" in out
+    assert f"once that is settled, `align undo {OTHER}` puts it back" in out  # the batch is gone
+    assert rev(repo, f"refs/heads/{OTHER}") == aligned != y
+    assert (other / "y.txt").read_text() == "work in progress\n"
+    assert rev(repo, REF) == x
+    assert rev(repo, f"refs/heads/{THIRD}") == z
+    assert not _batch_file(repo).exists()
+    assert not in_progress(repo)
+
+    repo.git("-C", str(other), "checkout", "--", "y.txt")
+    monkeypatch.chdir(other)
+    assert main(["undo", OTHER]) == 0
+    assert rev(repo, f"refs/heads/{OTHER}") == y

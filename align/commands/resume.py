@@ -84,6 +84,8 @@ def _put_back(location: Location, store: Store, saved: Batch) -> int:
                 lines = restore(git, location, journal, force=False)
             except Refusal as refused:
                 lines = [f"{entry.branch}: not put back: {refused.one_line()}"]
+                if command("undo") not in refused.hint:  # the batch is gone after this: name what puts it back
+                    lines.append(f"  once that is settled, `{command(f'undo {entry.branch}')}` puts it back")
                 codes.append(refused.exit_code)
             for line in lines:
                 print(line)
