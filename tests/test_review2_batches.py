@@ -4,6 +4,9 @@ another directory than the command's, ``align undo`` after a batch with a branch
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from align.state import Store
 from tests.builders import feature, moved_upstream, three_commits, upstream
 from tests.helpers import BRANCH, OTHER, REF, Repo, write
 from tests.snapshots import in_progress, is_ancestor, rev, snapshot, subjects
+from tests.test_edges_tree import killing_git
 
 Capture = pytest.CaptureFixture[str]
 THIRD = "feature/z"
@@ -144,3 +148,34 @@ def test_abort_leaves_an_aligned_branch_checked_out_with_work_and_says_how_to_un
     monkeypatch.chdir(other)
     assert main(["undo", OTHER]) == 0
     assert rev(repo, f"refs/heads/{OTHER}") == y
+
+
+@pytest.mark.parametrize("pattern", [f"refs/align/backups/{OTHER}", f"refs/align/backups/{THIRD}"])
+@pytest.mark.parametrize("then", ["continue", "abort"])
+def test_a_kill_inside_a_batch_then_continue_or_abort(
+    repo: Repo, tmp_path: Path, capsys: Capture, pattern: str, then: str
+) -> None:
+    y = feature(repo, ("y.txt", "y\n", "feature: add y"), branch=OTHER)[-1]
+    z = feature(repo, ("z.txt", "z\n", "feature: add z"), branch=THIRD)[-1]
+    upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
+    repo.git("switch", "--quiet", "main")
+    argv = [sys.executable, "-m", "align", OTHER, THIRD]
+    killed = subprocess.run(argv, cwd=repo.path, env=killing_git(tmp_path, pattern), capture_output=True, check=False)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert _batch_file(repo).exists()
+    capsys.readouterr()
+
+    code = main([then])
+
+    assert code == 0, capsys.readouterr()
+    assert not _batch_file(repo).exists()
+    assert not in_progress(repo)
+    if then == "continue":
+        for branch in (OTHER, THIRD):
+            assert is_ancestor(repo, "origin/main", f"refs/heads/{branch}")
+        assert subjects(repo, f"origin/main..{THIRD}") == ["feature: add z"]
+        assert subjects(repo, f"origin/main..{OTHER}") == ["feature: add y"]
+    else:
+        assert rev(repo, f"refs/heads/{OTHER}") == y
+        assert rev(repo, f"refs/heads/{THIRD}") == z
+    assert rev(repo, "HEAD") == rev(repo, "refs/heads/main")
