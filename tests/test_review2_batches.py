@@ -179,3 +179,26 @@ def test_a_kill_inside_a_batch_then_continue_or_abort(
         assert rev(repo, f"refs/heads/{OTHER}") == y
         assert rev(repo, f"refs/heads/{THIRD}") == z
     assert rev(repo, "HEAD") == rev(repo, "refs/heads/main")
+
+
+def test_a_pending_branch_deleted_during_the_pause_does_not_hold_the_batch_forever(repo: Repo, capsys: Capture) -> None:
+    y, x, z = _three(repo)
+    assert main([OTHER, BRANCH, THIRD]) == 3
+    repo.git("branch", "-D", THIRD)  # the user deletes the branch not started yet
+    write(repo.path / "README.md", "resolved\n")
+    repo.git("add", "README.md")
+    capsys.readouterr()
+
+    assert main(["continue"]) == 4  # the deleted branch is refused by name; the batch is over
+
+    err = capsys.readouterr().err
+    assert f"{THIRD}: not aligned: no branch {THIRD!r} in this repository" in err
+    assert not _batch_file(repo).exists()
+    assert is_ancestor(repo, "origin/main", REF)
+    assert subjects(repo, f"origin/main..{OTHER}") == ["feature: add y"]
+    assert rev(repo, f"refs/heads/{OTHER}") != y
+    assert rev(repo, REF) != x
+    assert not in_progress(repo)
+    assert repo.git("branch", "--list", THIRD) == ""
+    assert z  # gone with its branch
+    assert main([OTHER]) == 0  # a new run is not refused: no batch waits

@@ -5,6 +5,7 @@ every branch the batch aligned."""
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from align.batch import Batch
 from align.commands.outcome import show
 from align.commands.run import align_plans
 from align.commands.undo import restore
-from align.errors import Refusal
+from align.errors import AlignError, Refusal
 from align.git import Git, Location
 from align.invocation import command
 from align.plan import Options, locate, make_plan
@@ -59,10 +60,20 @@ def run(args: argparse.Namespace) -> int:
     options = saved.args()
     here = Git(Path.cwd())
     where = Path(saved.cwd or Path.cwd())  # the command's relative --recipe resolves from where it ran
-    plans = [
-        make_plan(here, replace(Options.from_args(options, entry.branch), cwd=where), run_id=entry.run_id)
-        for entry in rest
-    ]
+    plans = []
+    for entry in rest:
+        try:
+            plans.append(
+                make_plan(here, replace(Options.from_args(options, entry.branch), cwd=where), run_id=entry.run_id)
+            )
+        except AlignError as refused:  # e.g. deleted during the pause: refused by name, never a batch stuck
+            print(f"align: {entry.branch}: not aligned: {refused.one_line()}", file=sys.stderr)
+            saved.ended(entry.run_id, RunStatus.REFUSED)
+            codes.append(refused.exit_code)
+    if not plans:
+        batch.drop(store)
+        return worst(codes)
+    batch.save(store, saved)
     codes.append(align_plans(plans, options, saved))
     return worst(codes)
 
