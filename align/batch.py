@@ -65,8 +65,9 @@ class Batch:
         return [entry for entry in self.entries if entry.status == PENDING]
 
     def args(self) -> argparse.Namespace:
-        """The command line's options again, for the pending branches."""
-        return argparse.Namespace(**self.options)
+        """The command line's options again, for the pending branches (as ``align run`` reads them, a
+        refused run's report included)."""
+        return argparse.Namespace(**self.options, branches=[entry.branch for entry in self.entries], dry_run=False)
 
     def ended(self, run_id: str, status: str) -> None:
         """Note how the run ``run_id`` ended (or stopped: paused, interrupted)."""

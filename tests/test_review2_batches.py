@@ -3,6 +3,7 @@ another directory than the command's, ``align undo`` after a batch with a branch
 
 from __future__ import annotations
 
+import argparse
 import json
 import signal
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from align.batch import Batch, save
 from align.cli import main
 from align.git import Git
 from align.plan import locate
@@ -202,3 +204,62 @@ def test_a_pending_branch_deleted_during_the_pause_does_not_hold_the_batch_forev
     assert repo.git("branch", "--list", THIRD) == ""
     assert z  # gone with its branch
     assert main([OTHER]) == 0  # a new run is not refused: no batch waits
+
+
+@pytest.mark.parametrize("then", ["continue", "abort"])
+def test_continue_or_abort_while_another_align_holds_the_lock_leaves_the_batch_alone(
+    repo: Repo, capsys: Capture, then: str
+) -> None:
+    y = feature(repo, ("y.txt", "y\n", "feature: add y"), branch=OTHER)[-1]
+    z = feature(repo, ("z.txt", "z\n", "feature: add z"), branch=THIRD)[-1]
+    upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
+    repo.git("switch", "--quiet", "main")
+    store = Store(locate(Git(repo.path)).common_dir)
+    assert main([OTHER]) == 0  # the batch's first run, as a process running the batch leaves it between runs
+    aligned = rev(repo, f"refs/heads/{OTHER}")
+    [first] = [run["run_id"] for run in store.past_runs()]
+    waiting = Batch.start(str(repo.path), [(OTHER, first), (THIRD, "20990101T000000Z-000001")], _args())
+    waiting.ended(first, "aligned")
+    save(store, waiting)
+    text = _batch_file(repo).read_text()
+    capsys.readouterr()
+
+    with store.lock(f"run {THIRD}"):  # that process, about to start the next run
+        assert main([then]) == 4
+
+    assert "holds this repository's lock" in capsys.readouterr().err
+    assert _batch_file(repo).read_text() == text
+    assert rev(repo, f"refs/heads/{OTHER}") == aligned != y
+    assert rev(repo, f"refs/heads/{THIRD}") == z
+    assert not in_progress(repo)
+
+
+def _args() -> argparse.Namespace:
+    return argparse.Namespace(
+        recipe=None, target=None, remote=None, overrides=[], quiet=False,
+        report_json=None, report_markdown=None, report_junit=None,
+    )  # fmt: skip
+
+
+def test_a_pending_branch_refused_at_its_start_after_continue_is_a_refusal_not_a_crash(
+    repo: Repo, capsys: Capture
+) -> None:
+    _, _, z = _three(repo)
+    assert main([OTHER, BRANCH, THIRD]) == 3
+    other = repo.path.parent / "third-worktree"
+    repo.git("worktree", "add", "--quiet", str(other), THIRD)
+    write(other / "z.txt", "work in progress\n")  # the user works on z during the pause
+    write(repo.path / "README.md", "resolved\n")
+    repo.git("add", "README.md")
+    capsys.readouterr()
+
+    assert main(["continue"]) == 4
+
+    err = capsys.readouterr().err
+    assert f"{THIRD} is checked out in another working tree: {other}" in err
+    assert "internal error" not in err
+    assert is_ancestor(repo, "origin/main", REF)
+    assert rev(repo, f"refs/heads/{THIRD}") == z
+    assert (other / "z.txt").read_text() == "work in progress\n"
+    assert not _batch_file(repo).exists()
+    assert not in_progress(repo)

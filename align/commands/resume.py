@@ -35,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
             f"the batch of align runs in progress belongs to the working tree {saved.worktree}",
             hint=f"cd {saved.worktree} and run `{command(args.command)}` there",
         )
+    with store.lock(args.command):  # refuse (exit 4), the batch untouched, while an align process runs it
+        pass
     codes: list[int] = []
     if store.journal() is not None:  # the run the batch stopped at
         outcome = engine.resume(Git.at(location), store, args.command)
