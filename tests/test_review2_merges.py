@@ -29,13 +29,14 @@ def _bin(repo: Repo, name: str, script: str) -> Path:
     return folder
 
 
-def _commit(repo: Repo, parent: str, files: dict[bytes, bytes], message: str) -> str:
-    """A commit of ``parent``'s tree with ``files`` (raw byte paths at the root) written over it."""
+def _commit(repo: Repo, parent: str, files: dict[bytes, bytes | None], message: str) -> str:
+    """A commit of ``parent``'s tree with ``files`` (raw byte paths at the root) written over it (None:
+    removed)."""
     lines = [entry for entry in _raw(repo, b"", "ls-tree", "-z", parent).split(b"\0") if entry]
     for name, data in files.items():
-        blob = _hash(repo, data)
         lines = [line for line in lines if line.split(b"\t", 1)[1] != name]
-        lines.append(b"100644 blob " + blob.encode() + b"\t" + name)
+        if data is not None:
+            lines.append(b"100644 blob " + _hash(repo, data).encode() + b"\t" + name)
     tree = _raw(repo, b"".join(line + b"\0" for line in lines), "mktree", "-z").decode().strip()
     return repo.git("commit-tree", "-p", parent, "-m", message, tree)
 
@@ -120,3 +121,21 @@ def _running(repo: Repo) -> list[str]:
 def _all(git: Git, pairs: list[tuple[str, str]]) -> tuple[list[Merge], int]:
     with merges(git) as merger:
         return [merger.merge(ours, theirs) for ours, theirs in pairs], merger.streamed
+
+
+def test_a_rename_rename_message_naming_three_paths_is_read_whole(repo: Repo) -> None:
+    text = b"".join(b"line %d of a file long enough to be seen as renamed\n" % n for n in range(20))
+    base = _commit(repo, repo.git("rev-parse", "main"), {b"old name.txt": text}, "base")
+    ours = _commit(repo, base, {b"old name.txt": None, "our n\u00e4me.txt".encode(): text}, "ours")
+    theirs = _commit(repo, base, {b"old name.txt": None, b"their\tname.txt": text}, "theirs")
+    clean = _commit(repo, base, {b"other.txt": b"x\n"}, "clean")
+    pairs = [(ours, theirs), (ours, clean), (theirs, ours)]
+
+    found = _both(repo, pairs, ("stdbuf", "-o0"))
+
+    assert found == _both(repo, pairs, None)
+    assert "CONFLICT (rename/rename)" in found[0].output
+    assert "\x003\x00old name.txt\x00our n\u00e4me.txt\x00their\tname.txt\x00CONFLICT (rename/rename)\x00" in (
+        found[0].output
+    )  # one message naming three paths
+    assert [merge.clean for merge in found] == [False, True, False]
