@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from align.cli import main
 from align.errors import GitError
 from align.git import Git
 from align.merges import Merge, Merger, merges
-from tests.helpers import Repo
+from tests.builders import diverge, steps_recipe
+from tests.helpers import BRANCH, Repo
+from tests.snapshots import is_ancestor
 
 pytestmark = pytest.mark.usefixtures("in_repo")
 
@@ -139,3 +142,21 @@ def test_a_rename_rename_message_naming_three_paths_is_read_whole(repo: Repo) ->
         found[0].output
     )  # one message naming three paths
     assert [merge.clean for merge in found] == [False, True, False]
+
+
+@pytest.mark.parametrize("command", [["plan", BRANCH], [BRANCH]])
+def test_align_plan_and_run_under_a_stdbuf_that_fails(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    diverge(repo, [(f"f{n}.txt", f"{n}\n", f"feature: {n}") for n in range(3)], [("up.txt", "up\n", "upstream")])
+    recipe = steps_recipe(tmp_path, "rebase: {onto: origin/main}")
+    repo.git("switch", "--quiet", "main")
+    folder = _bin(repo, "stdbuf", "#!/bin/sh\necho 'stdbuf: not GNU' >&2\nexit 125\n")
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+
+    assert main([*command, "--recipe", recipe]) == 0
+
+    if command[0] == BRANCH:
+        assert repo.git("rev-list", "--count", f"origin/main..{BRANCH}") == "3"
+        assert is_ancestor(repo, "origin/main", f"refs/heads/{BRANCH}")
+    assert _running(repo) == []
