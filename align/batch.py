@@ -67,7 +67,9 @@ class Batch:
     def args(self) -> argparse.Namespace:
         """The command line's options again, for the pending branches (as ``align run`` reads them, a
         refused run's report included)."""
-        return argparse.Namespace(**self.options, branches=[entry.branch for entry in self.entries], dry_run=False)
+        return argparse.Namespace(
+            **{**self.options, "branches": [entry.branch for entry in self.entries], "dry_run": False}
+        )
 
     def ended(self, run_id: str, status: str) -> None:
         """Note how the run ``run_id`` ended (or stopped: paused, interrupted)."""
@@ -95,14 +97,16 @@ class Batch:
             raise ValueError("not a batch: no list of entries")
         entries = []
         for entry in data["entries"]:
-            if not isinstance(entry, dict) or set(entry) != {"branch", "run_id", "status"}:
+            known = [entry.get(name) for name in ("branch", "run_id", "status")] if isinstance(entry, dict) else []
+            fields = [value for value in known if isinstance(value, str) and value]
+            if len(fields) != len(("branch", "run_id", "status")):
                 raise ValueError(f"not an entry of a batch: {entry!r}"[:200])
-            if not all(isinstance(value, str) for value in entry.values()):
-                raise ValueError(f"not an entry of a batch: {entry!r}"[:200])
-            entries.append(Entry(**entry))
-        worktree, cwd, options = data.get("worktree", ""), data.get("cwd", ""), data.get("options", {})
+            entries.append(Entry(branch=fields[0], run_id=fields[1], status=fields[2]))
+        worktree, cwd, options = data.get("worktree", ""), data.get("cwd", ""), data.get("options")
         if not isinstance(worktree, str) or not isinstance(cwd, str) or not isinstance(options, dict):
             raise ValueError("not a batch: its worktree, directory or options are not what align writes")
+        if missing := sorted(set(_OPTIONS) - set(options)):
+            raise ValueError(f"not a batch: its options lack {', '.join(missing)}")
         return cls(worktree=worktree, cwd=cwd, entries=entries, options=dict(options))
 
 

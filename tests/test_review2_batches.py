@@ -44,7 +44,17 @@ def _batch_file(repo: Repo) -> Path:
     return Store(locate(Git(repo.path)).common_dir).root / "batch.json"
 
 
-@pytest.mark.parametrize("text", ["{not json", '{"entries": [{"branch": "x"}]}', "[]", "\udcff"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{not json",
+        '{"entries": [{"branch": "x"}]}',
+        "[]",
+        "\udcff",
+        '{"worktree": "", "entries": [], "options": {"branches": ["x"]}}',
+        '{"worktree": "", "entries": [{"branch": "x", "run_id": 1, "status": "pending"}], "options": {}}',
+    ],
+)
 @pytest.mark.parametrize("command", [["continue"], ["abort"], ["status"], [THIRD]])
 def test_an_unreadable_batch_file_is_a_refusal_that_says_what_to_do(
     repo: Repo, capsys: Capture, command: list[str], text: str
