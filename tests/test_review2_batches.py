@@ -273,3 +273,46 @@ def test_a_pending_branch_refused_at_its_start_after_continue_is_a_refusal_not_a
     assert (other / "z.txt").read_text() == "work in progress\n"
     assert not _batch_file(repo).exists()
     assert not in_progress(repo)
+
+
+def test_undo_after_a_batch_whose_last_branch_was_refused_undoes_the_others(repo: Repo, capsys: Capture) -> None:
+    y = feature(repo, ("y.txt", "y\n", "feature: add y"), branch=OTHER)[-1]
+    z = feature(repo, ("z.txt", "z\n", "feature: add z"), branch=THIRD)[-1]
+    upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
+    repo.git("switch", "--quiet", "main")
+    other = repo.path.parent / "third-worktree"
+    repo.git("worktree", "add", "--quiet", str(other), THIRD)
+    write(other / "z.txt", "work in progress\n")
+    assert main([OTHER, THIRD]) == 4  # feature/z refused at its start
+    assert is_ancestor(repo, "origin/main", f"refs/heads/{OTHER}")
+    capsys.readouterr()
+
+    code = main(["undo"])
+
+    assert code == 0, capsys.readouterr()
+    assert rev(repo, f"refs/heads/{OTHER}") == y
+    assert rev(repo, f"refs/heads/{THIRD}") == z
+    assert (other / "z.txt").read_text() == "work in progress\n"
+
+
+@pytest.mark.parametrize("then", ["continue", "skip", "abort"])
+def test_continue_skip_or_abort_from_another_worktree_is_refused_and_changes_nothing(
+    repo: Repo, capsys: Capture, monkeypatch: pytest.MonkeyPatch, then: str
+) -> None:
+    _three(repo)
+    assert main([OTHER, BRANCH, THIRD]) == 3
+    elsewhere = repo.path.parent / "elsewhere"
+    repo.git("worktree", "add", "--quiet", "--detach", str(elsewhere), "main")
+    text = _batch_file(repo).read_text()
+    before = snapshot(repo)
+    monkeypatch.chdir(elsewhere)
+    capsys.readouterr()
+
+    assert main([then]) == 4
+
+    err = capsys.readouterr().err
+    assert f"belongs to the working tree {repo.path}" in err
+    assert f"cd {repo.path} and run `align {then}` there" in err
+    assert _batch_file(repo).read_text() == text
+    assert snapshot(repo) == before
+    assert in_progress(repo)
