@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -19,8 +20,8 @@ from align.plan import locate
 from align.state import Store
 from tests.builders import feature, moved_upstream, three_commits, upstream
 from tests.helpers import BRANCH, OTHER, REF, Repo, write
+from tests.safety_helpers import REAL_GIT
 from tests.snapshots import in_progress, is_ancestor, rev, snapshot, subjects
-from tests.test_edges_tree import killing_git
 
 Capture = pytest.CaptureFixture[str]
 THIRD = "feature/z"
@@ -172,7 +173,7 @@ def test_a_kill_inside_a_batch_then_continue_or_abort(
     upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
     repo.git("switch", "--quiet", "main")
     argv = [sys.executable, "-m", "align", OTHER, THIRD]
-    killed = subprocess.run(argv, cwd=repo.path, env=killing_git(tmp_path, pattern), capture_output=True, check=False)
+    killed = subprocess.run(argv, cwd=repo.path, env=_killing_git(tmp_path, pattern), capture_output=True, check=False)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert _batch_file(repo).exists()
     capsys.readouterr()
@@ -316,3 +317,23 @@ def test_continue_skip_or_abort_from_another_worktree_is_refused_and_changes_not
     assert _batch_file(repo).read_text() == text
     assert snapshot(repo) == before
     assert in_progress(repo)
+
+
+def _killing_git(tmp_path: Path, pattern: str) -> dict[str, str]:
+    """An environment whose ``git`` runs the real git, then SIGKILLs its caller (align) the first time its
+    arguments contain ``pattern`` (as tests/test_edges_tree.py's)."""
+    marker = tmp_path / "killed"
+    script = write(
+        tmp_path / "killing-bin" / "git",
+        f"""\
+        #!{sys.executable}
+        import os, signal, subprocess, sys
+        done = subprocess.run([{REAL_GIT!r}, *sys.argv[1:]])
+        if {pattern!r} in " ".join(sys.argv[1:]) and not os.path.exists({str(marker)!r}):
+            open({str(marker)!r}, "w").close()
+            os.kill(os.getppid(), signal.SIGKILL)
+        sys.exit(done.returncode)
+        """,
+    )
+    script.chmod(0o755)
+    return {**os.environ, "PATH": f"{script.parent}{os.pathsep}{os.environ['PATH']}"}
