@@ -13,13 +13,16 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
+from align.errors import Refusal
 from align.state import Store, write_atomic
 from align.status import RunStatus
 
 PENDING = "pending"
-_OPTIONS = ("recipe", "target", "remote", "overrides", "quiet", "report_json", "report_markdown", "report_junit")
+_REPORTS = ("report_json", "report_markdown", "report_junit")
+_OPTIONS = ("recipe", "target", "remote", "overrides", "quiet", *_REPORTS)
 
 
 @dataclass(kw_only=True)
@@ -36,6 +39,7 @@ class Batch:
     """The branches of one command, in order, and the options they are aligned with."""
 
     worktree: str
+    cwd: str = ""  # the directory the command ran in: its relative --recipe and report paths are from there
     entries: list[Entry] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)  # the command line's, for the branches still pending
 
@@ -44,8 +48,12 @@ class Batch:
         """Return a new batch of (branch, run id) pairs run with the options of ``args``."""
         options = {name: getattr(args, name, None) for name in _OPTIONS}
         options["overrides"] = list(options["overrides"] or [])
+        here = Path.cwd()
+        for name in _REPORTS:  # as ``align run`` writes them: from where the command ran
+            path = options[name]
+            options[name] = str(here / path) if isinstance(path, str) and path else path
         entries = [Entry(branch=branch, run_id=run_id) for branch, run_id in branches]
-        return cls(worktree=worktree, entries=entries, options=options)
+        return cls(worktree=worktree, cwd=str(here), entries=entries, options=options)
 
     @property
     def run_ids(self) -> tuple[str, ...]:
@@ -57,8 +65,11 @@ class Batch:
         return [entry for entry in self.entries if entry.status == PENDING]
 
     def args(self) -> argparse.Namespace:
-        """The command line's options again, for the pending branches."""
-        return argparse.Namespace(**self.options)
+        """The command line's options again, for the pending branches (as ``align run`` reads them, a
+        refused run's report included)."""
+        return argparse.Namespace(
+            **{**self.options, "branches": [entry.branch for entry in self.entries], "dry_run": False}
+        )
 
     def ended(self, run_id: str, status: str) -> None:
         """Note how the run ``run_id`` ended (or stopped: paused, interrupted)."""
@@ -80,18 +91,39 @@ class Batch:
 
     @classmethod
     def from_json(cls, text: str) -> Batch:
-        """Read a batch written by ``to_json``."""
+        """Read a batch written by ``to_json``; ``ValueError`` when it is not one."""
         data = json.loads(text)
-        entries = [Entry(**entry) for entry in data.get("entries", [])]
-        return cls(worktree=data.get("worktree", ""), entries=entries, options=dict(data.get("options", {})))
+        if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+            raise ValueError("not a batch: no list of entries")
+        entries = []
+        for entry in data["entries"]:
+            known = [entry.get(name) for name in ("branch", "run_id", "status")] if isinstance(entry, dict) else []
+            fields = [value for value in known if isinstance(value, str) and value]
+            if len(fields) != len(("branch", "run_id", "status")):
+                raise ValueError(f"not an entry of a batch: {entry!r}"[:200])
+            entries.append(Entry(branch=fields[0], run_id=fields[1], status=fields[2]))
+        worktree, cwd, options = data.get("worktree", ""), data.get("cwd", ""), data.get("options")
+        if not isinstance(worktree, str) or not isinstance(cwd, str) or not isinstance(options, dict):
+            raise ValueError("not a batch: its worktree, directory or options are not what align writes")
+        if missing := sorted(set(_OPTIONS) - set(options)):
+            raise ValueError(f"not a batch: its options lack {', '.join(missing)}")
+        return cls(worktree=worktree, cwd=cwd, entries=entries, options=dict(options))
 
 
 def load(store: Store) -> Batch | None:
-    """Return the batch in progress, or None."""
+    """Return the batch in progress, or None; refuse (exit 4) when its file cannot be read."""
+    path = store.root / "batch.json"
     try:
-        return Batch.from_json((store.root / "batch.json").read_text(encoding="utf-8"))
+        return Batch.from_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
+    except (OSError, ValueError) as error:  # UnicodeDecodeError and json's errors are ValueErrors
+        raise Refusal(
+            f"the batch file {path} cannot be read: {error}",
+            hint=f"remove it to forget the batch (`rm {path}`): a run in progress is then continued or aborted "
+            "alone, the branches not started stay as they are, and every branch aligned keeps its backup "
+            "(`align backups list`)",
+        ) from error
 
 
 def save(store: Store, batch: Batch) -> None:

@@ -40,6 +40,7 @@ class Stream:
         self._lines = lines
         self._answers = answers
         self.closed = False
+        self.abandoned = False  # given up by the caller: its end is not waited for nor reported
 
     def ask(self, line: str) -> str:
         """Send ``line`` (no newline in it) and return git's one-line answer (without its newline)."""
@@ -61,6 +62,12 @@ class Stream:
         if not self.closed:
             self.closed = True
             self._lines.put(None)
+
+    def abandon(self) -> None:
+        """Give this git up (it died before it answered, or answered nonsense): the block's end stops it
+        and neither waits for its answers nor reports how it ended."""
+        self.abandoned = True
+        self.close()
 
     def receive(self, timeout: float | None) -> str | None:
         """Return git's next piece of output; None when ``timeout`` seconds passed without one (or git
@@ -123,6 +130,12 @@ def stream(git: Git, *args: str, chunks: bool = False, via: tuple[str, ...] = ()
     finally:
         git.stats.calls += 1
         git.stats.seconds += time.perf_counter() - started
+    if opened.abandoned:
+        with contextlib.suppress(Exception):
+            process.kill_group()
+        with contextlib.suppress(Exception):
+            process.wait()
+        return
     opened.close()  # end of input: git finishes
     process.wait()
     log.debug(

@@ -21,6 +21,8 @@ the later ones show messages.
 from __future__ import annotations
 
 import contextlib
+import logging
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +35,9 @@ BATCHED = (2, 39)  # git merge-tree --stdin
 FLUSHES = (2, 49)  # git flushes each answer of merge-tree --stdin itself
 FIRST_ANSWER = 5.0  # seconds the first merge may take before align stops waiting for the stream
 _ARGS = ("merge-tree", "--stdin", "--messages")
+
+_OID = re.compile("[0-9a-f]{40}([0-9a-f]{24})?")
+log = logging.getLogger("align.git")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,14 +64,28 @@ class Merger:
 
     def merge(self, ours: str, theirs: str) -> Merge:
         """Return the merge of ``ours`` and ``theirs`` (commits), its tree written to the object database."""
-        if self._via is None:
-            merged = self._git.run("merge-tree", "--write-tree", "-z", ours, theirs, ok=(0, 1))
-            return Merge(clean=merged.code == 0, tree=merged.stdout.split("\0", 1)[0].strip(), output=merged.stdout)
-        if self._stream is None:
-            self._stream = self._stack.enter_context(stream(self._git, *_ARGS, chunks=True, via=self._via))
-        self._stream.send(f"{ours} {theirs}")
-        self.streamed += 1
-        return self._answer(self._stream)
+        if self._via is not None:
+            if self._stream is None:
+                self._stream = self._stack.enter_context(stream(self._git, *_ARGS, chunks=True, via=self._via))
+            self._stream.send(f"{ours} {theirs}")
+            try:
+                found = self._answer(self._stream)
+            except GitError as error:
+                if self._proven:
+                    raise
+                # It never answered (a ``stdbuf`` that is not GNU's, a git that cannot run under it): the
+                # rest one process each, which names git's own error if the merge itself is what failed.
+                log.debug("git merge-tree --stdin gave no answer (%s); one process per merge", error.one_line())
+                self._stream.abandon()
+                self._via = None
+            else:
+                self.streamed += 1
+                return found
+        merged = self._git.run("merge-tree", "--write-tree", "-z", ours, theirs, ok=(0, 1))
+        tree = merged.stdout.split("\0", 1)[0].strip()
+        if not _OID.fullmatch(tree):  # git says "not something we can merge" with the exit code of a conflict
+            raise GitError(("merge-tree", "--write-tree", ours, theirs), merged.code, merged.stderr)
+        return Merge(clean=merged.code == 0, tree=tree, output=merged.stdout)
 
     def _answer(self, opened: Stream) -> Merge:
         while True:

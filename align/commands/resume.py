@@ -5,6 +5,8 @@ every branch the batch aligned."""
 from __future__ import annotations
 
 import argparse
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 from align import batch, engine
@@ -12,7 +14,7 @@ from align.batch import Batch
 from align.commands.outcome import show
 from align.commands.run import align_plans
 from align.commands.undo import restore
-from align.errors import Refusal
+from align.errors import AlignError, Refusal
 from align.git import Git, Location
 from align.invocation import command
 from align.plan import Options, locate, make_plan
@@ -33,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
             f"the batch of align runs in progress belongs to the working tree {saved.worktree}",
             hint=f"cd {saved.worktree} and run `{command(args.command)}` there",
         )
+    with store.lock(args.command):  # refuse (exit 4), the batch untouched, while an align process runs it
+        pass
     codes: list[int] = []
     if store.journal() is not None:  # the run the batch stopped at
         outcome = engine.resume(Git.at(location), store, args.command)
@@ -57,7 +61,21 @@ def run(args: argparse.Namespace) -> int:
         return worst(codes)
     options = saved.args()
     here = Git(Path.cwd())
-    plans = [make_plan(here, Options.from_args(options, entry.branch), run_id=entry.run_id) for entry in rest]
+    where = Path(saved.cwd or Path.cwd())  # the command's relative --recipe resolves from where it ran
+    plans = []
+    for entry in rest:
+        try:
+            plans.append(
+                make_plan(here, replace(Options.from_args(options, entry.branch), cwd=where), run_id=entry.run_id)
+            )
+        except AlignError as refused:  # e.g. deleted during the pause: refused by name, never a batch stuck
+            print(f"align: {entry.branch}: not aligned: {refused.one_line()}", file=sys.stderr)
+            saved.ended(entry.run_id, RunStatus.REFUSED)
+            codes.append(refused.exit_code)
+    if not plans:
+        batch.drop(store)
+        return worst(codes)
+    batch.save(store, saved)
     codes.append(align_plans(plans, options, saved))
     return worst(codes)
 
@@ -79,6 +97,8 @@ def _put_back(location: Location, store: Store, saved: Batch) -> int:
                 lines = restore(git, location, journal, force=False)
             except Refusal as refused:
                 lines = [f"{entry.branch}: not put back: {refused.one_line()}"]
+                if command("undo") not in refused.hint:  # the batch is gone after this: name what puts it back
+                    lines.append(f"  once that is settled, `{command(f'undo {entry.branch}')}` puts it back")
                 codes.append(refused.exit_code)
             for line in lines:
                 print(line)

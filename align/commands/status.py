@@ -7,6 +7,7 @@ import copy
 from pathlib import Path
 
 from align import batch, invocation
+from align.errors import Refusal
 from align.git import Git, Location
 from align.journal import Journal
 from align.plan import locate
@@ -57,14 +58,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  next: `{say('continue')}` or `{say('abort')}`")
         elif journal.status in ("paused", "interrupted", "running", "error"):
             print(f"  next: `{say('continue')}`, `{say('skip')}` or `{say('abort')}`")
-    waiting = batch.load(store)
-    if waiting is not None:
-        states = ", ".join(f"{entry.branch} ({entry.status.replace('_', ' ')})" for entry in waiting.entries)
-        print(f"batch: {states}")
-        if journal is None and holder is None:  # stopped between two runs
-            pending, back = say("continue"), say("abort")
-            print(f"  next: `{pending}` aligns the pending branches, `{back}` puts back the aligned ones")
-    elif journal is None and holder is None:
+    if not _batch(store, stopped=journal is None and holder is None) and journal is None and holder is None:
         print("nothing in progress")
     runs = store.past_runs()
     if runs:
@@ -74,6 +68,23 @@ def run(args: argparse.Namespace) -> int:
             f"(exit {last['exit_code']}, {last['duration_s']:.2f} s)"
         )
     return 0
+
+
+def _batch(store: Store, *, stopped: bool) -> bool:
+    """Print the batch waiting, if any (``stopped``: between two runs); say whether there was one."""
+    try:
+        waiting = batch.load(store)
+    except Refusal as unreadable:
+        print(f"batch: {unreadable.one_line()}")
+        return False
+    if waiting is None:
+        return False
+    states = ", ".join(f"{entry.branch} ({entry.status.replace('_', ' ')})" for entry in waiting.entries)
+    print(f"batch: {states}")
+    if stopped:
+        pending, back = invocation.command("continue"), invocation.command("abort")
+        print(f"  next: `{pending}` aligns the pending branches, `{back}` puts back the aligned ones")
+    return True
 
 
 def _with_git(journal: Journal, location: Location, *, busy: bool) -> tuple[Journal, bool, str]:
