@@ -16,7 +16,7 @@ from align.parser import build_parser
 from align.plan import Options
 
 COMMANDS_DIR = Path(table.__file__).parent
-SHARED = {"outcome", "forecast"}  # what several commands print; not commands themselves
+SHARED = {"outcome", "forecast", "runs"}  # what several commands share; not commands themselves
 
 
 def imported_modules(path: Path) -> set[str]:

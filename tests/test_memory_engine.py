@@ -35,7 +35,7 @@ def test_a_clean_history_is_the_very_commits_git_rebase_makes(repo: Repo, tmp_pa
     assert subjects(repo, f"origin/main..{REF}") == ["feature: add a", "feature: add b", "feature: change a"]
     store = Store(repo.path / ".git")
     report = json.loads((store.run_dir(last_run(repo).run.run_id) / "report.json").read_text(encoding="utf-8"))
-    assert report["engine"] == {"name": "memory", "reason": "", "tree_moved": False}
+    assert report["engine"] == {"name": "memory", "reason": "", "tree_moved": False, "carried": False}
 
 
 def test_commits_already_upstream_are_skipped_as_git_skips_them(repo: Repo, tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ def test_the_checked_out_branch_is_replayed_in_memory_and_its_tree_follows(repo:
     assert repo.git("status", "--porcelain") == "M a.txt\n?? mine.txt"  # (stripped: " M a.txt")
     journal = last_run(repo)
     assert (journal.engine, journal.tree_moved) == ("memory", True)
-    assert report_of(repo)["engine"] == {"name": "memory", "reason": "", "tree_moved": True}
+    assert report_of(repo)["engine"] == {"name": "memory", "reason": "", "tree_moved": True, "carried": True}
 
 
 def test_a_conflict_with_on_conflict_abort_is_found_in_memory_and_nothing_is_touched(
@@ -84,7 +84,7 @@ def test_a_conflict_with_on_conflict_abort_is_found_in_memory_and_nothing_is_tou
             "resolution": "aborted",
         }
     ]
-    assert report["engine"] == {"name": "memory", "reason": "", "tree_moved": False}
+    assert report["engine"] == {"name": "memory", "reason": "", "tree_moved": False, "carried": False}
 
 
 def test_a_conflict_with_on_conflict_pause_is_resolved_in_the_working_tree(repo: Repo, tmp_path: Path) -> None:

@@ -62,7 +62,8 @@ def test_quiet_prints_no_progress_and_verbose_adds_git_commands(in_repo: Repo, c
     upstream(in_repo, "up2.txt", "more\n", "upstream: add up2")
     assert main([BRANCH, "-v"]) == 0
     verbose = capsys.readouterr().err
-    assert re.search(r"^git .*merge-tree --write-tree .* -> 0 \(\d+\.\d{3} s\)$", verbose, re.MULTILINE)
+    streamed = r"^git .*merge-tree --stdin --messages -> 0 \(\d+\.\d{3} s, one line at a time\)$"
+    assert re.search(streamed, verbose, re.MULTILINE)
     assert "[1/4] backup" in verbose
 
 
@@ -76,7 +77,7 @@ def test_the_log_file_gets_every_line_and_git_command(in_repo: Repo, tmp_path: P
     assert capsys.readouterr().err == ""
     text = log_file.read_text(encoding="utf-8")
     assert re.search(r"INFO align: \[3/4\] rebase feature/x onto origin/main … .*done in", text)
-    assert re.search(r"DEBUG align.git: git .*merge-tree --write-tree .* -> 0 ", text)
+    assert re.search(r"DEBUG align.git: git .*merge-tree --stdin --messages -> 0 ", text)
     assert "\033[" not in text
 
 

@@ -12,8 +12,7 @@ from pathlib import Path
 from align import batch, engine
 from align.batch import Batch
 from align.commands.outcome import show
-from align.commands.run import align_plans
-from align.commands.undo import restore
+from align.commands.runs import align_plans, restore
 from align.errors import AlignError, Refusal
 from align.git import Git, Location
 from align.invocation import command
