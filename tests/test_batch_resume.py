@@ -11,37 +11,18 @@ import pytest
 
 from align.batch import Batch, load, save
 from align.cli import main
-from align.git import Git
-from align.plan import locate
-from align.state import Store
-from tests.builders import feature, moved_upstream, three_commits, upstream
+from tests.batch_helpers import THIRD, store_of, three_branches
+from tests.builders import feature, upstream
 from tests.helpers import BRANCH, OTHER, REF, Repo, write
 from tests.snapshots import backups, in_progress, is_ancestor, rev, snapshot, subjects
 
 Capture = pytest.CaptureFixture[str]
-THIRD = "feature/z"
 
 pytestmark = pytest.mark.usefixtures("in_repo")
 
 
-def _three(repo: Repo) -> tuple[str, str, str]:
-    """feature/y (clean), feature/x (conflicts at its 2nd commit), feature/z (clean), behind origin/main;
-    main checked out. Returns the three tips, in that order."""
-    x = three_commits(repo, conflicting=True)[-1]
-    [y] = feature(repo, ("y.txt", "y\n", "feature: add y"), branch=OTHER)
-    [z] = feature(repo, ("z.txt", "z\n", "feature: add z"), branch=THIRD)
-    moved_upstream(repo, conflicting=True)
-    repo.git("fetch", "--quiet")
-    repo.git("switch", "--quiet", "main")
-    return y, x, z
-
-
-def _store(repo: Repo) -> Store:
-    return Store(locate(Git(repo.path)).common_dir)
-
-
 def test_continue_finishes_the_paused_branch_then_aligns_the_rest(repo: Repo, capsys: Capture) -> None:
-    y, x, z = _three(repo)
+    y, x, z = three_branches(repo)
 
     assert main([OTHER, BRANCH, THIRD]) == 3
 
@@ -49,7 +30,7 @@ def test_continue_finishes_the_paused_branch_then_aligns_the_rest(repo: Repo, ca
     assert f"not started yet: {THIRD}" in err
     assert rev(repo, f"refs/heads/{THIRD}") == z
     assert is_ancestor(repo, "origin/main", f"refs/heads/{OTHER}")
-    waiting = load(_store(repo))
+    waiting = load(store_of(repo))
     assert waiting is not None
     assert [(entry.branch, entry.status) for entry in waiting.entries] == [
         (OTHER, "aligned"), (BRANCH, "paused"), (THIRD, "pending"),
@@ -62,7 +43,7 @@ def test_continue_finishes_the_paused_branch_then_aligns_the_rest(repo: Repo, ca
     repo.git("add", "README.md")
     assert main(["continue"]) == 0
 
-    assert load(_store(repo)) is None
+    assert load(store_of(repo)) is None
     for ref in (REF, f"refs/heads/{OTHER}", f"refs/heads/{THIRD}"):
         assert is_ancestor(repo, "origin/main", ref)
     assert subjects(repo, f"origin/main..{THIRD}") == ["feature: add z"]
@@ -71,7 +52,7 @@ def test_continue_finishes_the_paused_branch_then_aligns_the_rest(repo: Repo, ca
 
 
 def test_abort_puts_back_every_branch_of_the_batch(repo: Repo, capsys: Capture) -> None:
-    y, x, z = _three(repo)
+    y, x, z = three_branches(repo)
     before = snapshot(repo)
     assert main([OTHER, BRANCH, THIRD]) == 3
     capsys.readouterr()
@@ -81,14 +62,14 @@ def test_abort_puts_back_every_branch_of_the_batch(repo: Repo, capsys: Capture) 
     text = capsys.readouterr().out
     assert f"{OTHER} restored to {y[:12]}" in text
     assert f"{THIRD}: not started (the batch was aborted)" in text
-    assert load(_store(repo)) is None
+    assert load(store_of(repo)) is None
     assert snapshot(repo) == before
     assert rev(repo, REF) == x
     assert rev(repo, f"refs/heads/{THIRD}") == z
 
 
 def test_abort_leaves_a_branch_that_moved_since_and_names_it(repo: Repo, capsys: Capture) -> None:
-    y, _, _ = _three(repo)
+    y, _, _ = three_branches(repo)
     assert main([OTHER, BRANCH, THIRD]) == 3
     aligned = rev(repo, f"refs/heads/{OTHER}")
     moved = repo.git("commit-tree", "-p", aligned, "-m", "later work", f"{aligned}^{{tree}}")
@@ -99,16 +80,16 @@ def test_abort_leaves_a_branch_that_moved_since_and_names_it(repo: Repo, capsys:
 
     assert f"{OTHER}: not put back: {OTHER} moved since run" in capsys.readouterr().out
     assert rev(repo, f"refs/heads/{OTHER}") == moved
-    assert load(_store(repo)) is None
+    assert load(store_of(repo)) is None
     assert not in_progress(repo)
     assert y != moved
 
 
 def test_a_new_run_waits_for_the_batch(repo: Repo, capsys: Capture) -> None:
-    _three(repo)
+    three_branches(repo)
     assert main([OTHER, BRANCH, THIRD]) == 3
     assert main(["abort"]) == 0  # the paused run ends; make the batch wait between two runs instead
-    store = _store(repo)
+    store = store_of(repo)
     waiting = Batch.start(str(repo.path), [(THIRD, "20990101T000000Z-000001")], _args())
     save(store, waiting)
     third = rev(repo, f"refs/heads/{THIRD}")

@@ -18,27 +18,15 @@ from align.cli import main
 from align.git import Git
 from align.plan import locate
 from align.state import Store
-from tests.builders import feature, moved_upstream, three_commits, upstream
+from tests.batch_helpers import THIRD, three_branches
+from tests.builders import feature, upstream
 from tests.helpers import BRANCH, OTHER, REF, Repo, write
 from tests.safety_helpers import REAL_GIT
 from tests.snapshots import in_progress, is_ancestor, rev, snapshot, subjects
 
 Capture = pytest.CaptureFixture[str]
-THIRD = "feature/z"
 
 pytestmark = pytest.mark.usefixtures("in_repo")
-
-
-def _three(repo: Repo) -> tuple[str, str, str]:
-    """feature/y (clean), feature/x (conflicts at its 2nd commit), feature/z (clean), behind origin/main;
-    main checked out. Returns the three tips, in that order."""
-    x = three_commits(repo, conflicting=True)[-1]
-    [y] = feature(repo, ("y.txt", "y\n", "feature: add y"), branch=OTHER)
-    [z] = feature(repo, ("z.txt", "z\n", "feature: add z"), branch=THIRD)
-    moved_upstream(repo, conflicting=True)
-    repo.git("fetch", "--quiet")
-    repo.git("switch", "--quiet", "main")
-    return y, x, z
 
 
 def _batch_file(repo: Repo) -> Path:
@@ -60,7 +48,7 @@ def _batch_file(repo: Repo) -> Path:
 def test_an_unreadable_batch_file_is_a_refusal_that_says_what_to_do(
     repo: Repo, capsys: Capture, command: list[str], text: str
 ) -> None:
-    _three(repo)
+    three_branches(repo)
     path = _batch_file(repo)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode("utf-8", "surrogateescape"))
@@ -86,7 +74,7 @@ def test_an_unreadable_batch_file_is_a_refusal_that_says_what_to_do(
 def test_continue_from_another_directory_keeps_the_commands_recipe_and_report_paths(
     repo: Repo, capsys: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _three(repo)
+    three_branches(repo)
     write(repo.path / ".git" / "info" / "exclude", "out/\n")
     out = repo.path / "out"
     (out / "deeper").mkdir(parents=True)
@@ -137,7 +125,7 @@ def test_undo_after_a_batch_with_a_branch_up_to_date_undoes_the_others(repo: Rep
 def test_abort_leaves_an_aligned_branch_checked_out_with_work_and_says_how_to_undo_it_later(
     repo: Repo, capsys: Capture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    y, x, z = _three(repo)
+    y, x, z = three_branches(repo)
     assert main([OTHER, BRANCH, THIRD]) == 3
     aligned = rev(repo, f"refs/heads/{OTHER}")
     other = repo.path.parent / "other-worktree"
@@ -195,7 +183,7 @@ def test_a_kill_inside_a_batch_then_continue_or_abort(
 
 
 def test_a_pending_branch_deleted_during_the_pause_does_not_hold_the_batch_forever(repo: Repo, capsys: Capture) -> None:
-    y, x, z = _three(repo)
+    y, x, z = three_branches(repo)
     assert main([OTHER, BRANCH, THIRD]) == 3
     repo.git("branch", "-D", THIRD)  # the user deletes the branch not started yet
     write(repo.path / "README.md", "resolved\n")
@@ -255,7 +243,7 @@ def _args() -> argparse.Namespace:
 def test_a_pending_branch_refused_at_its_start_after_continue_is_a_refusal_not_a_crash(
     repo: Repo, capsys: Capture
 ) -> None:
-    _, _, z = _three(repo)
+    _, _, z = three_branches(repo)
     assert main([OTHER, BRANCH, THIRD]) == 3
     other = repo.path.parent / "third-worktree"
     repo.git("worktree", "add", "--quiet", str(other), THIRD)
@@ -300,7 +288,7 @@ def test_undo_after_a_batch_whose_last_branch_was_refused_undoes_the_others(repo
 def test_continue_skip_or_abort_from_another_worktree_is_refused_and_changes_nothing(
     repo: Repo, capsys: Capture, monkeypatch: pytest.MonkeyPatch, then: str
 ) -> None:
-    _three(repo)
+    three_branches(repo)
     assert main([OTHER, BRANCH, THIRD]) == 3
     elsewhere = repo.path.parent / "elsewhere"
     repo.git("worktree", "add", "--quiet", "--detach", str(elsewhere), "main")

@@ -60,6 +60,17 @@ class Stop:
         """Return ``README.md (both modified), a.txt (deleted by us)``."""
         return ", ".join(f"{path} ({conflict.KINDS.get(code, code)})" for path, code in self.files)
 
+    def as_json(self) -> dict[str, object]:
+        """Return the stop as the JSON plan and the JSON tree give it (``plan`` adds git's messages)."""
+        return {
+            "commit": None if self.commit is None else self.commit.sha,
+            "subject": None if self.commit is None else self.commit.subject,
+            "position": self.position or None,
+            "files": [
+                {"path": path, "status": code, "kind": conflict.KINDS.get(code, code)} for path, code in self.files
+            ],
+        }
+
 
 @dataclass(frozen=True, kw_only=True)
 class Forecast:
@@ -164,21 +175,20 @@ def _conflicted(
     )
     rest = tuple(Commit(sha=item.sha, subject=item.subject) for item in originals[position:])
     found = replace(found, stop=stop, not_reached=rest)
-    if found.engine == "memory" and step.rerere and conflict.has_resolutions(context.git):
-        where = f"{result.commit[:12]} {result.subject}"
-        if step.engine == "memory":
-            why = f"the run refuses: engine: memory cannot use rerere's recorded resolutions at {where}"
-        else:
-            why = f"rerere has recorded resolutions: git's rebase may resolve the conflict at {where}"
-        return replace(found, engine="disk" if step.engine != "memory" else "memory", engine_reason=why)
-    if found.engine == "memory" and context.options(OnConflict).action != "abort":
-        where = f"{result.commit[:12]} {result.subject}"
-        if step.engine == "memory":
-            why = f"the run refuses: engine: memory cannot pause at the conflict at {where}"
-        else:
-            why = f"a conflict at {where} is resolved in the working tree"
-        return replace(found, engine="disk" if step.engine != "memory" else "memory", engine_reason=why)
-    return found
+    if found.engine != "memory":
+        return found
+    where = f"{result.commit[:12]} {result.subject}"
+    if step.rerere and conflict.has_resolutions(context.git):
+        stays = f"engine: memory cannot use rerere's recorded resolutions at {where}"
+        moves = f"rerere has recorded resolutions: git's rebase may resolve the conflict at {where}"
+    elif context.options(OnConflict).action != "abort":
+        stays = f"engine: memory cannot pause at the conflict at {where}"
+        moves = f"a conflict at {where} is resolved in the working tree"
+    else:
+        return found
+    if step.engine == "memory":
+        return replace(found, engine="memory", engine_reason=f"the run refuses: {stays}")
+    return replace(found, engine="disk", engine_reason=moves)
 
 
 def _merged(git: Git, found: Forecast, onto: str) -> Forecast:

@@ -20,7 +20,7 @@ from align.git import Git
 from align.plan import Options, Plan, check_branch_name, locate, make_plan
 from align.recipe.model import Fetch
 from align.status import StepStatus
-from align.steps import conflict, fetch
+from align.steps import fetch
 
 SCHEMA_VERSION = 1
 
@@ -116,17 +116,7 @@ def _plan(found: Forecast) -> dict[str, Any]:
             "empty": _commits(found.empty),
             "not_reached": _commits(found.not_reached),
         },
-        "conflict": None
-        if stop is None
-        else {
-            "commit": None if stop.commit is None else stop.commit.sha,
-            "subject": None if stop.commit is None else stop.commit.subject,
-            "position": stop.position or None,
-            "files": [
-                {"path": path, "status": code, "kind": conflict.KINDS.get(code, code)} for path, code in stop.files
-            ],
-            "messages": list(stop.messages),
-        },
+        "conflict": None if stop is None else {**stop.as_json(), "messages": list(stop.messages)},
     }
 
 

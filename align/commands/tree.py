@@ -23,7 +23,6 @@ from align.graph.build import HEADS, Loaded, base_of, load
 from align.graph.merged import merged
 from align.graph.model import Base, Merged, Node
 from align.plan import Options, Plan, locate, make_plan, onto_commit
-from align.steps import conflict
 
 SCHEMA_VERSION = 1
 
@@ -184,15 +183,6 @@ def _branch(row: Row) -> dict[str, Any]:
             "replay": len(found.replay),
             "upstream": len(found.upstream),
             "empty": len(found.empty),
-            "conflict": None
-            if stop is None
-            else {
-                "commit": None if stop.commit is None else stop.commit.sha,
-                "subject": None if stop.commit is None else stop.commit.subject,
-                "position": stop.position or None,
-                "files": [
-                    {"path": path, "status": code, "kind": conflict.KINDS.get(code, code)} for path, code in stop.files
-                ],
-            },
+            "conflict": None if stop is None else stop.as_json(),
         },
     }
