@@ -164,3 +164,27 @@ def test_without_the_target_the_tree_is_refused(in_repo: Repo, capsys: Capture) 
         "align: hint: `git fetch origin main` first\n"
     )
     assert snapshot(in_repo) == before
+
+
+def test_a_detached_head_takes_the_target_and_recipe_of_the_first_branch(in_repo: Repo, capsys: Capture) -> None:
+    branch_on(in_repo, "a", "main", ("a.txt", "a\n"))
+    in_repo.git("switch", "--quiet", "--detach", "main")
+    before = snapshot(in_repo)
+
+    assert main(["tree"]) == 0
+
+    text = out(capsys)
+    assert text.startswith(f"main (origin/main at {short(in_repo, 'origin/main')})\n")
+    assert "  a: parent main (inferred)" in text
+    assert snapshot(in_repo) == before
+
+
+def test_a_detached_head_without_local_branches_has_nothing_to_show(in_repo: Repo, capsys: Capture) -> None:
+    in_repo.git("switch", "--quiet", "--detach", "main")
+    in_repo.git("branch", "--quiet", "-D", "main")
+    before = snapshot(in_repo)
+
+    assert main(["tree"]) == 0
+
+    assert out(capsys) == "no local branch to show\n"
+    assert snapshot(in_repo) == before
