@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from align.errors import Refusal
-from align.state import Store, write_atomic
+from align.state import Store, Unrecorded, write_atomic
 from align.status import RunStatus
 
 PENDING = "pending"
@@ -112,7 +112,7 @@ class Batch:
 
 def load(store: Store) -> Batch | None:
     """Return the batch in progress, or None; refuse (exit 4) when its file cannot be read."""
-    path = store.root / "batch.json"
+    path = _path(store)
     try:
         return Batch.from_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -127,11 +127,18 @@ def load(store: Store) -> Batch | None:
 
 
 def save(store: Store, batch: Batch) -> None:
-    """Write the batch atomically."""
-    store.root.mkdir(parents=True, exist_ok=True)
-    write_atomic(store.root / "batch.json", batch.to_json())
+    """Write the batch atomically; ``Unrecorded`` (as for the journal) when it cannot be written."""
+    path = _path(store)
+    try:
+        write_atomic(path, batch.to_json())
+    except OSError as error:
+        raise Unrecorded(path, error) from error
 
 
 def drop(store: Store) -> None:
     """The batch is over: forget it."""
-    (store.root / "batch.json").unlink(missing_ok=True)
+    _path(store).unlink(missing_ok=True)
+
+
+def _path(store: Store) -> Path:
+    return store.root / "batch.json"

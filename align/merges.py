@@ -110,9 +110,10 @@ class Merger:
 def merges(git: Git) -> Iterator[Merger]:
     """Give a ``Merger`` for the block; its long-running git (started at the first merge) ends with it."""
     via: tuple[str, ...] | None = None
-    if git.version()[:2] >= FLUSHES:
+    version = git.version()[:2]
+    if version >= FLUSHES:
         via = ()
-    elif git.version()[:2] >= BATCHED and shutil.which("stdbuf"):
+    elif version >= BATCHED and shutil.which("stdbuf"):
         via = ("stdbuf", "-o0")
     with contextlib.ExitStack() as stack:
         yield Merger(git, stack, via=via)

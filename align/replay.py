@@ -10,7 +10,7 @@ merge machinery:
 - The commits to pick are ``git rev-list --cherry-mark --right-only --no-merges --topo-order --reverse
   ONTO...TIP``; a commit marked ``=`` (its patch id is already in ONTO) is skipped, as git skips it,
   unless it is empty.
-- Each pick of C (parent P) onto the new head N is ``git merge-tree --write-tree X C``, X being a
+- Each pick of C (parent P) onto the new head N is the merge of X and C (``align.merges``), X being a
   throw-away commit with N's tree and parent P: their only merge base is P, so the merge is the
   three-way merge of P, N and C that a cherry-pick is (ort, with the repository's merge config).
 - A pick whose result has N's tree "became empty" and is dropped (git's ``--empty=drop``); a commit
@@ -22,7 +22,8 @@ merge machinery:
   headers (a ``gpgsig``) are not carried over, as git does not carry them.
 
 Objects are read with one ``git cat-file --batch`` and written through one long-running
-``git hash-object -w --stdin-paths``; the only git process per commit is its ``merge-tree``.
+``git hash-object -w --stdin-paths``; the merges go through one long-running ``git merge-tree --stdin``
+where git allows (``align.merges``), so the processes do not grow with the commits.
 """
 
 from __future__ import annotations

@@ -47,8 +47,8 @@ def align_plans(plans: list[Plan], args: argparse.Namespace, saved: Batch | None
         if codes[-1] in (RunStatus.PAUSED.exit_code, RunStatus.INTERRUPTED.exit_code):
             _not_started(plans[index + 1 :], codes[-1])
             return worst(codes)
-        if saved is not None and index == len(plans) - 1:
-            batch.drop(store)
+    if saved is not None:  # every branch ran: the batch is over
+        batch.drop(Store(plans[0].location.common_dir))
     return worst(codes)
 
 
