@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from align.errors import Refusal
 from align.state import Store, Unrecorded, write_atomic
 from align.status import RunStatus
 
+if TYPE_CHECKING:
+    from align.plan import Plan
+
 PENDING = "pending"
 _REPORTS = ("report_json", "report_markdown", "report_junit")
+_PLACE = ("parent", "parent_source", "upstream", "parent_merged")
 _OPTIONS = ("recipe", "target", "remote", "overrides", "quiet", *_REPORTS)
 
 
@@ -31,7 +36,13 @@ class Entry:
 
     branch: str
     run_id: str
-    status: str = PENDING  # pending, or the status its run ended with (align.status.RunStatus)
+    status: str = PENDING  # pending, or the status its run ended with (align.status.RunStatus), or skipped
+    # Its place on a stack, decided before any branch of the batch moved (align.graph.place): a child
+    # started after a pause must still move only its own commits.
+    parent: str = ""
+    parent_source: str = ""
+    upstream: str = ""
+    parent_merged: str = ""
 
 
 @dataclass(kw_only=True)
@@ -44,15 +55,19 @@ class Batch:
     options: dict[str, Any] = field(default_factory=dict)  # the command line's, for the branches still pending
 
     @classmethod
-    def start(cls, worktree: str, branches: list[tuple[str, str]], args: argparse.Namespace) -> Batch:
-        """Return a new batch of (branch, run id) pairs run with the options of ``args``."""
+    def start(
+        cls, worktree: str, branches: list[tuple[str, str]], args: argparse.Namespace, *, plans: Sequence[Plan] = ()
+    ) -> Batch:
+        """Return a new batch of (branch, run id) pairs run with the options of ``args``, each placed on its
+        stack as its plan in ``plans`` is."""
         options = {name: getattr(args, name, None) for name in _OPTIONS}
         options["overrides"] = list(options["overrides"] or [])
         here = Path.cwd()
         for name in _REPORTS:  # as ``align run`` writes them: from where the command ran
             path = options[name]
             options[name] = str(here / path) if isinstance(path, str) and path else path
-        entries = [Entry(branch=branch, run_id=run_id) for branch, run_id in branches]
+        places = {plan.run_id: {name: getattr(plan, name) for name in _PLACE} for plan in plans}
+        entries = [Entry(branch=branch, run_id=run_id, **places.get(run_id, {})) for branch, run_id in branches]
         return cls(worktree=worktree, cwd=str(here), entries=entries, options=options)
 
     @property
@@ -70,6 +85,13 @@ class Batch:
         return argparse.Namespace(
             **{**self.options, "branches": [entry.branch for entry in self.entries], "dry_run": False}
         )
+
+    def placed(self, plan: Plan) -> Plan:
+        """Return ``plan`` (of a pending branch) placed where the batch placed it before anything moved."""
+        for entry in self.entries:
+            if entry.run_id == plan.run_id and entry.parent_source:
+                return replace(plan, **{name: getattr(entry, name) for name in _PLACE}, onto=entry.parent or plan.onto)
+        return plan
 
     def ended(self, run_id: str, status: str) -> None:
         """Note how the run ``run_id`` ended (or stopped: paused, interrupted)."""
@@ -101,7 +123,8 @@ class Batch:
             fields = [value for value in known if isinstance(value, str) and value]
             if len(fields) != len(("branch", "run_id", "status")):
                 raise ValueError(f"not an entry of a batch: {entry!r}"[:200])
-            entries.append(Entry(branch=fields[0], run_id=fields[1], status=fields[2]))
+            place = {name: entry[name] for name in _PLACE if isinstance(entry.get(name), str)}
+            entries.append(Entry(branch=fields[0], run_id=fields[1], status=fields[2], **place))
         worktree, cwd, options = data.get("worktree", ""), data.get("cwd", ""), data.get("options")
         if not isinstance(worktree, str) or not isinstance(cwd, str) or not isinstance(options, dict):
             raise ValueError("not a batch: its worktree, directory or options are not what align writes")

@@ -110,7 +110,7 @@ def _with_command(words: list[str]) -> list[str]:
         if word == "--" or not word.startswith("-"):
             return words if word in COMMANDS else ["run", *words]
         index += 2 if word in RUN_VALUE_OPTIONS or word in GLOBAL_VALUE_OPTIONS else 1
-    if any(word.split("=")[0] in (*RUN_VALUE_OPTIONS, "--dry-run") for word in words):
+    if any(word.split("=")[0] in (*RUN_VALUE_OPTIONS, "--dry-run", "--stack", "--all") for word in words):
         return ["run", *words]
     return words
 

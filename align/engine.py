@@ -11,6 +11,7 @@ from align.context import Context, StepResult
 from align.ending import Outcome
 from align.errors import AlignError, GitError, Interrupted, Refusal
 from align.git import Git
+from align.graph import config
 from align.invocation import command
 from align.journal import Journal, Phase
 from align.monitor import Monitor
@@ -160,7 +161,21 @@ def drive(context: Context) -> Outcome:
     if journal.status != RunStatus.RUNNING:  # settled by a rollback: a refusal, a failure
         return ending.end(context, RunStatus(journal.status))
     aligned = journal.new_tip not in ("", journal.run.original_tip)
+    _record_base(context)
     return ending.end(context, RunStatus.ALIGNED if aligned else RunStatus.UP_TO_DATE)
+
+
+def _record_base(context: Context) -> None:
+    """A stacked branch aligned (or up to date): record the parent's tip it now sits on as its base
+    (``branch.<name>.alignBase``), so that its next run moves exactly its own commits. Not recorded (a
+    warning), the next run finds the base again from the parent's reflog and backups."""
+    journal = context.journal
+    if not (journal.run.upstream or journal.run.parent) or journal.onto_sha in ("", journal.run.upstream):
+        return  # not stacked, or it sits where it sat
+    try:
+        config.record_base(context.git, journal.run.branch, journal.onto_sha)
+    except GitError as error:
+        context.warnings.append(f"the base of {journal.run.branch} was not recorded: {error.one_line()}")
 
 
 def _after_step(context: Context, kind: str, result: StepResult, started: float) -> Outcome | None:

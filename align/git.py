@@ -162,6 +162,19 @@ class Git:
             raise GitError(args, result.code, result.stderr)
         return result
 
+    def config_matching(self, pattern: str) -> list[tuple[str, str]]:
+        """Return the config entries (key, value), in git's order, whose key matches ``pattern`` as ``git config
+        --get-regexp`` matches it (against the key with section and name in lower case; the pattern must read
+        the same as a Python regexp). The whole config is read once per run (``git config -z --list``) and
+        read again only after align ran a command that may write it (``align.gitmemo``)."""
+        if self.memo.config is None:
+            listed = self.run("config", "-z", "--list", ok=(0, 1)).stdout
+            self.memo.config = [
+                (key, value) for entry in listed.split("\0") if entry for key, _, value in [entry.partition("\n")]
+            ]
+        found = re.compile(pattern)
+        return [(key, value) for key, value in self.memo.config if found.search(key)]
+
     def command(self, *args: str, via: tuple[str, ...] = (), **options: Any) -> Any:
         """Start ``git ARGS`` through sh with this directory and environment (``align.gitstream`` only);
         ``via``: a program and its arguments that run git (``stdbuf -o0``)."""
@@ -303,10 +316,17 @@ class Git:
         result = self.run("ls-files", "-z", "--unmerged", "--full-name", "--", ":/")
         return unmerged_paths(result.stdout.split("\0"))
 
-    def counts(self, onto: str, tip: str) -> tuple[int, int, int, str | None]:
-        """Return (behind, ahead, merge commits ahead, merge base) of ``tip`` against ``onto``."""
+    def counts(self, onto: str, tip: str, upstream: str = "") -> tuple[int, int, int, str | None]:
+        """Return (behind, ahead, merge commits ahead, merge base) of ``tip`` against ``onto``.
+
+        ``upstream`` (a stacked branch's base, in ``tip``'s history): the branch's own commits are those
+        above it, and it is the base returned.
+        """
         sides = self.run("rev-list", "--left-right", "--count", f"{onto}...{tip}", "--").stdout.split()
-        merges = self.run("rev-list", "--count", "--min-parents=2", f"{onto}..{tip}", "--").stdout.strip()
+        merges = self.run("rev-list", "--count", "--min-parents=2", f"{upstream or onto}..{tip}", "--").stdout.strip()
+        if upstream:
+            ahead = self.run("rev-list", "--count", f"{upstream}..{tip}", "--").stdout.strip()
+            return int(sides[0]), int(ahead), int(merges), upstream
         base = self.run("merge-base", "--end-of-options", onto, tip, ok=(0, 1)).stdout.strip() or None
         return int(sides[0]), int(sides[1]), int(merges), base
 

@@ -43,6 +43,10 @@ READS = frozenset(
         "version",
     )
 )
+# Commands that may write git config (a rebase, a merge, a fetch, update-ref never do).
+CONFIG_WRITERS = frozenset(
+    ("branch", "checkout", "clone", "config", "init", "push", "remote", "submodule", "switch", "worktree")
+)
 PURE = frozenset(("merge-base", "rev-list", "version"))  # their answer depends only on the commits named
 # Options that keep such a question about the commits named (``--all``, ``--fork-point``... read refs: not here).
 PURE_OPTIONS = frozenset(
@@ -101,6 +105,7 @@ class Memo(Generic[R, F]):
     """The answers of one run: ``R`` is a finished command's result, ``F`` what ``for-each-ref`` said of one ref."""
 
     answers: dict[tuple[str, ...], R] = field(default_factory=dict)
+    config: list[tuple[str, str]] | None = None  # ``git config -z --list`` (Git.config_matching), until written
     listed: list[tuple[tuple[str, ...], dict[str, F]]] = field(default_factory=list)  # (patterns, refs found)
 
     def answer(self, args: Sequence[str]) -> R | None:
@@ -137,6 +142,8 @@ class Memo(Generic[R, F]):
         only those refs can have moved; else every answer."""
         if reads(args):
             return
+        if subcommand(args) in CONFIG_WRITERS:
+            self.config = None
         if moved is None:
             self.answers.clear()
             self.listed.clear()

@@ -55,11 +55,20 @@ class RunRecord:
     remote: str
     worktree: str = ""  # the working tree the run belongs to (continue/skip/abort must come from there)
     onto: str = ""
+    parent: str = ""  # a stacked branch: the local branch it is aligned onto (``onto`` names it too)
+    parent_source: str = ""  # declared | imported | inferred
+    upstream: str = ""  # the commit its own commits start from (``git rebase --onto ONTO UPSTREAM``); "": merge base
+    parent_merged: str = ""  # re-parented onto the target: how its parent reached it ("squash <sha>")
     report_json: str = ""  # --report-json PATH: where to write the JSON report as well
     report_markdown: str = ""  # --report-markdown PATH
     report_junit: str = ""  # --report-junit PATH
     batch: tuple[str, ...] = ()  # several branches: the command's run ids; each report file holds all
     invoked_as: str = ""  # how the user started align (``align``, ``git align``, ``nox -s align --``)
+
+    @property
+    def onto_ref(self) -> str:
+        """Return what ``onto`` is read from: the parent's own ref, or the target as the recipe names it."""
+        return f"refs/heads/{self.parent}" if self.parent else self.onto
 
 
 @dataclass(kw_only=True)

@@ -182,8 +182,12 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
         "run",
         help="align branches (the default command: `align BRANCH` is `align run BRANCH`)",
         description="Align each BRANCH (default: the checked-out one) onto its up-to-date primary branch, "
-        "following the recipe's steps: backup, fetch, rebase or merge, verify, validate, report.",
+        "following the recipe's steps: backup, fetch, rebase or merge, verify, validate, report. A branch "
+        "stacked on another (its parent: declared with `align track`, or a branch of the same command it was "
+        "built on) is aligned onto its parent's tip, moving only its own commits; parents go first. A parent "
+        "already merged into the target (also squash-merged) is stepped over: the child goes onto the target.",
         epilog="examples:\n  align feature/x\n  align feature/x feature/y --recipe merge\n"
+        "  align 'feature/*'\n  align --stack\n"
         "  align --target develop --recipe validated --set sessions=[lint] feature/x\n\n"
         "exit codes: 0 aligned or up to date, 1 failed (rolled back), 2 usage error or invalid recipe,\n"
         "3 paused at a conflict, 4 refused (unsafe state; nothing touched), 130 interrupted.",
@@ -196,6 +200,16 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
         help="a local branch, or a pattern ('feature/*', as `git branch --list` matches it); default: the current one",
     )
     _add_recipe_options(run_parser)
+    whole = run_parser.add_mutually_exclusive_group()
+    whole.add_argument(
+        "--stack",
+        action="store_true",
+        help="align the whole stack of the branch (default: the current one): its parents up to the target, "
+        "itself and the branches stacked on it, parents first (`align tree` shows the stacks)",
+    )
+    whole.add_argument(
+        "--all", action="store_true", help="align every local branch but the target's, each stack parents first"
+    )
     run_parser.add_argument("--dry-run", action="store_true", help="print the plan and change nothing")
     for fmt, what, many in (
         (

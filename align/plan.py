@@ -66,6 +66,18 @@ class Plan:
     remote: str
     onto: str
     recipe: Recipe
+    # Its place on a stack (align.graph.place): the local branch it sits on ("": the target), where that
+    # parent came from, the commit its own commits start from ("": its merge base with ``onto``), and how a
+    # parent it was re-parented away from reached the target ("squash abc123...").
+    parent: str = ""
+    parent_source: str = ""
+    upstream: str = ""
+    parent_merged: str = ""
+
+    @property
+    def onto_ref(self) -> str:
+        """Return what ``onto`` is read from: the parent's own ref, or the target as the recipe names it."""
+        return f"refs/heads/{self.parent}" if self.parent else self.onto
 
     def record(self, *, started: float, reports: Reports, worktree: str = "") -> RunRecord:
         """Return the frozen record of a run of this plan started at ``started`` (the journal's ``run``)."""
@@ -88,6 +100,10 @@ class Plan:
             remote=self.remote,
             worktree=worktree,
             onto=self.onto,
+            parent=self.parent,
+            parent_source=self.parent_source,
+            upstream=self.upstream,
+            parent_merged=self.parent_merged,
             report_json=reports.json,
             report_markdown=reports.markdown,
             report_junit=reports.junit,

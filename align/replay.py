@@ -117,11 +117,14 @@ class _Head:
         )
 
 
-def commits(git: Git, onto: str, tip: str, base: str) -> tuple[list[Original], dict[str, str]]:
+def commits(git: Git, onto: str, tip: str, base: str, *, upstream: str = "") -> tuple[list[Original], dict[str, str]]:
     """Return the branch's commits as git's rebase lists them (oldest first), and the trees of ``onto``
-    and ``base`` by sha: two git processes."""
+    and ``base`` by sha: two git processes.
+
+    ``upstream`` (``git rebase --onto ONTO UPSTREAM``, a stacked branch): the commits are those of
+    ``UPSTREAM...TIP``, marked against UPSTREAM, as git's sequencer lists them."""
     listed = git.run("rev-list", "--cherry-mark", "--right-only", "--no-merges", "--topo-order", "--reverse",
-                     f"{onto}...{tip}", "--").stdout.split()  # fmt: skip
+                     f"{upstream or onto}...{tip}", "--").stdout.split()  # fmt: skip
     marks = {line[1:]: line[0] for line in listed}
     raw = read_objects(git, [onto, base, *marks])
     trees = {sha: _header(body, b"tree") for sha, body in raw.items()}

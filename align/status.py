@@ -23,6 +23,7 @@ class RunStatus(StrEnum):
     ABORTED = "aborted"
     INTERRUPTED = "interrupted"
     REFUSED = "refused"
+    SKIPPED = "skipped"  # a batch's branch not started: its parent in the batch did not align
     ERROR = "error"
 
     @property
@@ -61,6 +62,7 @@ _EXIT_CODES = {
     RunStatus.ABORTED: 0,  # everything restored, as `git rebase --abort`
     RunStatus.INTERRUPTED: 130,
     RunStatus.REFUSED: 4,
+    RunStatus.SKIPPED: 1,
     RunStatus.ERROR: 1,
 }
 

@@ -21,6 +21,7 @@ from tests.snapshots import difference, rev, snapshot, subjects
 OLD = Path(__file__).resolve().parent / "data" / "journal-v1-paused.json"
 # Progress fields added since (issue 11: the engine); the previous version wrote none of them.
 NEWER = ("engine", "engine_reason", "tree_moved", "carried", "validate_worktree")
+NEWER += ("parent", "parent_source", "upstream", "parent_merged")  # stacks (issue 12)
 
 
 def test_a_journal_of_the_previous_version_is_read_field_by_field() -> None:

@@ -23,6 +23,8 @@ PLANNING = [
     "check-ref-format",  # the branch name
     "check-ref-format",  # the remote name
     "for-each-ref",  # the branch, the remote's refs, main and master (with their working trees)
+    "config",  # the whole config, read once: a parent declared for the branch (align track); later, what
+    # would make git's rebase differ from memory (signing, hooks path...)
     "ls-files",  # refusals: unmerged, assume-unchanged, skip-worktree entries
     "rev-list",  # refusal: merge commits to flatten
 ]
@@ -30,7 +32,6 @@ BACKUP = ["update-ref"]
 REBASE = [
     "rev-list",  # behind and ahead (the merge count is known from planning)
     "merge-base",
-    "config",  # what would make git's rebase differ from memory (signing, hooks path...)
     "grep",  # merge attributes in the user's .gitattributes (git 2.39's merge-tree reads them there)
     "grep",  # ... in the target's
     "log",  # ... in the branch's changes
@@ -176,3 +177,14 @@ def test_a_pattern_covers_the_refs_for_each_ref_would_list() -> None:
     assert not covers("refs/heads/feature", "refs/heads/feature-x")
     assert not covers("refs/remotes/origin/", "refs/remotes/origin")
     assert not covers("refs/remotes/origin/main", "refs/remotes/origin/")
+
+
+def test_the_config_is_read_once_and_again_after_align_writes_it(repo: Repo) -> None:
+    git = Git(repo.path)
+    assert git.config_matching(r"^align\.") == []
+    calls = git.stats.calls
+    assert git.config_matching(r"^core\.bare$") == [("core.bare", "false")]
+    assert git.stats.calls == calls  # answered from the run's one read
+    git.run("config", "align.Probe", "one")  # a write: the next question reads the config again
+    assert git.config_matching(r"^align\.probe$") == [("align.probe", "one")]
+    assert git.stats.calls == calls + 2

@@ -113,7 +113,7 @@ def context_of(git: Git, plan: Plan, *, onto: str = "", base: str = "") -> Conte
 def forecast(git: Git, plan: Plan, *, fetched: str = "", warnings: tuple[str, ...] = ()) -> Forecast:
     """Return what a run of ``plan`` would do to the branch, replaying it in memory; nothing moves."""
     step = context_of(git, plan).options(Rebase)
-    onto = onto_commit(git, plan.onto)
+    onto = onto_commit(git, plan.onto_ref)
     found = Forecast(
         plan=plan,
         onto_commit=onto,
@@ -125,7 +125,7 @@ def forecast(git: Git, plan: Plan, *, fetched: str = "", warnings: tuple[str, ..
     )
     if onto is None:
         return replace(found, reason=f"{plan.onto} does not exist here")
-    behind, ahead, merges, base = git.counts(onto, plan.tip)
+    behind, ahead, merges, base = git.counts(onto, plan.tip, plan.upstream)
     found = replace(found, behind=behind, ahead=ahead, merges=merges)
     if base is None:
         shallow = is_shallow(plan.location.common_dir)
@@ -144,7 +144,7 @@ def forecast(git: Git, plan: Plan, *, fetched: str = "", warnings: tuple[str, ..
     if git.version()[:2] < MEMORY_VERSION:
         return replace(found, reason="git 2.38 or newer is needed (`merge-tree --write-tree`)")
     try:
-        originals, trees = commits(git, onto, plan.tip, base)
+        originals, trees = commits(git, onto, plan.tip, base, upstream=plan.upstream)
         result = replay(git, onto, originals, trees, committer=committer_ident(git))
     except Unsupported as error:
         return replace(found, reason=str(error))
@@ -244,6 +244,13 @@ def text(found: Forecast) -> str:
             )
         return "\n".join(lines)
     lines.append(f"onto: {plan.onto} at {found.onto_commit[:12]}")
+    if plan.parent:
+        lines.append(f"stacked on {plan.parent} ({plan.parent_source}): its own commits from {plan.upstream[:12]} move")
+    elif plan.parent_merged:
+        merged = plan.parent_merged.split()
+        lines.append(
+            f"its parent {merged[0]} is in the target ({merged[1]}): its own commits from {plan.upstream[:12]} move"
+        )
     if found.shallow:
         step = plan.recipe.find(Fetch)
         deepens = step is not None and step.deepen and found.refreshed

@@ -17,6 +17,7 @@ from align import __version__, selection
 from align.commands.forecast import Commit, Forecast, context_of, forecast, text
 from align.errors import AlignError, Refusal, UsageError
 from align.git import Git
+from align.graph import place
 from align.plan import Options, Plan, check_branch_name, locate, make_plan
 from align.recipe.model import Fetch
 from align.status import StepStatus
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     here = Git(Path.cwd())
     names: list[str | None] = list(selection.expand(here, args.branches)) or [None]
     _refuse_missing(here, [name for name in names if name is not None])
-    plans = [make_plan(here, Options.from_args(args, name)) for name in names]
+    plans = place.place(here, [make_plan(here, Options.from_args(args, name)) for name in names])
     fetched = _fetch_targets(plans) if args.fetch else {}
     found = []
     for plan in plans:

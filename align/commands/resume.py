@@ -64,9 +64,8 @@ def run(args: argparse.Namespace) -> int:
     plans = []
     for entry in rest:
         try:
-            plans.append(
-                make_plan(here, replace(Options.from_args(options, entry.branch), cwd=where), run_id=entry.run_id)
-            )
+            plan = make_plan(here, replace(Options.from_args(options, entry.branch), cwd=where), run_id=entry.run_id)
+            plans.append(saved.placed(plan))
         except AlignError as refused:  # e.g. deleted during the pause: refused by name, never a batch stuck
             print(f"align: {entry.branch}: not aligned: {refused.one_line()}", file=sys.stderr)
             saved.ended(entry.run_id, RunStatus.REFUSED)

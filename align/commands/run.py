@@ -11,6 +11,7 @@ from align.commands.forecast import describe
 from align.commands.runs import align_plans, report_options, report_refusal
 from align.errors import Refusal, UsageError
 from align.git import Git
+from align.graph import place
 from align.invocation import command
 from align.monitor import drop_log_file
 from align.plan import Options, Plan, make_plan
@@ -22,13 +23,18 @@ def run(args: argparse.Namespace) -> int:
     here = Git(Path.cwd())
     args.branches = selection.expand(here, args.branches)  # 'feature/*': the local branches it matches
     # Every branch is checked before any is aligned: a bad name refuses the whole command.
-    plans = []
-    for branch in args.branches or [None]:
-        try:
-            plans.append(make_plan(here, Options.from_args(args, branch)))
-        except Refusal as error:
-            report_refusal(args, error, here, branch=branch or "")
-            raise
+    plans = _plans(here, args, args.branches or [None])
+    if getattr(args, "stack", False) or getattr(args, "all", False):
+        if args.all and args.branches:
+            raise UsageError("--all aligns every branch: name no branch with it", hint="drop the names, or --all")
+        wanted = [name for plan in plans for name in place.select(here, plan, stack=not args.all)]
+        args.branches = list(dict.fromkeys(wanted))
+        if not args.branches:
+            print("no branch to align: every local branch is the target's")
+            return 0
+        plans = _plans(here, args, args.branches)
+    plans = place.place(here, plans)  # parents before children, each child onto its parent
+    args.branches = [plan.branch for plan in plans]
     for plan in plans:
         _refuse_outputs_in_tree(args, plan)
     if args.dry_run:
@@ -47,9 +53,22 @@ def run(args: argparse.Namespace) -> int:
         raise busy
     saved = None
     if len(args.branches) > 1:  # one batch: `align continue` and `abort` carry on with all of it
-        saved = Batch.start(str(plans[0].location.root), [(plan.branch, plan.run_id) for plan in plans], args)
+        pairs = [(plan.branch, plan.run_id) for plan in plans]
+        saved = Batch.start(str(plans[0].location.root), pairs, args, plans=plans)
         batch.save(store, saved)
     return align_plans(plans, args, saved)
+
+
+def _plans(here: Git, args: argparse.Namespace, branches: list[str] | list[str | None]) -> list[Plan]:
+    """Plan each branch; a branch refused is reported (exit 4) and refuses the whole command."""
+    plans = []
+    for branch in branches:
+        try:
+            plans.append(make_plan(here, Options.from_args(args, branch)))
+        except Refusal as error:
+            report_refusal(args, error, here, branch=branch or "")
+            raise
+    return plans
 
 
 def _refuse_outputs_in_tree(args: argparse.Namespace, plan: Plan) -> None:

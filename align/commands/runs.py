@@ -30,9 +30,17 @@ def align_plans(plans: list[Plan], args: argparse.Namespace, saved: Batch | None
     ``align continue``); forget the batch once every branch ran."""
     codes: list[int] = []
     ids = saved.run_ids if saved is not None else ()
+    not_aligned = _not_aligned(saved)
     for index, plan in enumerate(plans):
         git = Git.at(plan.location)  # knows its git paths: no call to ask them again
         store = Store(plan.location.common_dir)
+        if plan.parent in not_aligned:  # its parent did not align: it would go onto the parent's old commits
+            codes.append(_skip(args, git, plan, not_aligned[plan.parent], ids))
+            not_aligned[plan.branch] = RunStatus.SKIPPED
+            if saved is not None:
+                saved.ended(plan.run_id, RunStatus.SKIPPED)
+                batch.save(store, saved)
+            continue
         try:
             outcome = engine.start(git, plan, reports=reports_of(args, ids))
         except Refusal as error:
@@ -41,6 +49,8 @@ def align_plans(plans: list[Plan], args: argparse.Namespace, saved: Batch | None
                 batch.drop(store)
             raise
         codes.append(show(outcome, quiet=args.quiet))
+        if not RunStatus(outcome.journal.status).succeeded:
+            not_aligned[plan.branch] = RunStatus(outcome.journal.status)
         if saved is not None:
             saved.ended(plan.run_id, outcome.journal.status)
             batch.save(store, saved)
@@ -50,6 +60,24 @@ def align_plans(plans: list[Plan], args: argparse.Namespace, saved: Batch | None
     if saved is not None:  # every branch ran: the batch is over
         batch.drop(Store(plans[0].location.common_dir))
     return worst(codes)
+
+
+def _not_aligned(saved: Batch | None) -> dict[str, RunStatus]:
+    """Return the branches of the batch that ran and did not align, with how they ended."""
+    if saved is None:
+        return {}
+    ended = (entry for entry in saved.entries if entry.status not in (batch.PENDING, RunStatus.RUNNING))
+    return {entry.branch: RunStatus(entry.status) for entry in ended if not RunStatus(entry.status).succeeded}
+
+
+def _skip(args: argparse.Namespace, git: Git, plan: Plan, why: RunStatus, ids: tuple[str, ...]) -> int:
+    """Leave ``plan``'s branch as it is, its parent in the batch did not align; record it as ``skipped``."""
+    message = f"not started: its parent {plan.parent} did not align ({why})"
+    hint = f"once {plan.parent} is aligned, `{command(plan.branch)}` aligns it"
+    print(f"align: {plan.branch}: {message}", file=sys.stderr)
+    record_unstarted(args, RunStatus.SKIPPED, RunStatus.SKIPPED.exit_code, message, git, plan=plan, batch=ids,
+                     guidance=(hint,))  # fmt: skip
+    return RunStatus.SKIPPED.exit_code
 
 
 def _not_started(rest: list[Plan], code: int) -> None:
@@ -73,7 +101,25 @@ def report_refusal(
     branch: str = "",
     batch: tuple[str, ...] = (),
 ) -> None:
-    """Write the report of a run refused before it started (DESIGN §5: exit 4, nothing touched).
+    """Write the report of a run refused before it started (DESIGN §5: exit 4, nothing touched)."""
+    record_unstarted(
+        args, RunStatus.REFUSED, error.exit_code, error.one_line(), git, plan=plan, branch=branch, batch=batch
+    )
+
+
+def record_unstarted(
+    args: argparse.Namespace,
+    status: RunStatus,
+    code: int,
+    message: str,
+    git: Git,
+    *,
+    plan: Plan | None = None,
+    branch: str = "",
+    batch: tuple[str, ...] = (),
+    guidance: tuple[str, ...] = (),
+) -> None:
+    """Write the report of a run that never started (refused, or skipped in a batch): nothing was touched.
 
     It goes where every report goes (``runs/<run_id>/``, ``runs.jsonl``, ``--report-json``, the job
     summary), but the journal of a run in progress, if any, is left alone.
@@ -106,10 +152,10 @@ def report_refusal(
             report_junit=reports.junit,
             batch=reports.batch,
         )
-    journal = Journal(run=record, status=RunStatus.REFUSED, exit_code=error.exit_code, message=error.one_line())
+    journal = Journal(run=record, status=status, exit_code=code, message=message)
     step = plan.recipe.find(Report) if plan else None
     formats = step.formats if step is not None else ("console", "json")
-    report.write(store, journal, tuple(name for name in formats if name != "console"))
+    report.write(store, journal, tuple(name for name in formats if name != "console"), guidance)
     if store is not None:
         store.archive(journal)
 

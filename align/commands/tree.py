@@ -84,8 +84,9 @@ def _rows(git: Git, loaded: Loaded, plan: Plan) -> list[Row]:
         parent_tip = graph.parent_tip(name)
         counts = git.run("rev-list", "--left-right", "--count", f"{parent_tip}...{node.tip}", "--").stdout.split()
         onto = plan.onto if node.parent.is_target else graph.parent_ref(name)
-        branch_plan = replace(plan, branch=name, ref=f"{HEADS}{name}", tip=node.tip, onto=onto)
         base = base_of(git, loaded, name)
+        upstream = base.sha if base is not None and not node.parent.is_target else ""  # as a run moves it
+        branch_plan = replace(plan, branch=name, ref=f"{HEADS}{name}", tip=node.tip, onto=onto, upstream=upstream)
         own = git.run("rev-list", "--count", f"{base.sha}..{node.tip}", "--").stdout if base is not None else None
         rows.append(
             Row(

@@ -11,7 +11,7 @@ they survive rebases, renames (``git branch -m`` moves the section) and clones o
   made with ``align track``;
 - ``branch.<name>.alignBase``: the parent's tip the branch sat on after its last alignment.
 
-Every key is read with one ``git config -z --get-regexp`` (align's keys and git-town's together).
+Every key is read from the run's one read of the config (``Git.config_matching``: ``git config -z --list``).
 """
 
 from __future__ import annotations
@@ -42,12 +42,10 @@ class Keys:
 
 
 def read(git: Git) -> Keys:
-    """Return every align and git-town graph key, in one ``git config`` call."""
-    result = git.run("config", "-z", "--get-regexp", _KEYS, ok=(0, 1))
+    """Return every align and git-town graph key (the run's one read of the config, ``Git.config_matching``)."""
     values: dict[str, dict[str, str]] = {}
     town: dict[str, str] = {}
-    for entry in result.stdout.split("\0"):
-        key, _, value = entry.partition("\n")
+    for key, value in git.config_matching(_KEYS):
         section, _, rest = key.partition(".")
         branch, _, name = rest.rpartition(".")
         if not branch:

@@ -41,6 +41,22 @@ FORMATS = ("console", "json", "markdown", "junit")
 FILE_NAMES = {"json": "report.json", "markdown": "report.md", "junit": "junit.xml"}
 
 
+def _stack(journal: Journal) -> dict[str, Any] | None:
+    """Return the branch's place on a stack (None: aligned onto the target as a branch of its own)."""
+    run = journal.run
+    if not run.parent_source:
+        return None
+    merged = run.parent_merged.split()
+    return {
+        "parent": run.parent or None,
+        "parent_source": run.parent_source,
+        "base": run.upstream,
+        "merged_parent": None
+        if not merged
+        else {"branch": merged[0], "kind": merged[1], "upstream": merged[2] if len(merged) > 2 else None},
+    }
+
+
 def build(journal: Journal, guidance: Sequence[str] = ()) -> dict[str, Any]:
     """Return the report object of ``journal`` (see the module docstring and ``schemas/report.schema.json``)."""
     moved = bool(journal.new_tip) and journal.new_tip != journal.run.original_tip
@@ -58,6 +74,7 @@ def build(journal: Journal, guidance: Sequence[str] = ()) -> dict[str, Any]:
         "target": journal.run.target,
         "remote": journal.run.remote,
         "onto": journal.run.onto,
+        "stack": _stack(journal),
         "status": journal.status,
         "exit_code": journal.exit_code,  # set by the engine at every end, pause and interruption
         "message": journal.message,

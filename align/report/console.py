@@ -14,6 +14,7 @@ HEADLINES = {
     "aborted": "aborted: everything rolled back",
     "interrupted": "interrupted",
     "refused": "refused",
+    "skipped": "skipped: not started, its parent did not align",
     "error": "error",
     "running": "running",
 }

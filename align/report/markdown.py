@@ -20,6 +20,7 @@ ICONS = {
     "interrupted": "⏸️",
     "running": "⏳",
     "refused": "⛔",
+    "skipped": "⏭️",
 }
 RESULTS = {
     "passed": "✅ passed",

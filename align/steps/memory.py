@@ -82,7 +82,9 @@ def run(context: Context, step: Rebase) -> StepResult | Fallback | None:
     ``StepResult`` for a conflict that ends the run, or a ``Fallback`` for the disk path to take over."""
     git, journal = context.git, context.journal
     try:
-        originals, trees = commits(git, journal.onto_sha, journal.run.original_tip, journal.base)
+        originals, trees = commits(
+            git, journal.onto_sha, journal.run.original_tip, journal.base, upstream=journal.run.upstream
+        )
         committer = committer_ident(git)
         result = replay(git, journal.onto_sha, originals, trees, committer=committer, picked=context.monitor.progress)
     except Unsupported as error:
@@ -164,10 +166,8 @@ def _conflicted(context: Context, step: Rebase, found: Conflicted) -> StepResult
 
 def _config_reason(git: Git, *, checked_out: bool) -> str | None:
     """Return the first setting that makes git's rebase differ from the memory engine (one git process)."""
-    listed = git.run("config", "-z", "--get-regexp", _CONFIG, ok=(0, 1)).stdout
     hooks = ""
-    for entry in listed.split("\0"):
-        key, _, value = entry.partition("\n")
+    for key, value in git.config_matching(_CONFIG):
         if key == "commit.gpgsign" and value.lower() not in _FALSE:
             return "commit.gpgsign is set (git's rebase signs the commits)"
         if key == "commit.cleanup" and value in ("strip", "whitespace", "scissors"):  # as git spells them

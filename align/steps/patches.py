@@ -69,7 +69,9 @@ class Commit:
 
 def account(git: Git, journal: Journal) -> Accounting:
     """Return where every commit of the old branch (``base..original_tip``) went in the new branch."""
-    commits = _log(git, f"{journal.run.original_tip}...{journal.new_tip}", f"^{journal.onto_sha}")
+    # A stacked branch: the commits at and below its base are its parent's, never moved by its run.
+    below = (f"^{journal.run.upstream}",) if journal.run.upstream else ()
+    commits = _log(git, f"{journal.run.original_tip}...{journal.new_tip}", f"^{journal.onto_sha}", *below)
     old = [commit for commit in reversed(commits) if commit.side == "<"]  # oldest first
     new = [commit for commit in reversed(commits) if commit.side == ">"]
     result = Accounting(unchanged=max(0, journal.commits_before - len(old)))

@@ -30,8 +30,8 @@ def run(context: Context, step: Rebase) -> StepResult:
         return resume(context, step, "continue")
     if memory.moved(context):  # resumed after an interruption that came once the memory run moved the branch
         return _finish(context)
-    onto = resolve_onto(context, journal.run.onto)
-    behind, ahead, merges, base = git.counts(onto, journal.run.original_tip)
+    onto = resolve_onto(context, journal.run.onto_ref)
+    behind, ahead, merges, base = git.counts(onto, journal.run.original_tip, journal.run.upstream)
     if base is None and shallow.is_shallow(context.store.root.parent):  # not "both added" everywhere: say why
         raise shallow.no_merge_base(journal.run.branch, journal.run.onto, journal.run.remote)
     journal.onto_sha, journal.base = onto, base or ""
@@ -159,6 +159,12 @@ def refuse_flattening(branch: str, merges: int, onto: str) -> None:
 def resolve_onto(context: Context, onto: str) -> str:
     """Return the commit to align onto; refuse when it does not exist."""
     sha = onto_commit(context.git, onto)
+    run = context.journal.run
+    if sha is None and run.parent:
+        raise Refusal(
+            f"nothing to align onto: {run.branch}'s parent branch {run.parent} does not exist any more",
+            hint=f"`{command(f'track {run.branch} --parent BRANCH')}` names another parent (or the target)",
+        )
     if sha is None:
         raise Refusal(
             f"nothing to align onto: {onto!r} does not exist",
@@ -185,8 +191,15 @@ def _start(context: Context, step: Rebase) -> str | None:
             args.append("--rebase-merges")
         if step.update_refs:
             args.append("--update-refs")
+    if journal.run.upstream and step.strategy == "rebase":  # a stacked branch: only its own commits move
+        args += ["--onto", journal.onto_sha]
+    upstream = journal.run.upstream if step.strategy == "rebase" else ""
     result = git.run(
-        *args, "--end-of-options", journal.onto_sha, ok=(0, 1, 128), on_stderr=progress.callback(context, step)
+        *args,
+        "--end-of-options",
+        upstream or journal.onto_sha,
+        ok=(0, 1, 128),
+        on_stderr=progress.callback(context, step),
     )
     conflict.heard(context, result.stdout)
     _record_emptied(context, result.stderr)

@@ -64,7 +64,7 @@ def _fetch_preflight(git: Git, plan: Plan, step: model.Fetch) -> None:
 
 def _rebase_preflight(git: Git, plan: Plan, step: model.Rebase) -> None:
     if step.strategy == "rebase" and not step.rebase_merges:
-        onto = onto_commit(git, plan.onto)  # as last fetched; the rebase step checks again after the fetch
+        onto = plan.upstream or onto_commit(git, plan.onto_ref)  # as last fetched; checked again after the fetch
         if onto is not None:
             merges = git.run("rev-list", "--count", "--min-parents=2", f"{onto}..{plan.tip}", "--").stdout
             rebase.refuse_flattening(plan.branch, int(merges.strip() or 0), plan.onto)
@@ -76,7 +76,7 @@ def _rebase_preflight(git: Git, plan: Plan, step: model.Rebase) -> None:
 
 
 def _validate_preflight(git: Git, plan: Plan, step: model.Validate) -> None:
-    onto = onto_commit(git, plan.onto)  # the noxfile as it will be: the target's when the tree has none
+    onto = onto_commit(git, plan.onto_ref)  # the noxfile as it will be: the target's when the tree has none
     target = (onto, plan.onto) if onto is not None else None
     validate.preflight(plan.location.root, step, target=target)  # unknown sessions, no noxfile: exit 2
 

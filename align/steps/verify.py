@@ -151,7 +151,7 @@ def _tree_matches_merge(context: Context, step: Verify) -> Verdict:
     if git.version()[:2] < MERGE_TREE_VERSION:
         return "skipped", "needs git 2.38 or newer (git merge-tree --write-tree)"
     merged = git.run(
-        "merge-tree", "--write-tree", "--no-messages", journal.onto_sha, journal.run.original_tip, ok=(0, 1)
+        "merge-tree", "--write-tree", "--no-messages", _merge_side(context), journal.run.original_tip, ok=(0, 1)
     )
     if merged.code == 1:
         return "skipped", "merging the target and the backup conflicts: the trees are not comparable"
@@ -163,6 +163,19 @@ def _tree_matches_merge(context: Context, step: Verify) -> Verdict:
     shown = ", ".join(paths[:SHOWN]) + (f" and {len(paths) - SHOWN} more" if len(paths) > SHOWN else "")
     detail = f"the new tree differs from the merge of the target and the backup in {len(paths)} path(s): {shown}"
     return ("failed" if step.strict else "warning"), detail
+
+
+def _merge_side(context: Context) -> str:
+    """Return the target's side of the merge: the target's tip, or for a stacked branch (its own commits
+    start at ``upstream``) a throw-away commit with the target's tree whose only parent is ``upstream``, so
+    that the merge's base is ``upstream``, as ``merge-tree --merge-base`` (git 2.40) would make it."""
+    journal, git = context.journal, context.git
+    if not journal.run.upstream:
+        return journal.onto_sha
+    tree = git.run("rev-parse", f"{journal.onto_sha}^{{tree}}").stdout.strip()
+    who = "align <align@localhost> 0 +0000"
+    body = f"tree {tree}\nparent {journal.run.upstream}\nauthor {who}\ncommitter {who}\n\nalign verify\n"
+    return git.run("hash-object", "-t", "commit", "-w", "--stdin", stdin=body).stdout.strip()
 
 
 def _accounting(context: Context) -> Accounting:
