@@ -55,7 +55,8 @@ class Reports:
     """The report files a run writes besides its own records (``--report-json`` and the like).
 
     ``batch`` holds the run ids of a command given several branches, in order: each file then holds the
-    reports of all of them that ran (a JSON array, one Markdown section or JUnit ``<testsuite>`` each).
+    reports of all of them that ran (one batch report, ``align.report.batch``: a JSON object with a
+    ``branches`` list, a Markdown table and sections, a JUnit ``<testsuite>`` each).
     """
 
     json: str = ""

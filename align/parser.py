@@ -215,9 +215,10 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
         (
             "json",
             "JSON report",
-            "one JSON array of their reports (a copy is always kept under .git/align/runs/RUN_ID/)",
+            "one batch report, its `branches` listing each one's (a copy of each is kept under "
+            ".git/align/runs/RUN_ID/)",
         ),
-        ("markdown", "Markdown report", "one document, a section each"),
+        ("markdown", "Markdown report", "one document, a table and a section each"),
         ("junit", "JUnit XML report", "one document, a <testsuite> each"),
     ):
         help_text = f"also write the {what} to PATH; several branches: {many}"

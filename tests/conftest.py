@@ -7,9 +7,11 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 
 from align.resources import schema
 from tests.helpers import Repo
@@ -82,6 +84,14 @@ def _report_validator() -> Draft202012Validator:
     return Draft202012Validator(schema("report"))
 
 
+@functools.cache
+def batch_validator() -> Draft202012Validator:
+    """The validator of schemas/batch-report.schema.json (its branches refer to report.schema.json)."""
+    report = schema("report")
+    registry: Registry[Any] = Registry().with_resource(report["$id"], Resource.from_contents(report))
+    return Draft202012Validator(schema("batch-report"), registry=registry)
+
+
 @pytest.fixture(autouse=True)
 def reports_follow_the_schema(tmp_path: Path) -> Iterator[None]:
     """After the test, check every report it produced: ``align/runs/*/report.json``, ``*.report.json``, and any
@@ -102,8 +112,12 @@ def reports_follow_the_schema(tmp_path: Path) -> Iterator[None]:
                 continue  # another tool's report.json
             if not strict and not (isinstance(data, dict) and "schema_version" in data):
                 continue
+            batch = isinstance(data, dict) and data.get("kind") == "batch"
+            validator = batch_validator() if batch else _report_validator()
             errors = [
                 f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}"
-                for error in _report_validator().iter_errors(data)
+                for error in validator.iter_errors(data)
             ]
-            assert errors == [], f"{path} does not follow schemas/report.schema.json: {errors}"
+            assert errors == [], (
+                f"{path} does not follow schemas/{'batch-' if batch else ''}report.schema.json: {errors}"
+            )

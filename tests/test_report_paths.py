@@ -1,6 +1,6 @@
 """--report-json, --report-markdown and --report-junit PATH: one branch writes its report as it is kept under the
-git dir; several branches write all their reports into each file (a JSON array, a Markdown section and a JUnit
-<testsuite> per branch), also across a pause; never only the last one (issue 10, items 5 and 6)."""
+git dir; several branches write all their reports into each file (one batch object, a Markdown table and
+sections, a JUnit <testsuite> per branch), also across a pause; never only the last one (issue 10, items 5 and 6)."""
 
 from __future__ import annotations
 
@@ -77,10 +77,18 @@ def test_several_branches_write_every_report_into_each_file(repo: Repo, tmp_path
     reports = kept(repo)
     assert [(item["branch"], item["status"]) for item in reports] == [(BRANCH, "aligned"), (OTHER, "aligned")]
     written = json.loads(text(paths["json"]))
-    assert written == reports  # an array, in the order the branches were given
-    assert all(valid(item) for item in written)
+    assert (written["schema_version"], written["kind"], written["status"], written["exit_code"]) == (
+        2, "batch", "succeeded", 0,
+    )  # fmt: skip
+    assert written["branches"] == reports  # in the order the branches were given
+    assert written["run_ids"] == [item["run_id"] for item in reports]
+    assert (written["counts"], written["pending"]) == ({"aligned": 2}, [])
+    assert written["git"]["calls"] == sum(item["git"]["calls"] for item in reports)
+    assert all(valid(item) for item in written["branches"])
     markdown = text(paths["markdown"])
-    assert markdown == render(reports[0], "markdown") + "\n\n" + render(reports[1], "markdown") + "\n"
+    assert markdown.startswith("## align: 2 branches onto `origin/main`: ✅ succeeded (2 aligned)\n\n")
+    assert f"| `{BRANCH}` | ✅ aligned | 3 → 3 commit(s) | `origin/main` |" in markdown
+    assert markdown.endswith(render(reports[0], "markdown") + "\n\n" + render(reports[1], "markdown") + "\n")
     assert [line for line in markdown.splitlines() if line.startswith("### ")] == [
         "### align: `feature/x` onto `origin/main`: ✅ aligned",
         "### align: `feature/y` onto `origin/main`: ✅ aligned",
@@ -109,7 +117,10 @@ def test_a_pause_in_a_batch_keeps_the_earlier_reports_and_continue_completes_the
     assert main([OTHER, BRANCH, *options(paths)]) == 3
 
     written = json.loads(text(paths["json"]))
-    assert [(item["branch"], item["status"]) for item in written] == [(OTHER, "aligned"), (BRANCH, "paused")]
+    assert [(item["branch"], item["status"]) for item in written["branches"]] == [
+        (OTHER, "aligned"), (BRANCH, "paused"),
+    ]  # fmt: skip
+    assert (written["status"], written["exit_code"]) == ("paused", 3)
     assert [suite.get("name") for suite in ET.fromstring(text(paths["junit"]))] == [f"align {OTHER}", f"align {BRANCH}"]
     write(repo.path / "README.md", RESOLVED)
     repo.git("add", "README.md")
@@ -118,13 +129,13 @@ def test_a_pause_in_a_batch_keeps_the_earlier_reports_and_continue_completes_the
 
     reports = kept(repo)
     assert [(item["branch"], item["status"]) for item in reports] == [(OTHER, "aligned"), (BRANCH, "aligned")]
-    assert json.loads(text(paths["json"])) == reports
-    assert text(paths["markdown"]) == "\n\n".join(render(item, "markdown") for item in reports) + "\n"
+    assert json.loads(text(paths["json"]))["branches"] == reports
+    assert text(paths["markdown"]).endswith("\n\n".join(render(item, "markdown") for item in reports) + "\n")
     assert text(paths["junit"]).count("<testsuite ") == 2
     assert repo.git("show", f"{REF}:README.md") == RESOLVED.strip()
 
 
-def test_a_refused_branch_among_several_is_reported_in_the_array(repo: Repo, tmp_path: Path, capsys: Capture) -> None:
+def test_a_refused_branch_among_several_is_reported_in_the_batch(repo: Repo, tmp_path: Path, capsys: Capture) -> None:
     old_x, old_y = two_features(repo)
     paths = asked(tmp_path)
     before = snapshot(repo)
@@ -132,11 +143,13 @@ def test_a_refused_branch_among_several_is_reported_in_the_array(repo: Repo, tmp
     assert main([BRANCH, "feature/nope", *options(paths)]) == 4
 
     assert "feature/nope" in capsys.readouterr().err
-    [report] = json.loads(text(paths["json"]))
+    written = json.loads(text(paths["json"]))
+    [report] = written["branches"]
     assert (report["branch"], report["status"], report["exit_code"]) == ("feature/nope", "refused", 4)
+    assert (written["status"], written["exit_code"]) == ("failed", 4)
     assert valid(report)
     assert [suite.get("name") for suite in ET.fromstring(text(paths["junit"]))] == ["align feature/nope"]
-    assert text(paths["markdown"]).startswith("### align: `feature/nope`")
+    assert "\n\n### align: `feature/nope`" in text(paths["markdown"])
     assert snapshot(repo) == before
     assert (rev(repo, BRANCH), rev(repo, OTHER)) == (old_x, old_y)
 
@@ -183,7 +196,7 @@ def test_a_branch_refused_after_others_ran_is_added_to_their_reports(
     assert main([BRANCH, OTHER, *options(paths)]) == 4
 
     assert "feature/y has 1 merge commit(s)" in capsys.readouterr().err
-    written = json.loads(text(paths["json"]))
+    written = json.loads(text(paths["json"]))["branches"]
     assert [(item["branch"], item["status"]) for item in written] == [(BRANCH, "aligned"), (OTHER, "refused")]
     assert written == kept(repo)
     assert all(valid(item) for item in written)

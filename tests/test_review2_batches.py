@@ -92,7 +92,7 @@ def test_continue_from_another_directory_keeps_the_commands_recipe_and_report_pa
         assert is_ancestor(repo, "origin/main", ref)
     assert subjects(repo, f"origin/main..{THIRD}") == ["feature: add z"]
     assert sorted(path.name for path in out.rglob("*.json")) == ["report.json"]
-    report = json.loads((out / "report.json").read_text())
+    report = json.loads((out / "report.json").read_text())["branches"]
     assert [(run["branch"], run["status"]) for run in report] == [
         (OTHER, "aligned"), (BRANCH, "aligned"), (THIRD, "aligned"),
     ]  # fmt: skip

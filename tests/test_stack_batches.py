@@ -62,7 +62,7 @@ def test_skip_and_report_rolls_back_the_parent_skips_its_child_and_aligns_the_re
 ) -> None:
     tips = _stack(repo)
     before = snapshot(repo)
-    out = tmp_path / "batch.json"
+    out = tmp_path / "batch.report.json"
     recipe = write(tmp_path / "skip.yaml", SKIP_AND_REPORT)
     assert main(["a", "b", "c", "--recipe", str(recipe), "--report-json", str(out)]) == 1
     err = capsys.readouterr().err
@@ -70,7 +70,10 @@ def test_skip_and_report_rolls_back_the_parent_skips_its_child_and_aligns_the_re
     assert rev(repo, "a") == tips["a"]
     assert rev(repo, "b") == tips["b"]
     assert _own(repo, "c", "origin/main") == ["c: c.txt"]
-    reports = json.loads(out.read_text())
+    written = json.loads(out.read_text())
+    assert (written["status"], written["exit_code"]) == ("failed", 1)
+    assert written["counts"] == {"aligned": 1, "conflict_aborted": 1, "skipped": 1}
+    reports = written["branches"]
     assert [(r["branch"], r["status"], r["exit_code"]) for r in reports] == [
         ("a", "conflict_aborted", 1), ("b", "skipped", 1), ("c", "aligned", 0),
     ]  # fmt: skip

@@ -20,6 +20,7 @@ from align.outputs import REPORT_OPTIONS, Reports
 from align.plan import Plan, locate, new_run_id, refuse_unmovable
 from align.recipe.model import Report
 from align.refs import replace_branch, restore_stacked
+from align.report import batch as batch_report
 from align.state import Store
 from align.status import RunStatus, worst
 from align.steps import report
@@ -45,9 +46,15 @@ def align_plans(plans: list[Plan], args: argparse.Namespace, saved: Batch | None
             outcome = engine.start(git, plan, reports=reports_of(args, ids))
         except Refusal as error:
             report_refusal(args, error, git, plan=plan, batch=ids)
-            if saved is not None:
-                batch.drop(store)
-            raise
+            if saved is None:
+                raise
+            # One branch refused (nothing of it touched): recorded, and the batch goes on without it.
+            print(f"align: {plan.branch}: refused: {error.one_line()}", file=sys.stderr)
+            codes.append(error.exit_code)
+            not_aligned[plan.branch] = RunStatus.REFUSED
+            saved.ended(plan.run_id, RunStatus.REFUSED)
+            batch.save(store, saved)
+            continue
         codes.append(show(outcome, quiet=args.quiet))
         if not RunStatus(outcome.journal.status).succeeded:
             not_aligned[plan.branch] = RunStatus(outcome.journal.status)
@@ -55,11 +62,24 @@ def align_plans(plans: list[Plan], args: argparse.Namespace, saved: Batch | None
             saved.ended(plan.run_id, outcome.journal.status)
             batch.save(store, saved)
         if codes[-1] in (RunStatus.PAUSED.exit_code, RunStatus.INTERRUPTED.exit_code):
+            _summary(args, plans[0], saved)
             _not_started(plans[index + 1 :], codes[-1])
             return worst(codes)
     if saved is not None:  # every branch ran: the batch is over
+        _summary(args, plans[0], saved)
         batch.drop(Store(plans[0].location.common_dir))
     return worst(codes)
+
+
+def _summary(args: argparse.Namespace, plan: Plan, saved: Batch | None) -> None:
+    """Print the batch's summary: one line per branch that ran (outcome, commits, time), those not started."""
+    if saved is None or args.quiet:
+        return
+    store = Store(plan.location.common_dir)
+    reports = [kept for entry in saved.entries if (kept := report.kept_report(store, entry.run_id)) is not None]
+    ran = {item["run_id"] for item in reports}
+    pending = [entry.branch for entry in saved.entries if entry.run_id not in ran]
+    print(batch_report.console(batch_report.build(reports, pending)))
 
 
 def _not_aligned(saved: Batch | None) -> dict[str, RunStatus]:

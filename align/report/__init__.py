@@ -139,25 +139,6 @@ def render(report: dict[str, Any], fmt: str) -> str:
     raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
-def render_many(reports: Sequence[dict[str, Any]], fmt: str) -> str:
-    """Return several runs' reports (one per branch of a command) as one document in ``fmt``.
-
-    json: an array of report objects; markdown: one section per report; junit: one ``<testsuite>``
-    per report; console: the summaries one after the other.
-    """
-    if fmt == "json":
-        import json
-
-        return json.dumps(list(reports), indent=2, sort_keys=True)
-    if fmt == "junit":
-        from align.report import junit  # lazy: only a run that asks for it imports xml (start-up time)
-
-        return junit.render_many(reports)
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    return "\n\n".join(render(report, fmt) for report in reports)
-
-
 def _duration(journal: Journal) -> float:
     """Return the run's duration; a run stopped at a pause or an interruption is measured up to now."""
     if journal.duration_s or journal.status not in ("paused", "interrupted", "running") or not journal.run.started_ts:

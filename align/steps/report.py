@@ -6,8 +6,9 @@ Where the reports go:
   plus ``report.md`` and ``junit.xml`` when the recipe asks for markdown or junit;
 - ``--report-json PATH``, ``--report-markdown PATH``, ``--report-junit PATH`` (``journal.run.report_json``...),
   written atomically; a failure becomes a warning. When the command was given several branches
-  (``journal.run.batch``), each file holds the reports of all its runs so far: a JSON array, one Markdown
-  section or one JUnit ``<testsuite>`` per branch, rewritten whole by each run (and by a resumed one);
+  (``journal.run.batch``), each file holds the batch report (``align.report.batch``: one JSON object with a
+  ``branches`` list, a Markdown table and a section per branch, one JUnit ``<testsuite>`` per branch) of all
+  its runs so far, rewritten whole by each run (and by a resumed one);
 - ``$GITHUB_STEP_SUMMARY``: when that variable names a file and the recipe asks for ``markdown``, the
   Markdown report is appended to it (GitHub's job summary; every run of the job adds its own section);
 - the console summary is returned (and put in ``context.rendered``) when the recipe asks for ``console``.
@@ -23,10 +24,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from align import batch as batches
 from align.context import Context
+from align.errors import AlignError
 from align.journal import Journal
 from align.recipe.model import Report
-from align.report import FILE_NAMES, build, render, render_many
+from align.report import FILE_NAMES, batch, build, render
 from align.state import Store, write_atomic
 
 SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
@@ -81,18 +84,39 @@ def requested(journal: Journal) -> dict[str, str]:
 
 
 def _batch(store: Store | None, journal: Journal, report: dict[str, Any], fmt: str) -> str:
-    """Return the reports of every run of the command so far (this one's as it is now) as one document."""
+    """Return the batch report of the command so far (this run's report as it is now; the branches not
+    started yet named from the batch's file) as one document."""
     reports = []
     for run_id in journal.run.batch:
         if run_id == journal.run.run_id:
             reports.append(report)
         elif store is not None:  # an earlier branch's run: its report as kept under the git dir
-            try:
-                kept = json.loads((store.run_dir(run_id) / FILE_NAMES["json"]).read_text(encoding="utf-8"))
-            except (OSError, ValueError):  # not run (the command stopped before it), or unreadable
-                continue
-            reports.append(kept)
-    return render_many(reports, fmt)
+            kept = kept_report(store, run_id)
+            if kept is not None:
+                reports.append(kept)
+    ran = {item["run_id"] for item in reports}
+    pending = [branch for run_id, branch in _entries(store) if run_id in journal.run.batch and run_id not in ran]
+    return batch.render(batch.build(reports, pending), fmt)
+
+
+def kept_report(store: Store, run_id: str) -> dict[str, Any] | None:
+    """Return the report kept for ``run_id`` under the git dir; None when it did not run (or is unreadable)."""
+    try:
+        kept: dict[str, Any] = json.loads((store.run_dir(run_id) / FILE_NAMES["json"]).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return kept
+
+
+def _entries(store: Store | None) -> list[tuple[str, str]]:
+    """Return (run id, branch) of each branch of the batch in progress, from its file ([] when none)."""
+    if store is None:
+        return []
+    try:
+        saved = batches.load(store)
+    except AlignError:  # unreadable: the branches not started are not named (`align continue` says why)
+        return []
+    return [(entry.run_id, entry.branch) for entry in saved.entries] if saved is not None else []
 
 
 def _append(path: Path, text: str) -> None:
