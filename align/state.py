@@ -147,7 +147,19 @@ class Store:
 
     @contextlib.contextmanager
     def lock(self, command: str) -> Iterator[None]:
-        """Hold the repository's lock for the block (``align.lock``); refuse (exit 4) while another process does."""
+        """Hold the repository's lock for the block (``align.lock``); refuse (exit 4) while another process does.
+
+        Re-entrant within the process: a batch holds the lock from its first branch to its last, and each
+        branch's run takes it again inside (nothing is taken or let go then).
+        """
+        key = str(self.lock_path)
+        if _HELD.get(key):
+            _HELD[key] += 1
+            try:
+                yield
+            finally:
+                _HELD[key] -= 1
+            return
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             taken = take_lock(self.lock_path, command)
@@ -155,9 +167,11 @@ class Store:
             raise _lock_refusal(busy.holder) from None
         except OSError as error:
             raise _unwritable(self.root, error) from error
+        _HELD[key] = 1
         try:
             yield
         finally:
+            _HELD.pop(key, None)
             taken.release()
 
 
@@ -173,6 +187,9 @@ def _remove_temporary(path: Path) -> None:
     """Remove what a failed ``write_atomic`` of ``path`` may have left (a part of a temporary file)."""
     with contextlib.suppress(OSError):
         path.with_name(f".{path.name}.{os.getpid()}.tmp").unlink(missing_ok=True)
+
+
+_HELD: dict[str, int] = {}  # the lock files this process holds, and how many blocks hold each
 
 
 def _lock_refusal(holder: Holder) -> Refusal:

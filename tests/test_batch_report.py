@@ -4,6 +4,9 @@ its console lines; a branch refused in the middle of a batch is recorded and the
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,8 @@ from align.report import batch
 from tests.batch_helpers import store_of
 from tests.builders import feature, moved_upstream
 from tests.conftest import batch_validator
-from tests.helpers import BRANCH, OTHER, Repo
+from tests.helpers import BRANCH, OTHER, Repo, write
+from tests.killing import REAL_GIT
 from tests.snapshots import is_ancestor, rev
 
 Capture = pytest.CaptureFixture[str]
@@ -102,3 +106,35 @@ def test_a_branch_refused_first_is_recorded_and_the_batch_goes_on(
     assert list(batch_validator().iter_errors(written)) == []
     assert not (store_of(repo).root / "batch.json").exists()
     assert store_of(repo).journal() is None
+
+
+def test_a_batch_holds_one_lock_from_its_first_branch_to_its_last(repo: Repo, tmp_path: Path) -> None:
+    feature(repo, ("a.txt", "a\n", "feature: add a"))
+    feature(repo, ("y.txt", "y\n", "feature: add y"), branch=OTHER)
+    moved_upstream(repo)
+    repo.git("fetch", "--quiet")
+    repo.git("switch", "--quiet", "main")
+    seen = tmp_path / "seen"
+    lock = repo.path / ".git" / "align" / "lock"
+    script = write(
+        tmp_path / "bin" / "git",
+        f"""\
+        #!{sys.executable}
+        import subprocess, sys
+        if "update-ref" in sys.argv and "refs/align/backups/" in " ".join(sys.argv):  # a backup: who holds the lock
+            with open({str(seen)!r}, "a") as out:
+                out.write(open({str(lock)!r}).read() + "\\n")
+        sys.exit(subprocess.run([{REAL_GIT!r}, *sys.argv[1:]]).returncode)
+        """,
+    )
+    script.chmod(0o755)
+    env = {**os.environ, "PATH": f"{script.parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "align", "-q", BRANCH, OTHER], cwd=repo.path, env=env, capture_output=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    holders = [json.loads(line) for line in seen.read_text().splitlines() if line]
+    assert len(holders) == 2
+    assert holders[0] == holders[1]  # the same take of the lock: one pid, one start, one command
+    assert holders[0]["command"] == f"run {BRANCH} {OTHER}"
+    assert lock.read_text() == ""  # let go at the end

@@ -223,8 +223,16 @@ def test_continue_or_abort_while_another_align_holds_the_lock_leaves_the_batch_a
     text = _batch_file(repo).read_text()
     capsys.readouterr()
 
-    with store.lock(f"run {THIRD}"):  # that process, about to start the next run
+    # That process, about to start the next run (another process: within one, align's lock is re-entrant).
+    code = f"import sys, time; from pathlib import Path; from align.lock import take_lock; take_lock(Path(sys.argv[1]), 'run {THIRD}'); print('held', flush=True); time.sleep(60)"  # noqa: E501
+    holder = subprocess.Popen([sys.executable, "-c", code, str(store.lock_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "held\n"
         assert main([then]) == 4
+    finally:
+        holder.kill()
+        holder.communicate()
 
     assert "holds this repository's lock" in capsys.readouterr().err
     assert _batch_file(repo).read_text() == text

@@ -35,7 +35,12 @@ def run(args: argparse.Namespace) -> int:
             hint=f"cd {saved.worktree} and run `{command(args.command)}` there",
         )
     with store.lock(args.command):  # refuse (exit 4), the batch untouched, while an align process runs it
-        pass
+        return _resume_batch(args, location, store, saved, quiet=quiet)
+
+
+def _resume_batch(args: argparse.Namespace, location: Location, store: Store, saved: Batch, *, quiet: bool) -> int:
+    """Finish the run the batch stopped at, then go on with the branches pending (or put back the batch),
+    under the lock the caller holds."""
     codes: list[int] = []
     if store.journal() is not None:  # the run the batch stopped at
         outcome = engine.resume(Git.at(location), store, args.command)

@@ -28,7 +28,16 @@ from align.steps import report
 
 def align_plans(plans: list[Plan], args: argparse.Namespace, saved: Batch | None) -> int:
     """Align each plan in turn; stop at a pause or an interruption (the batch, if any, is kept for
-    ``align continue``); forget the batch once every branch ran."""
+    ``align continue``); forget the batch once every branch ran. A batch holds the repository's lock from
+    its first branch to its last: no other align process starts between two of its branches."""
+    if saved is None:
+        return _align_each(plans, args, saved)
+    names = " ".join(plan.branch for plan in plans)
+    with Store(plans[0].location.common_dir).lock(f"run {names}"):
+        return _align_each(plans, args, saved)
+
+
+def _align_each(plans: list[Plan], args: argparse.Namespace, saved: Batch | None) -> int:
     codes: list[int] = []
     ids = saved.run_ids if saved is not None else ()
     not_aligned = _not_aligned(saved)
