@@ -153,3 +153,49 @@ def test_a_kill_inside_a_stack_then_continue_or_abort(
         assert {name: rev(repo, name) for name in "abc"} == tips
     assert repo.git("symbolic-ref", "HEAD") == "refs/heads/main"
     assert repo.git("status", "--porcelain") == ""
+
+
+def test_a_branch_checked_out_in_another_worktree_is_refused_by_name_and_the_batch_goes_on(
+    repo: Repo, tmp_path: Path, capsys: Capture
+) -> None:
+    tips = {
+        "a": branch_on(repo, "a", "main", ("a.txt", "a\n")),
+        "b": branch_on(repo, "b", "a", ("b.txt", "b\n")),
+        "c": branch_on(repo, "c", "main", ("c.txt", "c\n")),
+    }
+    repo.git("switch", "--quiet", "main")
+    upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
+    other = tmp_path / "linked"
+    repo.git("worktree", "add", "--quiet", str(other), "a")
+    write(other / "a.txt", "work in progress\n")  # uncommitted work there
+    out = tmp_path / "batch.report.json"
+
+    assert main(["a", "b", "c", "--report-json", str(out)]) == 4
+
+    err = capsys.readouterr().err
+    assert f"align: a: refused: a is checked out in another working tree: {other}" in err
+    assert "b: not started: its parent a did not align (refused)" in err
+    assert (rev(repo, "a"), rev(repo, "b")) == (tips["a"], tips["b"])
+    assert (other / "a.txt").read_text() == "work in progress\n"
+    assert repo.git("-C", str(other), "symbolic-ref", "HEAD") == "refs/heads/a"
+    assert _own(repo, "c", "origin/main") == ["c: c.txt"]
+    statuses = [(item["branch"], item["status"]) for item in json.loads(out.read_text())["branches"]]
+    assert statuses == [("a", "refused"), ("b", "skipped"), ("c", "aligned")]
+
+
+def test_five_branches_paused_at_the_third_then_continued_align_all_five(repo: Repo, capsys: Capture) -> None:
+    name, text, _ = FEATURE_EDIT
+    for branch in ("p1", "p2", "p4", "p5"):
+        branch_on(repo, branch, "main", (f"{branch}.txt", f"{branch}\n"))
+    branch_on(repo, "p3", "main", (name, text))
+    repo.git("switch", "--quiet", "main")
+    upstream(repo, *UPSTREAM_EDIT, fetch=True)
+    assert main(["p1", "p2", "p3", "p4", "p5"]) == 3
+    assert "not started yet: p4, p5" in capsys.readouterr().err
+    write(repo.path / "README.md", RESOLVED)
+    repo.git("add", "README.md")
+    assert main(["continue"]) == 0
+    for branch in ("p1", "p2", "p3", "p4", "p5"):
+        assert len(_own(repo, branch, "origin/main")) == 1, branch
+    assert repo.git("show", "p3:README.md") == RESOLVED.strip()
+    assert "batch: 5 branches, succeeded (5 aligned)" in capsys.readouterr().out
