@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -18,10 +17,9 @@ from align.cli import main
 from align.git import Git
 from align.plan import locate
 from align.state import Store
-from tests.batch_helpers import THIRD, three_branches
+from tests.batch_helpers import THIRD, killing_git, three_branches
 from tests.builders import feature, upstream
 from tests.helpers import BRANCH, OTHER, REF, Repo, write
-from tests.safety_helpers import REAL_GIT
 from tests.snapshots import in_progress, is_ancestor, rev, snapshot, subjects
 
 Capture = pytest.CaptureFixture[str]
@@ -161,7 +159,7 @@ def test_a_kill_inside_a_batch_then_continue_or_abort(
     upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
     repo.git("switch", "--quiet", "main")
     argv = [sys.executable, "-m", "align", OTHER, THIRD]
-    killed = subprocess.run(argv, cwd=repo.path, env=_killing_git(tmp_path, pattern), capture_output=True, check=False)
+    killed = subprocess.run(argv, cwd=repo.path, env=killing_git(tmp_path, pattern), capture_output=True, check=False)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert _batch_file(repo).exists()
     capsys.readouterr()
@@ -313,23 +311,3 @@ def test_continue_skip_or_abort_from_another_worktree_is_refused_and_changes_not
     assert _batch_file(repo).read_text() == text
     assert snapshot(repo) == before
     assert in_progress(repo)
-
-
-def _killing_git(tmp_path: Path, pattern: str) -> dict[str, str]:
-    """An environment whose ``git`` runs the real git, then SIGKILLs its caller (align) the first time its
-    arguments contain ``pattern`` (as tests/test_edges_tree.py's)."""
-    marker = tmp_path / "killed"
-    script = write(
-        tmp_path / "killing-bin" / "git",
-        f"""\
-        #!{sys.executable}
-        import os, signal, subprocess, sys
-        done = subprocess.run([{REAL_GIT!r}, *sys.argv[1:]])
-        if {pattern!r} in " ".join(sys.argv[1:]) and not os.path.exists({str(marker)!r}):
-            open({str(marker)!r}, "w").close()
-            os.kill(os.getppid(), signal.SIGKILL)
-        sys.exit(done.returncode)
-        """,
-    )
-    script.chmod(0o755)
-    return {**os.environ, "PATH": f"{script.parent}{os.pathsep}{os.environ['PATH']}"}

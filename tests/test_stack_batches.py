@@ -16,12 +16,11 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.batch_helpers import store_of
+from tests.batch_helpers import killing_git, store_of
 from tests.builders import FEATURE_EDIT, RESOLVED, UPSTREAM_EDIT, upstream
 from tests.graphing import branch_on
 from tests.helpers import Repo, write
 from tests.snapshots import rev, snapshot
-from tests.test_review2_batches import _killing_git
 
 Capture = pytest.CaptureFixture[str]
 SKIP_AND_REPORT = """\
@@ -137,7 +136,7 @@ def test_a_kill_inside_a_stack_then_continue_or_abort(
     repo.git("switch", "--quiet", "main")
     upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
     argv = [sys.executable, "-m", "align", "--stack", "c"]
-    killed = subprocess.run(argv, cwd=repo.path, env=_killing_git(tmp_path, pattern), capture_output=True, check=False)
+    killed = subprocess.run(argv, cwd=repo.path, env=killing_git(tmp_path, pattern), capture_output=True, check=False)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     capsys.readouterr()
 

@@ -175,7 +175,10 @@ def test_plan_forecasts_a_stacked_branch_onto_its_parent_from_its_base(
     assert (found["onto"], found["outcome"]) == ("a", "clean")
     assert [item["subject"] for item in found["commits"]["replay"]] == ["b: b.txt"]  # not the old a commit
     assert main(["plan", "b"]) == 0
-    assert "stacked on a (declared): its own commits from" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "stacked on a (declared): its own commits from" in out
+    assert "a is a local branch (its parent): the run aligns onto it as it is then" in out
+    assert "does not refresh" not in out
     assert {name: rev(in_repo, name) for name in "abc"} == tips
 
 

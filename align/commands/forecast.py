@@ -227,7 +227,9 @@ def text(found: Forecast) -> str:
         "steps: " + " -> ".join(step.kind for step in plan.recipe.steps),
     ]
     when = found.last_fetched
-    if found.refreshed:
+    if plan.parent:
+        lines.append(f"{plan.parent} is a local branch (its parent): the run aligns onto it as it is then")
+    elif found.refreshed:
         lines.append(f"the target is taken as last fetched{when}; the fetch step refreshes it first")
     else:
         lines.append(f"this recipe does not refresh {plan.onto}: the run aligns onto it as last fetched{when}")
