@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from align import __version__
 from align.commands import table
+from align.subparsers import (
+    Commands,
+    add_backups,
+    add_graph_commands,
+    add_recipe_options,
+    add_report_commands,
+    handled,
+)
 
 REPORT_FILE_OPTIONS = ("--report-json", "--report-markdown", "--report-junit")
 RUN_VALUE_OPTIONS = ("--recipe", "--target", "--remote", "--set", *REPORT_FILE_OPTIONS)
@@ -53,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     # -v/-q are accepted after the command too; SUPPRESS keeps a value given before it.
     common = argparse.ArgumentParser(add_help=False)
     _add_verbosity(common, default=argparse.SUPPRESS)
-    commands = _Commands(parser.add_subparsers(dest="command", metavar="COMMAND", required=True), common)
+    commands = Commands(parser.add_subparsers(dest="command", metavar="COMMAND", required=True), common)
 
     _add_run_commands(commands, formatter)
     check_parser = commands.add_parser(
@@ -70,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_parser.add_argument(
         "recipes", nargs="*", metavar="RECIPE", help="a path, a built-in name, package:NAME or git+URL@SHA#PATH"
     )
-    _handled(check_parser, table.check)
+    handled(check_parser, table.check)
 
     recipes_parser = commands.add_parser(
         "recipes",
@@ -80,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  align recipes schema > .align.schema.json",
         formatter_class=formatter,
     )
-    recipe_commands = _Commands(
+    recipe_commands = Commands(
         recipes_parser.add_subparsers(dest="recipes_command", metavar="COMMAND", required=True), common
     )
     list_parser = recipe_commands.add_parser(
@@ -91,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  align recipes list",
         formatter_class=formatter,
     )
-    _handled(list_parser, table.recipes_list)
+    handled(list_parser, table.recipes_list)
     show_parser = recipe_commands.add_parser(
         "show",
         help="print a recipe as written, or resolved",
@@ -115,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a variable (text, or a list written [a,b]); with --resolved",
     )
-    _handled(show_parser, table.recipes_show)
+    handled(show_parser, table.recipes_show)
     schema_parser = recipe_commands.add_parser(
         "schema",
         help="print the recipe JSON schema (for editors)",
@@ -124,8 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example:\n  align recipes schema > .align.schema.json",
         formatter_class=formatter,
     )
-    _handled(schema_parser, table.recipes_schema)
-    _add_backups(commands, formatter)
+    handled(schema_parser, table.recipes_schema)
+    add_backups(commands, formatter)
     help_parser = commands.add_parser(
         "help",
         help="print a topic of the guide (getting-started, recipes, conflicts, ...); list them",
@@ -135,12 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=formatter,
     )
     help_parser.add_argument("topic", nargs="?", metavar="TOPIC", help="a topic, as `align help` lists them")
-    _handled(help_parser, table.help_)
+    handled(help_parser, table.help_)
     _point_to_topics(commands)
     return parser
 
 
-def _point_to_topics(commands: _Commands) -> None:
+def _point_to_topics(commands: Commands) -> None:
     """End each command's --help (and its subcommands') with the guide's topic that explains it."""
     for name, parser in commands.action.choices.items():
         more = f"more: align help {HELP_TOPICS.get(name, 'overview')}"  # a test keeps HELP_TOPICS complete
@@ -149,35 +156,7 @@ def _point_to_topics(commands: _Commands) -> None:
             sub_parser.epilog = f"{sub_parser.epilog.rstrip()}\n\n{more}" if sub_parser.epilog else more
 
 
-def _add_recipe_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--recipe",
-        metavar="NAME|PATH",
-        help="the recipe to follow (default: .align.yaml at the repository root, else the target's .align.yaml "
-        "on its remote-tracking branch, else the built-in default)",
-    )
-    parser.add_argument(
-        "--target",
-        metavar="BRANCH",
-        help="the primary branch to align onto (default: the recipe's target:, else the branch REMOTE/HEAD "
-        "names, else main, else master)",
-    )
-    parser.add_argument(
-        "--remote",
-        metavar="NAME",
-        help="the remote to fetch the target from (default: the recipe's remote:, else origin)",
-    )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="set a recipe variable (text, or a list written [a,b])",
-    )
-
-
-def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatter]) -> None:
+def _add_run_commands(commands: Commands, formatter: type[argparse.HelpFormatter]) -> None:
     run_parser = commands.add_parser(
         "run",
         help="align branches (the default command: `align BRANCH` is `align run BRANCH`)",
@@ -199,7 +178,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
         metavar="BRANCH",
         help="a local branch, or a pattern ('feature/*', as `git branch --list` matches it); default: the current one",
     )
-    _add_recipe_options(run_parser)
+    add_recipe_options(run_parser)
     whole = run_parser.add_mutually_exclusive_group()
     whole.add_argument(
         "--stack",
@@ -223,7 +202,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
     ):
         help_text = f"also write the {what} to PATH; several branches: {many}"
         run_parser.add_argument(f"--report-{fmt}", metavar="PATH", help=help_text)
-    _handled(run_parser, table.run)
+    handled(run_parser, table.run)
 
     plan_parser = commands.add_parser(
         "plan",
@@ -244,7 +223,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
     plan_parser.add_argument(
         "branches", nargs="*", metavar="BRANCH", help="local branches or patterns ('feature/*'); default: current"
     )
-    _add_recipe_options(plan_parser)
+    add_recipe_options(plan_parser)
     plan_parser.add_argument(
         "--fetch",
         action="store_true",
@@ -256,7 +235,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
         default="text",
         help="text (default) or json (schemas/plan.schema.json)",
     )
-    _handled(plan_parser, table.plan)
+    handled(plan_parser, table.plan)
 
     for name, text in (
         ("continue", "go on after resolving a conflict (`git add` the files first)"),
@@ -272,7 +251,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
             "aligned (a branch that moved since is left alone and named, exit 4).",
             formatter_class=formatter,
         )
-        _handled(resume_parser, table.resume)
+        handled(resume_parser, table.resume)
 
     undo_parser = commands.add_parser(
         "undo",
@@ -287,7 +266,7 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
         "branch", nargs="?", metavar="BRANCH", help="default: the current branch, or the whole last batch"
     )
     undo_parser.add_argument("--force", action="store_true", help="undo even if the branch moved since the run")
-    _handled(undo_parser, table.undo)
+    handled(undo_parser, table.undo)
 
     status_parser = commands.add_parser(
         "status",
@@ -295,128 +274,9 @@ def _add_run_commands(commands: _Commands, formatter: type[argparse.HelpFormatte
         description="Show the run in progress (paused, interrupted), the lock holder and the last finished run.",
         formatter_class=formatter,
     )
-    _handled(status_parser, table.status)
-    _add_report_commands(commands, formatter)
-    _add_graph_commands(commands, formatter)
-
-
-def _add_graph_commands(commands: _Commands, formatter: type[argparse.HelpFormatter]) -> None:
-    tree_parser = commands.add_parser(
-        "tree",
-        help="the branch graph: parents, bases, ahead/behind, merged state, worktrees, forecasts",
-        description="Show every local branch under its parent (another local branch, or the target), with where "
-        "the parent came from (declared with `align track`, imported, or inferred from the history), the base its "
-        "own commits start from, commits ahead of and behind its parent, whether its commits already reached the "
-        "target (ancestor: merged or fast-forwarded; rebase: every patch upstream; squash: its whole diff is one "
-        "upstream commit), the working tree it is checked out in, and the exact forecast of aligning it onto its "
-        "parent (clean, or the conflicting commit and files). Changes nothing.",
-        epilog="examples:\n  align tree\n  align tree --format json | jq '.branches[] | {branch, merged}'\n\n"
-        "exit codes: 0 printed, 2 usage error, 4 refused (e.g. the target does not exist here).",
-        formatter_class=formatter,
-    )
-    _add_recipe_options(tree_parser)
-    tree_parser.add_argument(
-        "--format", choices=("text", "json"), default="text", help="text (default) or json (schemas/tree.schema.json)"
-    )
-    _handled(tree_parser, table.tree)
-    track_parser = commands.add_parser(
-        "track",
-        help="declare a branch's parent (git config branch.NAME.alignParent), or import git-machete's/git-town's",
-        description="Declare that BRANCH is built on PARENT (another local branch, or the target): stored as "
-        "branch.BRANCH.alignParent in the repository's git config. A declared parent beats an imported one, "
-        "which beats the inferred one. With --import, copy the parents git-machete (.git/machete) or git-town "
-        "(git-town-branch.NAME.parent) keeps into branch.NAME.alignImportedParent; importing again refreshes "
-        "them. Only git config changes.",
-        epilog="examples:\n  align track feature/b --parent feature/a\n  align track feature/a --parent main\n"
-        "  align track --import machete\n\n"
-        "exit codes: 0 done (or nothing to import), 2 usage error: an unknown branch or parent, a parent that is\n"
-        "the branch, a parent that would make a cycle (nothing changed), 4 refused (e.g. an unsafe branch name).",
-        formatter_class=formatter,
-    )
-    track_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="the local branch whose parent you declare")
-    track_parser.add_argument("--parent", metavar="PARENT", help="the local branch it is built on, or the target")
-    track_parser.add_argument(
-        "--import",
-        dest="import_from",
-        choices=("machete", "git-town"),
-        help="copy the parents git-machete's layout or git-town's config keeps",
-    )
-    _add_recipe_options(track_parser)
-    _handled(track_parser, table.track)
-    untrack_parser = commands.add_parser(
-        "untrack",
-        help="forget a branch's declared or imported parent and its recorded base",
-        description="Remove branch.BRANCH.alignParent, alignImportedParent, alignImportedFrom and alignBase from "
-        "git config: the branch's parent is inferred from its history again. Only git config changes.",
-        epilog="examples:\n  align untrack feature/b\n\n"
-        "exit codes: 0 done (or nothing to forget), 2 no such branch, 4 refused (an unsafe branch name).",
-        formatter_class=formatter,
-    )
-    untrack_parser.add_argument("branch", metavar="BRANCH", help="the branch align should forget the parent of")
-    _handled(untrack_parser, table.untrack)
-
-
-def _add_report_commands(commands: _Commands, formatter: type[argparse.HelpFormatter]) -> None:
-    report_parser = commands.add_parser(
-        "report",
-        help="show a run's report again (the last run by default), in any format",
-        description="Render the report of a past run (or of the run paused now) from what align kept under "
-        "the git dir (.git/align/runs/RUN_ID/). Prints to stdout.",
-        epilog="examples:\n  align report\n  align report --format json > report.json\n"
-        "  align report 20261124T101500Z-1a2b --format junit > align.xml",
-        formatter_class=formatter,
-    )
-    report_parser.add_argument("run_id", nargs="?", metavar="RUN_ID", help="as `align history` shows it")
-    report_parser.add_argument(
-        "--format",
-        choices=("console", "json", "markdown", "junit"),
-        default="console",
-        help="console (default), json (schemas/report.schema.json), markdown, junit (XML)",
-    )
-    _handled(report_parser, table.report)
-    history_parser = commands.add_parser(
-        "history",
-        help="the recent runs: when, branch, outcome, duration",
-        description="List the recent runs of this repository, newest last, from .git/align/runs.jsonl.",
-        epilog="examples:\n  align history\n  align history --limit 50",
-        formatter_class=formatter,
-    )
-    history_parser.add_argument("--limit", type=int, default=20, metavar="N", help="how many runs (default: 20)")
-    _handled(history_parser, table.history)
-
-
-def _add_backups(commands: _Commands, formatter: type[argparse.HelpFormatter]) -> None:
-    backups_parser = commands.add_parser(
-        "backups",
-        help="list, restore or prune the backups align keeps",
-        description="align saves each branch tip as refs/align/backups/BRANCH/TIMESTAMP before it moves it.",
-        epilog="examples:\n  align backups list\n  align backups restore feature/x\n"
-        "  align backups prune --older-than 30d",
-        formatter_class=formatter,
-    )
-    backup_commands = _Commands(
-        backups_parser.add_subparsers(dest="backups_command", metavar="COMMAND", required=True), commands.common
-    )
-    list_parser = backup_commands.add_parser("list", help="one line per backup: branch, time, commit, ref")
-    list_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="only this branch's backups")
-    _handled(list_parser, table.backups_list)
-    restore_parser = backup_commands.add_parser(
-        "restore",
-        help="put a branch back at a backup (the newest by default)",
-        description="Move BRANCH to a backup (compare-and-swap); its current tip is kept as a new backup.",
-    )
-    restore_parser.add_argument("branch", metavar="BRANCH", help="the branch to put back")
-    restore_parser.add_argument("stamp", nargs="?", metavar="TIMESTAMP", help="as `align backups list` shows it")
-    _handled(restore_parser, table.backups_restore)
-    prune_parser = backup_commands.add_parser("prune", help="delete old backups")
-    prune_parser.add_argument("branch", nargs="?", metavar="BRANCH", help="only this branch's backups")
-    prune_parser.add_argument("--older-than", default="30d", metavar="AGE", help="e.g. 12h, 30d, 2w (default: 30d)")
-    _handled(prune_parser, table.backups_prune)
-
-
-def _handled(parser: argparse.ArgumentParser, handler: table.Handler) -> None:
-    """Make ``handler`` the one ``cli.main`` calls when ``parser``'s command is given (typed: mypy checks it)."""
-    parser.set_defaults(handler=handler)
+    handled(status_parser, table.status)
+    add_report_commands(commands, formatter)
+    add_graph_commands(commands, formatter)
 
 
 def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
@@ -427,15 +287,3 @@ def _add_verbosity(parser: argparse.ArgumentParser, *, default: object) -> None:
     parser.add_argument(
         "--log-file", default=default, metavar="PATH", help="also write every progress line and git command to PATH"
     )
-
-
-class _Commands:
-    """A subparsers action whose parsers all accept -v/-q."""
-
-    def __init__(self, action: Any, common: argparse.ArgumentParser) -> None:
-        self.action = action
-        self.common = common
-
-    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = self.action.add_parser(name, parents=[self.common], **kwargs)
-        return parser
