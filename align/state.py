@@ -40,11 +40,16 @@ def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:  # a full disk, an interruption: no half-written temporary file is left behind
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
     with contextlib.suppress(OSError):  # make the rename itself durable where the platform allows
         directory = os.open(path.parent, os.O_RDONLY)
         try:

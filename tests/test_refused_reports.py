@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
+from align.lock import take_lock
 from align.state import Store
 from tests.builders import make_dirty, moved_upstream, recipe, three_commits
 from tests.helpers import BRANCH, REF, Repo, lock_left
@@ -88,7 +89,10 @@ def test_refused_while_another_run_is_paused_leaves_that_run_alone(in_repo: Repo
 def test_refused_by_a_live_lock_is_reported_and_the_lock_kept(in_repo: Repo, capsys: Capture) -> None:
     three_commits(in_repo)
     store = Store(in_repo.path / ".git")
-    with store.lock("run other"):  # held by the kernel for this process, through another descriptor
+    store.root.mkdir(parents=True, exist_ok=True)
+    # Held by the kernel through another descriptor (Store.lock would be re-entrant within this process).
+    taken = take_lock(store.lock_path, "run other")
+    try:
         holder = store.lock_path.read_text(encoding="utf-8")
 
         assert main([BRANCH]) == 4
@@ -96,6 +100,8 @@ def test_refused_by_a_live_lock_is_reported_and_the_lock_kept(in_repo: Repo, cap
         assert "holds this repository's lock" in capsys.readouterr().err
         assert store.lock_path.read_text(encoding="utf-8") == holder
         assert store.lock_holder() is not None
+    finally:
+        taken.release()
     assert [run["status"] for run in store.past_runs()] == ["refused"]
 
 

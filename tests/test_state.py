@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from align.errors import Refusal
 from align.journal import Conflict, Findings, Journal, Phase, RecipeRecord
 from align.recipe.model import Backup
 from align.state import Store, write_atomic
@@ -50,6 +50,16 @@ def test_write_atomic_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) 
     assert sorted(path.name for path in target.parent.iterdir()) == ["f.json"]
 
 
+def test_write_atomic_that_fails_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "align" / "batch.json"
+    target.mkdir(parents=True)  # a folder where the file goes: the rename fails, as a full disk would fail the write
+    (target / "inside").write_text("kept")
+    with pytest.raises(IsADirectoryError):
+        write_atomic(target, "text")
+    assert sorted(path.name for path in target.parent.iterdir()) == ["batch.json"]
+    assert (target / "inside").read_text() == "kept"
+
+
 def test_finish_archives_the_journal_and_appends_the_history(tmp_path: Path) -> None:
     store = Store(tmp_path)
     journal = _journal()
@@ -75,13 +85,16 @@ def test_a_lock_held_by_a_process_refuses_a_second_taker_with_its_pid(tmp_path: 
         holder = store.lock_holder()
         assert holder is not None
         assert (holder.pid, holder.command) == (os.getpid(), "run x")
-        with (
-            pytest.raises(
-                Refusal, match=rf"holds this repository's lock \(pid {os.getpid()}, `align run x` started at "
-            ),
-            store.lock("run y"),
-        ):
-            pass
+        with store.lock("run y"):  # the same process again (a batch's run inside the batch): re-entrant
+            assert store.lock_holder() == holder
+        assert store.lock_holder() == holder  # still held: the outer block holds it
+        code = (
+            "import sys\nfrom pathlib import Path\nfrom align.errors import Refusal\nfrom align.state import Store\n"
+            "try:\n    with Store(Path(sys.argv[1])).lock('run y'):\n        print('taken')\n"
+            "except Refusal as error:\n    print(error.message)"
+        )
+        other = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
+        assert re.search(rf"holds this repository's lock \(pid {os.getpid()}, `align run x` started at ", other.stdout)
         assert store.lock_holder() == holder  # the refused taker changed nothing
     assert store.lock_holder() is None
     assert store.lock_path.read_bytes() == b""  # released: the file stays, empty (never removed: see align.lock)
