@@ -240,3 +240,24 @@ def copy(work: Path, into: Path) -> Repo:
     """A copy of the clone ``work`` in ``into`` (same origin)."""
     shutil.copytree(work, into / "clone", symlinks=True)
     return Repo(path=into / "clone", origin=work.parent / "origin.git")
+
+
+def killing_git(tmp_path: Path, pattern: str) -> dict[str, str]:
+    """An environment whose ``git`` runs the real git, then SIGKILLs its caller (align) the first time its
+    arguments contain ``pattern`` (simpler than ``run_align``: no counting, no trampoline; for in-process tests
+    that start ``python -m align`` themselves)."""
+    marker = tmp_path / "killed"
+    script = write(
+        tmp_path / "killing-bin" / "git",
+        f"""\
+        #!{sys.executable}
+        import os, signal, subprocess, sys
+        done = subprocess.run([{REAL_GIT!r}, *sys.argv[1:]])
+        if {pattern!r} in " ".join(sys.argv[1:]) and not os.path.exists({str(marker)!r}):
+            open({str(marker)!r}, "w").close()
+            os.kill(os.getppid(), signal.SIGKILL)
+        sys.exit(done.returncode)
+        """,
+    )
+    script.chmod(0o755)
+    return {**os.environ, "PATH": f"{script.parent}{os.pathsep}{os.environ['PATH']}"}

@@ -15,7 +15,8 @@ import pytest
 from align.cli import main
 from tests.builders import disk_recipe, diverge, steps_recipe
 from tests.helpers import Repo, lock_left, write
-from tests.safety_helpers import REAL_GIT, feature_repo, journal_file, lock_file, recipe, run_git
+from tests.killing import killing_git
+from tests.safety_helpers import feature_repo, journal_file, lock_file, recipe, run_git
 
 Capture = pytest.CaptureFixture[str]
 BRANCH = "feature/x"
@@ -241,27 +242,6 @@ def test_an_empty_untracked_folder_survives_the_stash(repo: Repo) -> None:
 
 
 # -- 5 to 7. a kill right after one of the stash's git calls -----------------------------------------------------
-
-
-def killing_git(tmp_path: Path, pattern: str) -> dict[str, str]:
-    """An environment whose ``git`` runs the real git, then SIGKILLs its caller (align) the first time its
-    arguments contain ``pattern``."""
-    folder = tmp_path / "killing-bin"
-    marker = tmp_path / "killed"
-    script = write(
-        folder / "git",
-        f"""\
-        #!{sys.executable}
-        import os, signal, subprocess, sys
-        done = subprocess.run([{REAL_GIT!r}, *sys.argv[1:]])
-        if {pattern!r} in " ".join(sys.argv[1:]) and not os.path.exists({str(marker)!r}):
-            open({str(marker)!r}, "w").close()
-            os.kill(os.getppid(), signal.SIGKILL)
-        sys.exit(done.returncode)
-        """,
-    )
-    script.chmod(0o755)
-    return {**os.environ, "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
 
 
 def dirty_with_stash(repo: Repo) -> None:

@@ -17,9 +17,10 @@ from align.cli import main
 from align.git import Git
 from align.plan import locate
 from align.state import Store
-from tests.batch_helpers import THIRD, killing_git, three_branches
+from tests.batch_helpers import THIRD, three_branches
 from tests.builders import feature, upstream
 from tests.helpers import BRANCH, OTHER, REF, Repo, write
+from tests.killing import killing_git
 from tests.snapshots import in_progress, is_ancestor, rev, snapshot, subjects
 
 Capture = pytest.CaptureFixture[str]

@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
-from tests.batch_helpers import killing_git, store_of
+from tests.batch_helpers import store_of
 from tests.builders import FEATURE_EDIT, RESOLVED, UPSTREAM_EDIT, upstream
 from tests.graphing import branch_on
 from tests.helpers import Repo, write
+from tests.killing import killing_git
 from tests.snapshots import rev, snapshot
 
 Capture = pytest.CaptureFixture[str]
@@ -48,6 +49,18 @@ def _stack(repo: Repo) -> dict[str, str]:
     }
     repo.git("switch", "--quiet", "main")
     upstream(repo, *UPSTREAM_EDIT, fetch=True)
+    return tips
+
+
+def _clean(repo: Repo, *, c_on: str) -> dict[str, str]:
+    """a (a.txt) <- b (b.txt), c (c.txt) on ``c_on``; origin/main adds up.txt, fetched; main checked out."""
+    tips = {
+        "a": branch_on(repo, "a", "main", ("a.txt", "a\n")),
+        "b": branch_on(repo, "b", "a", ("b.txt", "b\n")),
+        "c": branch_on(repo, "c", c_on, ("c.txt", "c\n")),
+    }
+    repo.git("switch", "--quiet", "main")
+    upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
     return tips
 
 
@@ -128,13 +141,7 @@ def test_a_pause_at_the_parent_then_abort_puts_everything_back(repo: Repo, capsy
 def test_a_kill_inside_a_stack_then_continue_or_abort(
     repo: Repo, tmp_path: Path, capsys: Capture, pattern: str, then: str
 ) -> None:
-    tips = {
-        "a": branch_on(repo, "a", "main", ("a.txt", "a\n")),
-        "b": branch_on(repo, "b", "a", ("b.txt", "b\n")),
-        "c": branch_on(repo, "c", "b", ("c.txt", "c\n")),
-    }
-    repo.git("switch", "--quiet", "main")
-    upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
+    tips = _clean(repo, c_on="b")
     argv = [sys.executable, "-m", "align", "--stack", "c"]
     killed = subprocess.run(argv, cwd=repo.path, env=killing_git(tmp_path, pattern), capture_output=True, check=False)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
@@ -157,13 +164,7 @@ def test_a_kill_inside_a_stack_then_continue_or_abort(
 def test_a_branch_checked_out_in_another_worktree_is_refused_by_name_and_the_batch_goes_on(
     repo: Repo, tmp_path: Path, capsys: Capture
 ) -> None:
-    tips = {
-        "a": branch_on(repo, "a", "main", ("a.txt", "a\n")),
-        "b": branch_on(repo, "b", "a", ("b.txt", "b\n")),
-        "c": branch_on(repo, "c", "main", ("c.txt", "c\n")),
-    }
-    repo.git("switch", "--quiet", "main")
-    upstream(repo, "up.txt", "up\n", "upstream: add up", fetch=True)
+    tips = _clean(repo, c_on="main")
     other = tmp_path / "linked"
     repo.git("worktree", "add", "--quiet", str(other), "a")
     write(other / "a.txt", "work in progress\n")  # uncommitted work there
