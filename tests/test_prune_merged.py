@@ -217,3 +217,18 @@ def test_backups_restore_brings_a_pruned_branch_back(
     assert in_repo.git("log", "-g", "-n1", "--format=%gs", "refs/heads/a") == f"align backups restore {backup}"
     assert in_repo.git("symbolic-ref", "HEAD") == "refs/heads/main"
     assert in_repo.git("status", "--porcelain") == ""
+
+
+def test_undo_brings_a_branch_pruned_by_its_run_back(
+    in_repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tips = stack(in_repo)
+    merge_upstream(in_repo, "rebase")
+    assert main(["a", "--recipe", pruning(tmp_path)]) == 0
+    assert "a" not in branches(in_repo)
+    capsys.readouterr()
+    assert main(["undo", "a"]) == 0
+    assert f"a restored to {tips['a'][:12]} (from refs/align/backups/a/" in capsys.readouterr().out
+    assert branches(in_repo) == {"main": rev(in_repo, "main"), "a": tips["a"], "b": tips["b"], "c": tips["c"]}
+    assert in_repo.git("symbolic-ref", "HEAD") == "refs/heads/main"
+    assert in_repo.git("status", "--porcelain") == ""
