@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from align.cli import main
+from align.git import Git
+from align.graph.prune import Pruned, lines, prune
 from tests.builders import upstream
 from tests.graphing import config_keys, stack
 from tests.helpers import Repo, git, write
@@ -232,3 +234,39 @@ def test_undo_brings_a_branch_pruned_by_its_run_back(
     assert branches(in_repo) == {"main": rev(in_repo, "main"), "a": tips["a"], "b": tips["b"], "c": tips["c"]}
     assert in_repo.git("symbolic-ref", "HEAD") == "refs/heads/main"
     assert in_repo.git("status", "--porcelain") == ""
+
+
+def test_prune_never_deletes_the_target_nor_a_branch_with_a_commit_not_upstream(in_repo: Repo) -> None:
+    tips = stack(in_repo)
+    upstream(in_repo, "up.txt", "upstream\n", "upstream: add up", fetch=True)
+    in_repo.git("switch", "--quiet", "c")
+    before = branches(in_repo)
+    found = prune(Git(in_repo.path), target="main", onto="origin/main", branches=dict.fromkeys(["main", "a", "b"], ""),
+                  why="test")  # fmt: skip
+    assert found == [
+        Pruned(branch="a", deleted=False, detail="1 commit not upstream"),
+        Pruned(branch="b", deleted=False, detail="2 commits not upstream"),
+    ]
+    assert lines(found) == ["not pruned a: 1 commit not upstream", "not pruned b: 2 commits not upstream"]
+    assert branches(in_repo) == before
+    assert rev(in_repo, "a") == tips["a"]
+    assert in_repo.git("for-each-ref", "refs/align/") == ""
+
+
+def test_a_merged_stack_is_pruned_bottom_up_each_child_taking_the_nearest_parent_left(in_repo: Repo) -> None:
+    tips = stack(in_repo)
+    assert main(["track", "b", "--parent", "a"]) == 0
+    assert main(["track", "c", "--parent", "b"]) == 0
+    merge_upstream(in_repo, "merge", "b")  # a and b both reached the target; c did not
+    found = prune(Git(in_repo.path), target="main", onto="origin/main", branches={"b": "", "a": ""}, why="test")
+    assert [(item.branch, item.deleted, item.reparented) for item in found] == [
+        ("a", True, ("b",)),
+        ("b", True, ("c",)),
+    ]
+    assert set(branches(in_repo)) == {"main", "c"}
+    keys = config_keys(in_repo)
+    assert keys["branch.c.alignparent"] == "main"
+    assert keys["branch.c.alignbase"] == tips["b"]  # where its own commits start, kept though b is gone
+    assert {sha for name in "ab" for sha in backups(in_repo, name).values()} == {tips["a"], tips["b"]}
+    assert main(["c"]) == 0
+    assert own(in_repo, "c", "origin/main") == ["c: c.txt"]

@@ -69,7 +69,7 @@ def prune(git: Git, *, target: str, onto: str, branches: Mapping[str, str], why:
         found = how[name]
         if found is not None:
             detail = f"merged ({found.kind}" + (f" {found.upstream[:12]})" if found.upstream else ")")
-        elif node.tip not in history.parents and before != node.tip:  # the run moved it into the target
+        elif node.tip not in history.parents and before != node.tip and _kept(git, history, before, onto_sha):
             detail = "merged (every commit it had was upstream: the run dropped them all)"
         else:
             own = len(history.reach(node.tip))
@@ -114,6 +114,14 @@ def lines(results: list[Pruned]) -> list[str]:
 def _not_upstream(count: int) -> str:
     """Say why a branch that is not merged stays."""
     return f"{count} commit{'' if count == 1 else 's'} not upstream" if count else "no commit of its own"
+
+
+def _kept(git: Git, history: build.History, before: str, onto_sha: str) -> bool:
+    """Tell whether the tip a branch had before the run is still reachable: from a backup (the run's own,
+    with the commits it dropped as upstream) or from the target (merged by a merge or a fast-forward)."""
+    if before in history.parents:
+        return True
+    return git.run("merge-base", "--is-ancestor", before, onto_sha, ok=(0, 1, 128)).code == 0
 
 
 def _busy(git: Git) -> dict[str, str]:
