@@ -79,9 +79,13 @@ def _prune_merged(plans: list[Plan], saved: Batch | None, not_aligned: dict[str,
             names.setdefault(entry.parent_merged.split()[0], "")
         if entry.branch not in not_aligned:
             names[entry.branch] = tips.get(entry.run_id) or _original_tip(store, entry.run_id)
-    with store.lock("prune merged branches"):
-        why = f"align prune_merged after run {first.run_id}"
-        done = prune(Git.at(first.location), target=first.target, onto=step.onto, branches=names, why=why)
+    try:
+        with store.lock("prune merged branches"):
+            why = f"align prune_merged after run {first.run_id}"
+            done = prune(Git.at(first.location), target=first.target, onto=step.onto, branches=names, why=why)
+    except Refusal as busy:  # another run took the lock between two of this command's: the runs stand
+        print(f"not pruned: {busy.one_line()}; the next run prunes what is merged", file=sys.stderr)
+        return
     for line in lines(done):
         print(line)
 
