@@ -270,3 +270,23 @@ def test_a_merged_stack_is_pruned_bottom_up_each_child_taking_the_nearest_parent
     assert {sha for name in "ab" for sha in backups(in_repo, name).values()} == {tips["a"], tips["b"]}
     assert main(["c"]) == 0
     assert own(in_repo, "c", "origin/main") == ["c: c.txt"]
+
+
+def test_a_batch_paused_then_continued_prunes_once_every_branch_ran(
+    in_repo: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tips = squashed_stack(in_repo)
+    in_repo.git("switch", "--quiet", "-c", "x", "main")
+    in_repo.commit("README.md", "hello from x\n", "x: reword the readme")
+    in_repo.git("switch", "--quiet", "main")
+    upstream(in_repo, "README.md", "hello from upstream\n", "upstream: reword the readme", fetch=True)
+    assert main(["x", "b", "--recipe", pruning(tmp_path)]) == 3  # x pauses at its conflict; b waits
+    assert "pruned" not in capsys.readouterr().out
+    assert branches(in_repo)["a"] == tips["a"]
+    write(in_repo.path / "README.md", "hello from both\n")
+    in_repo.git("add", "README.md")
+    assert main(["continue"]) == 0
+    assert "pruned a: merged (squash" in capsys.readouterr().out
+    assert set(branches(in_repo)) == {"main", "b", "c", "x"}
+    assert own(in_repo, "b", "origin/main") == ["b: b.txt"]
+    assert list(backups(in_repo, "a").values()) == [tips["a"]]
