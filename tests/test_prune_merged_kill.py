@@ -23,7 +23,7 @@ from align.cli import main
 from tests.graphing import config_keys
 from tests.helpers import Repo, git, write
 from tests.killing import Wrapper, copy, environment, hermetic_env, run_align, subcommand
-from tests.test_prune_merged import PRUNING, squashed_stack
+from tests.pruning import PRUNING, squashed_stack
 
 pytestmark = pytest.mark.slow
 
