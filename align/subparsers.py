@@ -157,7 +157,8 @@ def add_backups(commands: Commands, formatter: type[argparse.HelpFormatter]) -> 
     restore_parser = backup_commands.add_parser(
         "restore",
         help="put a branch back at a backup (the newest by default)",
-        description="Move BRANCH to a backup (compare-and-swap); its current tip is kept as a new backup.",
+        description="Move BRANCH to a backup (compare-and-swap); its current tip is kept as a new backup. A branch "
+        "that no longer exists (deleted by prune_merged, or by hand) is created again at the backup.",
     )
     restore_parser.add_argument("branch", metavar="BRANCH", help="the branch to put back")
     restore_parser.add_argument("stamp", nargs="?", metavar="TIMESTAMP", help="as `align backups list` shows it")

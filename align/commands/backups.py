@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from align.errors import Refusal, UsageError
-from align.git import Git
+from align.git import ZERO, Git
 from align.plan import check_branch_name, locate, refuse_unmovable
 from align.refs import PREFIX, replace_branch
 from align.state import Store
@@ -54,6 +54,11 @@ def run_restore(args: argparse.Namespace) -> int:
         current = git.commit_of(ref) or ""
         if current == sha:
             print(f"{args.branch} is already at {name}")
+            return 0
+        if not current:  # the branch is gone (pruned, deleted): bring it back, nothing to keep
+            if not git.update_ref(ref, sha, ZERO, f"align backups restore {name}"):
+                raise Refusal(f"{args.branch} was created meanwhile; nothing changed", hint="run the command again")
+            print(f"{args.branch} restored to {sha[:12]} ({name}); it did not exist")
             return 0
         refuse_unmovable(git, location, ref, need_clean=True)
         kept = replace_branch(

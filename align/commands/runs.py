@@ -12,8 +12,9 @@ from pathlib import Path
 from align import batch, engine
 from align.batch import Batch
 from align.commands.outcome import show
+from align.commands.pruning import prune_merged
 from align.errors import AlignError, Refusal
-from align.git import Git, Location
+from align.git import ZERO, Git, Location
 from align.invocation import command
 from align.journal import Journal, RecipeRecord, RunRecord
 from align.outputs import REPORT_OPTIONS, Reports
@@ -77,6 +78,8 @@ def _align_each(plans: list[Plan], args: argparse.Namespace, saved: Batch | None
     if saved is not None:  # every branch ran: the batch is over
         _summary(args, plans[0], saved)
         batch.drop(Store(plans[0].location.common_dir))
+    if plans:
+        prune_merged(plans, saved, not_aligned)
     return worst(codes)
 
 
@@ -212,6 +215,10 @@ def restore(git: Git, location: Location, journal: Journal, *, force: bool) -> l
     current = git.commit_of(ref) or ""
     if current == journal.run.original_tip:
         return [f"{branch} is already at its pre-run tip {current[:12]}; nothing to undo"]
+    if not current:  # deleted since (prune_merged): it comes back at its pre-run tip; nothing to keep
+        if not git.update_ref(ref, journal.run.original_tip, ZERO, f"align undo of run {journal.run.run_id}"):
+            raise Refusal(f"{branch} was created while undoing; nothing changed", hint="run `align undo` again")
+        return [f"{branch} restored to {journal.run.original_tip[:12]} (from {journal.backup_ref}; it was deleted)"]
     if current != journal.new_tip and not force:
         raise Refusal(
             f"{branch} moved since run {journal.run.run_id} (it is at {current[:12]}, align left it at "

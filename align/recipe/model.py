@@ -62,6 +62,7 @@ class Rebase:
     update_refs: bool
     rebase_merges: bool
     engine: Literal["auto", "memory", "disk"] = "auto"
+    prune_merged: bool = False  # delete the branches the run found merged (align.graph.prune)
 
 
 @dataclass(frozen=True, kw_only=True)
