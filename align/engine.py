@@ -177,8 +177,11 @@ def _record_base(context: Context, outcome: Outcome) -> Outcome:
     try:
         config.record_base(context.git, journal.run.branch, journal.onto_sha)
     except GitError as error:
+        # After the report, as ``ending.end`` adds a journal that cannot be archived: on the console (and -q).
         warning = f"the base of {journal.run.branch} was not recorded: {error.one_line()}"
-        return replace(outcome, warnings=(*outcome.warnings, warning))
+        journal.found.warnings.append(warning)
+        rendered = f"{outcome.rendered}\n  warning: {warning}" if outcome.rendered else ""
+        return replace(outcome, warnings=(*outcome.warnings, warning), rendered=rendered)
     return outcome
 
 
