@@ -143,7 +143,7 @@ def forecasts(plans: Sequence[Plan], fetched: Mapping[tuple[str, str], tuple[str
 def _after_unknown(found: Forecast, parent: Forecast) -> Forecast:
     """Return ``found`` with no exact forecast: its parent, aligned first, has no new tip known in advance."""
     name = parent.plan.branch
-    if parent.outcome == CONFLICT and parent.strategy != "merge":
+    if parent.outcome == CONFLICT:
         why = "stops at a conflict: its new tip is known once the conflict is resolved (or it is rolled back)"
     elif parent.outcome == CLEAN:
         why = "merges the target in: its new tip is a merge commit made by the run"
