@@ -14,11 +14,22 @@ import pytest
 from align.cli import main
 from tests.builders import upstream
 from tests.graphing import branch_on, by_branch, tree_json
-from tests.helpers import Repo
+from tests.helpers import Repo, git
 from tests.snapshots import snapshot
-from tests.test_stack_runs import _merge_upstream
 
 Capture = pytest.CaptureFixture[str]
+
+
+def _squash_merged_upstream(repo: Repo, branch: str) -> None:
+    """Squash-merge ``branch`` into origin's main, as a forge does, and fetch it."""
+    other = repo.origin.parent / "merger"
+    git(repo.origin.parent, "clone", "--quiet", str(repo.origin), str(other))
+    repo.git("push", "--quiet", "origin", branch)
+    git(other, "fetch", "--quiet", "origin", f"{branch}:{branch}")
+    git(other, "merge", "--quiet", "--squash", branch)
+    git(other, "commit", "--quiet", "-m", f"{branch} (#1)")
+    git(other, "push", "--quiet", "origin", "main")
+    repo.git("fetch", "--quiet")
 
 
 def test_the_tree_forecasts_a_child_of_a_merged_parent_onto_the_target(in_repo: Repo, capsys: Capture) -> None:
@@ -26,7 +37,7 @@ def test_the_tree_forecasts_a_child_of_a_merged_parent_onto_the_target(in_repo: 
     branch_on(in_repo, "b", "a", ("b.txt", "b\n"))
     in_repo.git("switch", "--quiet", "main")
     assert main(["track", "b", "--parent", "a"]) == 0
-    _merge_upstream(in_repo, "squash")
+    _squash_merged_upstream(in_repo, "a")
     upstream(in_repo, "b.txt", "b from upstream\n", "upstream: add b.txt", fetch=True)  # b onto the target conflicts
     before = snapshot(in_repo)
     capsys.readouterr()
