@@ -287,9 +287,7 @@ def text(found: Forecast) -> str:
         "steps: " + " -> ".join(step.kind for step in plan.recipe.steps),
     ]
     when = found.last_fetched
-    if found.after_parent:
-        lines.append(found.after_parent)
-    elif found.refreshed:
+    if found.refreshed:
         lines.append(f"the target is taken as last fetched{when}; the fetch step refreshes it first")
     else:
         lines.append(f"this recipe does not refresh {plan.onto}: the run aligns onto it as last fetched{when}")
@@ -308,6 +306,8 @@ def text(found: Forecast) -> str:
     lines.append(f"onto: {plan.onto} at {found.onto_commit[:12]}")
     if plan.parent:
         lines.append(f"stacked on {plan.parent} ({plan.parent_source}): its own commits from {plan.upstream[:12]} move")
+    if found.after_parent:
+        lines.append(found.after_parent)
     elif plan.parent_merged:
         merged = plan.parent_merged.split()
         lines.append(
