@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import replace
 
 from align import ending, invocation, signals
 from align.context import Context, StepResult
@@ -161,21 +162,27 @@ def drive(context: Context) -> Outcome:
     if journal.status != RunStatus.RUNNING:  # settled by a rollback: a refusal, a failure
         return ending.end(context, RunStatus(journal.status))
     aligned = journal.new_tip not in ("", journal.run.original_tip)
-    _record_base(context)
-    return ending.end(context, RunStatus.ALIGNED if aligned else RunStatus.UP_TO_DATE)
+    # The base is recorded once the run is over (its journal archived): a kill before leaves a run that
+    # `align abort` puts back with the config as it was; a kill in between, a base the next run finds again.
+    return _record_base(context, ending.end(context, RunStatus.ALIGNED if aligned else RunStatus.UP_TO_DATE))
 
 
-def _record_base(context: Context) -> None:
+def _record_base(context: Context, outcome: Outcome) -> Outcome:
     """A stacked branch aligned (or up to date): record the parent's tip it now sits on as its base
     (``branch.<name>.alignBase``), so that its next run moves exactly its own commits. Not recorded (a
     warning), the next run finds the base again from the parent's reflog and backups."""
     journal = context.journal
     if not (journal.run.upstream or journal.run.parent) or journal.onto_sha in ("", journal.run.upstream):
-        return  # not stacked, or it sits where it sat
+        return outcome  # not stacked, or it sits where it sat
     try:
         config.record_base(context.git, journal.run.branch, journal.onto_sha)
     except GitError as error:
-        context.warnings.append(f"the base of {journal.run.branch} was not recorded: {error.one_line()}")
+        # After the report, as ``ending.end`` adds a journal that cannot be archived: on the console (and -q).
+        warning = f"the base of {journal.run.branch} was not recorded: {error.one_line()}"
+        journal.found.warnings.append(warning)
+        rendered = f"{outcome.rendered}\n  warning: {warning}" if outcome.rendered else ""
+        return replace(outcome, warnings=(*outcome.warnings, warning), rendered=rendered)
+    return outcome
 
 
 def _after_step(context: Context, kind: str, result: StepResult, started: float) -> Outcome | None:

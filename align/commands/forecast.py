@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from align.context import Context
@@ -96,6 +97,8 @@ class Forecast:
     stop: Stop | None = None
     fetched: str = ""  # what ``--fetch`` did to the target, when it was given
     warnings: tuple[str, ...] = ()
+    new_tip: str = ""  # a clean rebase: the tip the replay wrote (an object only, no ref points at it)
+    after_parent: str = ""  # its parent is aligned first in the same run: how that changes this forecast
 
 
 def context_of(git: Git, plan: Plan, *, onto: str = "", base: str = "") -> Context:
@@ -110,10 +113,67 @@ def context_of(git: Git, plan: Plan, *, onto: str = "", base: str = "") -> Conte
     )
 
 
-def forecast(git: Git, plan: Plan, *, fetched: str = "", warnings: tuple[str, ...] = ()) -> Forecast:
-    """Return what a run of ``plan`` would do to the branch, replaying it in memory; nothing moves."""
+def forecasts(plans: Sequence[Plan], fetched: Mapping[tuple[str, str], tuple[str, tuple[str, ...]]]) -> list[Forecast]:
+    """Return the forecast of each plan of one run, in the run's order (parents first).
+
+    A child whose parent is aligned first by the same run goes onto the parent's new tip, not the one it
+    sits on now: it is forecast onto the tip the parent's own forecast replayed, and has no exact forecast
+    when the parent's has none (the parent stops at a conflict, is merged, or cannot be replayed).
+    ``fetched``: what ``--fetch`` did, by (remote, target).
+    """
+    found: list[Forecast] = []
+    by_branch: dict[str, Forecast] = {}
+    for plan in plans:
+        detail, warnings = fetched.get((plan.remote, plan.target), ("", ()))
+        git = Git.at(plan.location)
+        parent = by_branch.get(plan.parent) if plan.parent else None
+        if parent is None or parent.outcome == UP_TO_DATE:  # its parent stays where it is
+            item = forecast(git, plan, fetched=detail, warnings=warnings)
+        elif parent.new_tip:
+            item = forecast(git, plan, fetched=detail, warnings=warnings, onto_sha=parent.new_tip)
+            note = f"{plan.parent} is aligned first in this run: forecast onto the tip its forecast replays"
+            item = replace(item, after_parent=note)
+        else:
+            item = _after_unknown(forecast(git, plan, fetched=detail, warnings=warnings), parent)
+        by_branch[plan.branch] = item
+        found.append(item)
+    return found
+
+
+def _after_unknown(found: Forecast, parent: Forecast) -> Forecast:
+    """Return ``found`` with no exact forecast: its parent, aligned first, has no new tip known in advance."""
+    name = parent.plan.branch
+    if parent.outcome == CONFLICT:
+        why = "stops at a conflict: its new tip is known once the conflict is resolved (or it is rolled back)"
+    elif parent.outcome == CLEAN:
+        why = "merges the target in: its new tip is a merge commit made by the run"
+    else:
+        why = "has no exact forecast"
+    return replace(
+        found,
+        outcome=UNKNOWN,
+        reason=f"its parent {name} is aligned first in this run and {why}",
+        after_parent=f"{name} is aligned first in this run",
+        engine="",
+        engine_reason="",
+        replay=(),
+        upstream=(),
+        empty=(),
+        not_reached=(),
+        stop=None,
+        new_tip="",
+    )
+
+
+def forecast(
+    git: Git, plan: Plan, *, fetched: str = "", warnings: tuple[str, ...] = (), onto_sha: str = ""
+) -> Forecast:
+    """Return what a run of ``plan`` would do to the branch, replaying it in memory; nothing moves.
+
+    ``onto_sha``: align onto this commit rather than ``plan.onto``'s tip (a parent's forecast tip).
+    """
     step = context_of(git, plan).options(Rebase)
-    onto = onto_commit(git, plan.onto_ref)
+    onto = onto_sha or onto_commit(git, plan.onto_ref)
     found = Forecast(
         plan=plan,
         onto_commit=onto,
@@ -159,7 +219,7 @@ def forecast(git: Git, plan: Plan, *, fetched: str = "", warnings: tuple[str, ..
     )
     if isinstance(result, Conflicted):
         return _conflicted(found, context, step, as_git_labels(git, result), originals)
-    return found
+    return replace(found, new_tip=result.tip)
 
 
 def _conflicted(
@@ -248,6 +308,8 @@ def text(found: Forecast) -> str:
     lines.append(f"onto: {plan.onto} at {found.onto_commit[:12]}")
     if plan.parent:
         lines.append(f"stacked on {plan.parent} ({plan.parent_source}): its own commits from {plan.upstream[:12]} move")
+    if found.after_parent:
+        lines.append(found.after_parent)
     elif plan.parent_merged:
         merged = plan.parent_merged.split()
         lines.append(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from align import __version__, selection
-from align.commands.forecast import Commit, Forecast, context_of, forecast, text
+from align.commands.forecast import Commit, Forecast, context_of, forecasts, text
 from align.errors import AlignError, Refusal, UsageError
 from align.git import Git
 from align.graph import place
@@ -33,10 +33,7 @@ def run(args: argparse.Namespace) -> int:
     _refuse_missing(here, [name for name in names if name is not None])
     plans = place.place(here, [make_plan(here, Options.from_args(args, name)) for name in names])
     fetched = _fetch_targets(plans) if args.fetch else {}
-    found = []
-    for plan in plans:
-        detail, warnings = fetched.get((plan.remote, plan.target), ("", ()))
-        found.append(forecast(Git.at(plan.location), plan, fetched=detail, warnings=warnings))
+    found = forecasts(plans, fetched)  # a child of a parent aligned first: onto the parent's forecast tip
     if args.format == "json":
         print(json.dumps(as_json(found), indent=2, ensure_ascii=False))
     else:

@@ -83,7 +83,9 @@ def _rows(git: Git, loaded: Loaded, plan: Plan) -> list[Row]:
         node = graph.nodes[name]
         parent_tip = graph.parent_tip(name)
         counts = git.run("rev-list", "--left-right", "--count", f"{parent_tip}...{node.tip}", "--").stdout.split()
-        onto = plan.onto if node.parent.is_target else graph.parent_ref(name)
+        # A parent merged into the target is stepped over, as a run steps over it (align.graph.place).
+        over = not node.parent.is_target and states.get(node.parent.name) is not None
+        onto = plan.onto if node.parent.is_target or over else graph.parent_ref(name)
         base = base_of(git, loaded, name)
         upstream = base.sha if base is not None and not node.parent.is_target else ""  # as a run moves it
         branch_plan = replace(plan, branch=name, ref=f"{HEADS}{name}", tip=node.tip, onto=onto, upstream=upstream)

@@ -19,6 +19,7 @@ A declared or imported parent that is no longer a local branch (nor the target) 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -40,6 +41,7 @@ from align.graph.model import (
 )
 
 HEADS, BACKUPS = "refs/heads/", "refs/align/backups/"
+_FULL_SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")  # a commit as align records it (sha1 or sha256)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -185,7 +187,7 @@ def base_of(git: Git, loaded: Loaded, branch: str) -> Base | None:
     node = graph.nodes[branch]
     recorded = node.recorded_base
     if recorded and _contains(git, history, recorded, node.tip):
-        return Base(sha=recorded, source=RECORDED)
+        return _above_recorded(git, loaded, branch, recorded)
     parent_tip = graph.parent_tip(branch)
     candidates = [parent_tip]
     if not node.parent.is_target:
@@ -202,11 +204,46 @@ def base_of(git: Git, loaded: Loaded, branch: str) -> Base | None:
     return Base(sha=merge_base, source=MERGE_BASE) if merge_base else None
 
 
+def _above_recorded(git: Git, loaded: Loaded, branch: str, recorded: str) -> Base:
+    """Return the recorded base of ``branch``, or a tip of its parent's above it in the branch's history.
+
+    The branch may have been moved onto its parent's newer commits since align recorded its base (``git
+    rebase PARENT`` by hand, another tool): those commits are the parent's, not the branch's own, and must
+    not move with it. The parent's commits known for sure are its tip's history (the merge base of parent
+    and branch) and align's backups of it; the parent's reflog is not read here (it may hold any commit
+    the branch was once reset to), the recorded base is kept over it.
+    """
+    graph, history = loaded.graph, loaded.history
+    node = graph.nodes[branch]
+    if recorded not in history.parents or node.parent.is_target:  # in the target: nothing of the parent above it
+        return Base(sha=recorded, source=RECORDED)
+    parent_tip = graph.parent_tip(branch)
+    common = git.run("merge-base", parent_tip, node.tip, ok=(0, 1)).stdout.strip()
+    candidates = [(common, MERGE_BASE)] if common else []
+    candidates += [(sha, FORK_POINT) for sha in history.backups.get(node.parent.name, ())]
+    near = [
+        (distance, sha, source)
+        for sha, source in candidates
+        if sha != recorded
+        and recorded in history.reach(sha)
+        and (distance := history.distance(sha, node.tip)) is not None
+    ]
+    if not near:
+        return Base(sha=recorded, source=RECORDED)
+    _, sha, source = min(near)
+    return Base(sha=sha, source=source)
+
+
 def _contains(git: Git, history: History, ancestor: str, tip: str) -> bool:
-    """Tell whether ``ancestor`` is in ``tip``'s history (answered from ``history`` when it can be)."""
+    """Tell whether ``ancestor`` (a commit's full sha, as align records it: anything else is not a base) is
+    in ``tip``'s history (answered from ``history`` when it can be)."""
     if ancestor == tip or ancestor in history.reach(tip):
         return True
-    if ancestor in history.parents:  # outside the target but not under tip
+    if ancestor in history.parents or _FULL_SHA.fullmatch(ancestor) is None:  # outside the target, not under tip
+        return False
+    # A tag's sha would pass for its commit (git peels it): only a commit's own sha is a base.
+    peeled = git.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ancestor}^{{commit}}", ok=(0, 1, 128))
+    if peeled.stdout.strip() != ancestor:
         return False
     return git.run("merge-base", "--is-ancestor", ancestor, tip, ok=(0, 1, 128)).code == 0
 
