@@ -11,6 +11,7 @@ import json
 import signal
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,8 @@ def test_skip_and_report_rolls_back_the_parent_skips_its_child_and_aligns_the_re
     before = snapshot(repo)
     out = tmp_path / "batch.report.json"
     recipe = write(tmp_path / "skip.yaml", SKIP_AND_REPORT)
-    assert main(["a", "b", "c", "--recipe", str(recipe), "--report-json", str(out)]) == 1
+    junit = tmp_path / "batch.xml"
+    assert main(["a", "b", "c", "--recipe", str(recipe), "--report-json", str(out), "--report-junit", str(junit)]) == 1
     err = capsys.readouterr().err
     assert "b: not started: its parent a did not align (conflict_aborted)" in err
     assert rev(repo, "a") == tips["a"]
@@ -91,6 +93,14 @@ def test_skip_and_report_rolls_back_the_parent_skips_its_child_and_aligns_the_re
     ]  # fmt: skip
     assert reports[1]["stack"] == {"parent": "a", "parent_source": "inferred", "base": tips["a"], "merged_parent": None}
     assert reports[1]["guidance"] == ["once a is aligned, `align b` aligns it"]
+    runs = {
+        case.get("name"): case
+        for case in ET.parse(junit).getroot().iter("testcase")
+        if case.get("classname") == "align.run"
+    }
+    assert [child.tag for child in runs["align a onto origin/main"]] == ["failure"]
+    assert [child.tag for child in runs["align b onto a"]] == ["skipped"]  # its parent's case holds the failure
+    assert [child.tag for child in runs["align c onto origin/main"]] == ["system-out"]
     assert [run["status"] for run in store_of(repo).past_runs()] == ["conflict_aborted", "skipped", "aligned"]
     assert store_of(repo).journal() is None
     after = snapshot(repo)

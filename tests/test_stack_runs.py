@@ -195,3 +195,16 @@ def test_tree_forecasts_a_child_from_its_base(in_repo: Repo, capsys: pytest.Capt
     entries = by_branch(tree_json(capsys))
     assert entries["b"]["forecast"]["outcome"] == "clean"  # the old a commit would conflict with the new one
     assert entries["b"]["forecast"]["replay"] == 1
+
+
+def test_dry_run_forecasts_a_child_onto_its_parents_new_tip(in_repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    stack(in_repo)
+    moved_upstream(in_repo)
+    in_repo.git("fetch", "--quiet")
+    tips = {name: rev(in_repo, name) for name in "abc"}
+    capsys.readouterr()
+    assert main(["--dry-run", "--stack", "b"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("plan: align ") == 3
+    assert "already up to date" not in out  # b and c go onto the tips a's and b's replays make
+    assert {name: rev(in_repo, name) for name in "abc"} == tips

@@ -273,11 +273,6 @@ def _merged(git: Git, found: Forecast, onto: str) -> Forecast:
     return replace(found, outcome=CONFLICT, stop=stop)
 
 
-def describe(git: Git, plan: Plan) -> str:
-    """Return the plan as text: recipe, branch, target, steps, commit counts and the forecast."""
-    return text(forecast(git, plan))
-
-
 def text(found: Forecast) -> str:
     """Return a forecast as the lines ``align plan`` prints."""
     plan = found.plan

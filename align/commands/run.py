@@ -7,7 +7,7 @@ from pathlib import Path
 
 from align import batch, selection
 from align.batch import Batch
-from align.commands.forecast import describe
+from align.commands.forecast import forecasts, text
 from align.commands.runs import align_plans, report_options, report_refusal
 from align.errors import Refusal, UsageError
 from align.git import Git
@@ -37,9 +37,8 @@ def run(args: argparse.Namespace) -> int:
     args.branches = [plan.branch for plan in plans]
     for plan in plans:
         _refuse_outputs_in_tree(args, plan)
-    if args.dry_run:
-        for plan in plans:
-            print(describe(Git.at(plan.location), plan))
+    if args.dry_run:  # each child forecast onto the tip its parent's forecast replays, as the run would
+        print("\n\n".join(text(item) for item in forecasts(plans, {})))
         return 0
     store = Store(plans[0].location.common_dir)
     waiting = batch.load(store)

@@ -79,6 +79,9 @@ def _alignment(suite: ET.Element, report: dict[str, Any]) -> str:
     if report["status"] in ("aligned", "up_to_date"):
         _text(case, "system-out", "\n".join(lines))
         return "pass"
+    if report["status"] == "skipped":  # never started: its parent's case holds the failure
+        _text(case, "skipped", "\n".join(lines), message=report["message"])
+        return "skipped"
     message = outcome(report)
     if report["message"]:
         message = f"{message}: {report['message']}"
