@@ -9,7 +9,6 @@ import re
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,10 @@ from align.gitenv import environment
 from align.gitio import FS_CODEC, SPAWN, Deadline, Tail, capture, feed, read, reaped, unmerged_paths
 from align.gitmemo import Memo, is_pure
 from align.gitstate import GIT_PATHS, Progress
+from align.gitvalues import Location, Ref, Result, Stats
 from align.stopped import note
+
+__all__ = ["ALLOWED_PROTOCOLS", "MIN_VERSION", "ZERO", "Git", "Location", "Ref", "Result", "Stats"]
 
 log = logging.getLogger("align.git")
 
@@ -28,24 +30,6 @@ log = logging.getLogger("align.git")
 ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
 MIN_VERSION = (2, 30)
 ZERO = "0" * 40
-
-
-@dataclass(frozen=True, kw_only=True)
-class Result:
-    """What a finished git process said."""
-
-    code: int
-    stdout: str
-    stderr: str
-    timed_out: bool = False  # stopped after ``timeout`` seconds (``code`` is then -15: SIGTERM)
-
-
-@dataclass(kw_only=True)
-class Stats:
-    """How many git processes ran and how long they took."""
-
-    calls: int = 0
-    seconds: float = 0.0
 
 
 class Git:
@@ -354,29 +338,6 @@ class Git:
         if refs:
             lines = "".join(f"delete {ref} {sha}\n" for ref, sha in refs.items())
             self.run("update-ref", "-m", message, "--stdin", stdin=lines, moves=list(refs))
-
-
-@dataclass(frozen=True, kw_only=True)
-class Location:
-    """Where a repository lives and what HEAD is."""
-
-    root: Path
-    git_dir: Path
-    common_dir: Path
-    head_ref: str | None  # refs/heads/... ; None when HEAD is detached
-    paths: Mapping[str, Path] = field(default_factory=dict)  # GIT_PATHS -> where each is (rev-parse --git-path)
-    memo: Memo[Result, Ref] = field(default_factory=Memo, compare=False, repr=False)  # shared by its Gits
-
-
-@dataclass(frozen=True, kw_only=True)
-class Ref:
-    """One ref as ``for-each-ref`` reports it."""
-
-    name: str
-    sha: str
-    symref: str
-    kind: str
-    worktree: str = ""  # the working tree that has this branch checked out, if any
 
 
 _ANY_CODE = list(range(-64, 256))
