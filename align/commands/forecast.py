@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from align.context import Context
 from align.git import Git
+from align.graph.model import read_stepped_over
 from align.journal import Journal
 from align.monitor import Monitor
 from align.outputs import Reports
@@ -305,10 +306,10 @@ def text(found: Forecast) -> str:
         lines.append(f"stacked on {plan.parent} ({plan.parent_source}): its own commits from {plan.upstream[:12]} move")
     if found.after_parent:
         lines.append(found.after_parent)
-    elif plan.parent_merged:
-        merged = plan.parent_merged.split()
+    elif (merged := read_stepped_over(plan.parent_merged)) is not None:
+        parent, how = merged
         lines.append(
-            f"its parent {merged[0]} is in the target ({merged[1]}): its own commits from {plan.upstream[:12]} move"
+            f"its parent {parent} is in the target ({how.kind}): its own commits from {plan.upstream[:12]} move"
         )
     if found.shallow:
         step = plan.recipe.find(Fetch)

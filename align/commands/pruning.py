@@ -7,6 +7,7 @@ import sys
 from align.batch import Batch
 from align.errors import Refusal
 from align.git import Git
+from align.graph.model import read_stepped_over
 from align.graph.prune import lines, prune
 from align.plan import Plan
 from align.recipe.model import Rebase
@@ -24,8 +25,8 @@ def prune_merged(plans: list[Plan], saved: Batch | None, not_aligned: dict[str, 
     tips = {plan.run_id: plan.tip for plan in plans}
     store, names = Store(first.location.common_dir), dict[str, str]()
     for entry in saved.entries if saved is not None else plans:
-        if entry.parent_merged:  # "feature/a squash abc123": the parent its run stepped over
-            names.setdefault(entry.parent_merged.split()[0], "")
+        if (merged := read_stepped_over(entry.parent_merged)) is not None:  # the parent its run stepped over
+            names.setdefault(merged[0], "")
         if entry.branch not in not_aligned:
             names[entry.branch] = tips.get(entry.run_id) or _original_tip(store, entry.run_id)
     try:

@@ -39,6 +39,20 @@ class Merged:
     upstream: str | None
 
 
+def stepped_over(branch: str, merged: Merged) -> str:
+    """Return how a run notes a merged parent it stepped over (``Plan.parent_merged``): ``BRANCH KIND [UPSTREAM]``
+    (a branch name holds no space)."""
+    return " ".join((branch, merged.kind, *((merged.upstream,) if merged.upstream else ())))
+
+
+def read_stepped_over(note: str) -> tuple[str, Merged] | None:
+    """Return the parent and how it was merged from a note ``stepped_over`` wrote (None: "", no parent)."""
+    if not note:
+        return None
+    branch, kind, *upstream = note.split()
+    return branch, Merged(kind=kind, upstream=upstream[0] if upstream else None)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Node:
     """One local branch of the graph."""

@@ -16,7 +16,7 @@ Which parents count:
   user made as a copy of another (``git branch keep feature/x``) must not turn feature/x into a child of it.
 
 The graph is read once per command, before any branch moves (``align.graph.build``); a single branch with
-no parent in git config costs one ``git config`` and nothing more.
+no parent in git config costs no git process (it reads the run's one read of the config).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import replace
 from align.errors import UsageError
 from align.git import Git
 from align.graph import build, config, merged
-from align.graph.model import INFERRED
+from align.graph.model import INFERRED, stepped_over
 from align.plan import Plan, onto_commit
 
 
@@ -66,7 +66,7 @@ def place(git: Git, plans: Sequence[Plan]) -> list[Plan]:
             continue
         reached = how.get(parent.name)
         if reached is not None:  # the parent's commits are in the target: step over it
-            note = f"{parent.name} {reached.kind}" + (f" {reached.upstream}" if reached.upstream else "")
+            note = stepped_over(parent.name, reached)
             placed.append(replace(plan, parent_source=parent.source, upstream=base.sha, parent_merged=note))
         else:
             placed.append(

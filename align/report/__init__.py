@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from align import __version__
+from align.graph.model import read_stepped_over
 from align.journal import Accounting, CheckRecord, Journal, SessionRecord
 from align.report import console
 
@@ -46,14 +47,14 @@ def _stack(journal: Journal) -> dict[str, Any] | None:
     run = journal.run
     if not run.parent_source:
         return None
-    merged = run.parent_merged.split()
+    merged = read_stepped_over(run.parent_merged)
     return {
         "parent": run.parent or None,
         "parent_source": run.parent_source,
         "base": run.upstream,
         "merged_parent": None
-        if not merged
-        else {"branch": merged[0], "kind": merged[1], "upstream": merged[2] if len(merged) > 2 else None},
+        if merged is None
+        else {"branch": merged[0], "kind": merged[1].kind, "upstream": merged[1].upstream},
     }
 
 
